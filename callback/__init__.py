@@ -1,0 +1,1 @@
+"""101 callback: keep your place in the queue without staying on the line."""

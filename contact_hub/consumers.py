@@ -1,0 +1,47 @@
+"""The hub's live-events websocket: it tells pages something changed; pages fetch the state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
+
+from contact_hub.live import HUB_GROUP
+
+LIVE_ROLES = {"coordinator", "supervisor", "rvr_officer"}
+CLOSE_FORBIDDEN = 4403
+
+
+@database_sync_to_async
+def _verified_role(scope: dict[str, Any]) -> str | None:
+    """The user's role if they are staff signed in with a second factor, else None."""
+    user = scope.get("user")
+    session = scope.get("session")
+    if user is None or not user.is_authenticated or not user.is_active or session is None:
+        return None
+    device = Device.from_persistent_id(session.get(DEVICE_ID_SESSION_KEY) or "")
+    if device is None or device.user_id != user.pk:
+        return None
+    return user.role
+
+
+class HubConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        role = await _verified_role(self.scope)
+        if role not in LIVE_ROLES:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.channel_layer.group_add(HUB_GROUP, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        await self.channel_layer.group_discard(HUB_GROUP, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Clients only listen; anything they send is ignored."""
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        await self.send_json({k: v for k, v in event.items() if k != "type"})

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.db import models
+
+from contact_hub.people.models import Identity, Person
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    MESSENGER = "messenger", "Messenger"
+    INSTAGRAM = "instagram", "Instagram"
+    X = "x", "X"
+    VOICE = "voice", "101 call"
+    WEB = "web", "Web form"
+
+
+# The identity kind each channel's sender id is.
+CHANNEL_IDENTITY_KIND = {
+    Channel.SMS: Identity.Kind.PHONE,
+    Channel.WHATSAPP: Identity.Kind.PHONE,
+    Channel.VOICE: Identity.Kind.PHONE,
+    Channel.WEB: Identity.Kind.PHONE,
+    Channel.MESSENGER: Identity.Kind.MESSENGER,
+    Channel.INSTAGRAM: Identity.Kind.INSTAGRAM,
+    Channel.X: Identity.Kind.X,
+}
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    UNDELIVERED = "undelivered", "Undelivered"
+    FAILED = "failed", "Failed"
+    UNKNOWN = "unknown", "Unknown: check before resending"
+
+
+# A status may only replace one of lower rank: late or repeated callbacks never move it back.
+STATUS_RANK = {
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.SENDING: 1,
+    DeliveryStatus.UNKNOWN: 2,
+    DeliveryStatus.SENT: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.UNDELIVERED: 4,
+    DeliveryStatus.FAILED: 4,
+    DeliveryStatus.READ: 4,
+}
+
+
+class Conversation(models.Model):
+    """The messages exchanged with one of a person's identities on one channel."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="conversations")
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE,
+                                 related_name="conversations")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["identity", "channel"],
+                                    name="conversation_unique_per_identity_channel"),
+        ]
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "in", "Inbound"
+        OUTBOUND = "out", "Outbound"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE,
+                                     related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    provider = models.CharField(max_length=20)
+    provider_message_id = models.CharField(max_length=128, null=True, blank=True)
+    text = models.TextField(blank=True)
+    media = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_by = models.ForeignKey("staff.StaffUser", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="messages_sent")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_message_id"],
+                                    name="message_unique_provider_id"),
+        ]
+        indexes = [models.Index(fields=["conversation", "-created_at"])]
+
+    @property
+    def person_id(self) -> int:
+        return self.conversation.person_id
+
+
+class OutboxEntry(models.Model):
+    """A text the demo outbox backend 'sent': the hub's visible stand-in for a provider."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    to = models.CharField(max_length=64)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "outbox entries"

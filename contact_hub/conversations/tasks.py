@@ -1,0 +1,57 @@
+"""Work that follows a message once it is committed. Every function here is idempotent."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from contact_hub.conversations.models import DeliveryStatus, Message
+from contact_hub.conversations.sending import OutboundText, TransportError, text_backend
+from contact_hub.followups.services import followup_task
+from contact_hub.live import live_event_send
+
+
+@followup_task
+def message_received(message_id: int) -> None:
+    """Tell live pages a contact arrived; they fetch it themselves."""
+    person_id = Message.objects.filter(pk=message_id).values_list(
+        "conversation__person_id", flat=True).first()
+    if person_id is None:
+        return
+    live_event_send("message.received", message_id=message_id, person_id=person_id)
+
+
+@followup_task
+def message_deliver(message_id: int) -> None:
+    """Hand a queued text to the provider, at most once.
+
+    The message is claimed queued → sending before the provider is called. If a worker dies
+    mid-call, the message stays 'sending' and is marked 'unknown' for a person to check, rather
+    than sent again: a victim must never get the same text twice.
+    """
+    claimed = Message.objects.filter(pk=message_id, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.SENDING, status_changed_at=timezone.now()
+    )
+    if not claimed:
+        Message.objects.filter(pk=message_id, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.UNKNOWN, status_changed_at=timezone.now()
+        )
+        return
+    message = Message.objects.select_related("conversation__identity").get(pk=message_id)
+    text = OutboundText(channel=message.channel, to=message.conversation.identity.value,
+                        body=message.text, message_id=message.pk)
+    try:
+        receipt = text_backend().send(text)
+    except TransportError as error:
+        Message.objects.filter(pk=message_id).update(
+            status=DeliveryStatus.FAILED if error.permanent else DeliveryStatus.QUEUED,
+            error_code=str(error)[:40], status_changed_at=timezone.now(),
+        )
+        if not error.permanent:
+            raise
+        return
+    Message.objects.filter(pk=message_id).update(
+        provider=receipt.provider, provider_message_id=receipt.provider_message_id,
+        status=receipt.status, status_changed_at=timezone.now(),
+    )
+    live_event_send("message.status", message_id=message_id,
+                    person_id=message.conversation.person_id)

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from contact_hub.people.models import Person
+
+
+class Incident(models.Model):
+    """An incident as the force records it. Every change is also an entry in its log."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ASSIGNED = "assigned", "Assigned"
+        DIVERTED = "diverted", "Unit diverted"
+        CLOSED = "closed", "Closed"
+
+    reference = models.CharField(max_length=32, unique=True)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="incidents")
+    opening_code = models.CharField(max_length=40, help_text="the incident type, e.g. DOMESTIC")
+    grade = models.CharField(max_length=20)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    threat = models.TextField(blank=True)
+    harm = models.TextField(blank=True)
+    risk = models.TextField(blank=True)
+    investigation = models.TextField(blank=True)
+    vulnerability = models.TextField(blank=True)
+    engagement = models.TextField(blank=True)
+    target_at = models.DateTimeField(null=True, blank=True,
+                                     help_text="target response deadline from the grade")
+    flags = models.JSONField(default=list, blank=True)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="incidents_assigned")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # The head of the log, kept in step in the same transaction as each entry, so that removing
+    # the newest entries is detected as surely as editing an old one.
+    log_length = models.PositiveIntegerField(default=0)
+    log_head = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["target_at"], condition=models.Q(closed_at__isnull=True),
+                         name="incident_open_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def grade_label(self) -> str:
+        return settings.HUB_GRADES.get(self.grade, {}).get("label", self.grade)
+
+
+class IncidentContact(models.Model):
+    """A message (and later a callback request or video session) linked to an incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="contacts")
+    message = models.ForeignKey("conversations.Message", on_delete=models.PROTECT,
+                                related_name="incident_links")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "message"],
+                                    name="incident_contact_unique"),
+        ]
+
+
+class LogEntry(models.Model):
+    """One entry in an incident's append-only log, chained to the one before by its hash."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="log")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=150, help_text="who, as written into the hash")
+    kind = models.CharField(max_length=60)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["incident_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "seq"], name="log_entry_unique_seq"),
+        ]
+        verbose_name_plural = "log entries"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionError("incident log entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> None:
+        raise PermissionError("incident log entries are append-only")

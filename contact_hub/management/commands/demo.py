@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from contact_hub.conversations.intake import message_intake
+from contact_hub.demo_traffic import SCRIPT, TrafficPlayer, demo_message
+from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import incident_open
+from contact_hub.management.commands.serve import serve
+from contact_hub.staff.models import Role, StaffUser
+from contact_hub.staff.services import staff_create
+
+DEMO_STAFF = [
+    ("coordinator", Role.COORDINATOR, "Casey Coordinator"),
+    ("officer", Role.RVR_OFFICER, "Olu Officer"),
+    ("supervisor", Role.SUPERVISOR, "Sam Supervisor"),
+    ("standards", Role.PROFESSIONAL_STANDARDS, "Pat Standards"),
+    ("admin", Role.ADMINISTRATOR, "Alex Admin"),
+]
+DEMO_PASSWORD_SUFFIX = "-demo-pass"
+
+
+class Command(BaseCommand):
+    help = ("Run the whole hub on the embedded default for a demo: create the database, demo "
+            "staff for every role, some history, then serve the hub and play in inbound traffic.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--traffic-interval", type=float, default=10.0,
+                            help="seconds between demo messages (0 turns traffic off)")
+        parser.add_argument("--setup-only", action="store_true",
+                            help="prepare the database and accounts, then exit")
+
+    def handle(self, *args: object, host: str, port: int, traffic_interval: float,
+               setup_only: bool, **options: object) -> None:
+        if not settings.EMBEDDED:
+            raise CommandError("The demo runs on the embedded default: unset REDIS_URL.")
+        call_command("migrate", interactive=False, verbosity=0)
+        self._staff()
+        self._history()
+        self._print_welcome(host, port)
+        if setup_only:
+            return
+        if traffic_interval > 0:
+            TrafficPlayer(traffic_interval).start()
+        serve(host=host, port=port)
+
+    def _staff(self) -> None:
+        for username, role, name in DEMO_STAFF:
+            if not StaffUser.objects.filter(username=username).exists():
+                staff_create(username=username, role=role, full_name=name,
+                             password=username + DEMO_PASSWORD_SUFFIX)
+
+    @transaction.atomic
+    def _history(self) -> None:
+        """A little history so the pages are not empty on first look."""
+        if Incident.objects.exists():
+            return
+        coordinator = StaffUser.objects.get(username="coordinator")
+        channel, sender, text = SCRIPT[0]
+        first = message_intake(demo_message(channel, sender, text)).message
+        incident_open(opening_code="DOMESTIC", grade="priority", actor=coordinator,
+                      message=first, thrive={
+                          "threat": "ex-partner returning to the address",
+                          "vulnerability": "lives alone, previous contact",
+                          "engagement": "asks for a call after 6pm",
+                      })
+
+    def _print_welcome(self, host: str, port: int) -> None:
+        url = f"http://{host}:{port}/"
+        lines = [
+            "",
+            f"Contact hub demo: open {url}",
+            "",
+            "Sign in as any of these (username / password), with the 6-digit code from:",
+            "  python manage.py staff_code USERNAME   (stands in for an authenticator app)",
+            "",
+        ]
+        lines += [f"  {u:<12} {u + DEMO_PASSWORD_SUFFIX:<24} {r.label}" for u, r, _ in DEMO_STAFF]
+        lines += ["", "Outbound texts land in the Outbox page. Ctrl-C stops the hub.", ""]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_otp
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from contact_hub.staff.access import public_view, role_required
+from contact_hub.staff.forms import StaffLoginForm
+from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
+
+SIGN_IN_FAILED = "Those details are not right. Check your username, password and code."
+
+
+@public_view
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = StaffLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, username=form.cleaned_data["username"],
+                            password=form.cleaned_data["password"])
+        if getattr(request, "axes_locked_out", False):
+            return locked_out(request)
+        if user is not None:
+            device = _totp_device_matching(user, form.cleaned_data["code"])
+            if device is not None:
+                login(request, user)
+                django_otp.login(request, device)
+                return redirect(_safe_next(request))
+            # A wrong code counts towards lockout exactly like a wrong password.
+            user_login_failed.send(sender=__name__, request=request,
+                                   credentials={"username": user.get_username()})
+            if getattr(request, "axes_locked_out", False):
+                return locked_out(request)
+        form.add_error(None, SIGN_IN_FAILED)
+    return render(request, "staff/login.html", {"form": form})
+
+
+def _totp_device_matching(user: Any, code: str) -> TOTPDevice | None:
+    for device in TOTPDevice.objects.devices_for_user(user, confirmed=True):
+        if device.verify_token(code):
+            return device
+    return None
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next", "/")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return "/"
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any,
+               **kwargs: Any) -> HttpResponse:
+    return render(request, "staff/locked_out.html", status=429)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("staff:login")
+
+
+@role_required(Role.PROFESSIONAL_STANDARDS)
+def access_log_view(request: HttpRequest) -> HttpResponse:
+    events = AccessEvent.objects.select_related("actor")
+    if request.GET.get("flagged"):
+        events = events.filter(flagged=True)
+    return render(request, "staff/access_log.html", {
+        "events": events[:300],
+        "security_events": SecurityEvent.objects.select_related("actor")[:100],
+        "only_flagged": bool(request.GET.get("flagged")),
+    })
+

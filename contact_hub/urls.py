@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django_otp.admin import OTPAdminSite
+
+from contact_hub import views
+from contact_hub.conversations import views as conversation_views
+from contact_hub.incidents import views as incident_views
+from contact_hub.people import views as people_views
+from contact_hub.staff import views as staff_views
+
+# The admin demands a verified second factor too, and signs in through the staff login.
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "Contact hub administration"
+
+staff_urls = ([
+    path("login/", staff_views.login_view, name="login"),
+    path("logout/", staff_views.logout_view, name="logout"),
+    path("access-log/", staff_views.access_log_view, name="access_log"),
+], "staff")
+
+conversation_urls = ([
+    path("", conversation_views.contacts_view, name="contacts"),
+    path("list/", conversation_views.contacts_list_view, name="contacts_list"),
+    path("outbox/", conversation_views.outbox_view, name="outbox"),
+], "conversations")
+
+people_urls = ([
+    path("<int:person_id>/", people_views.person_view, name="detail"),
+    path("<int:person_id>/reveal/", people_views.person_reveal_view, name="reveal"),
+    path("<int:person_id>/reply/", people_views.person_reply_view, name="reply"),
+], "people")
+
+incident_urls = ([
+    path("", incident_views.incident_list_view, name="list"),
+    path("<str:reference>/", incident_views.incident_view, name="detail"),
+], "incidents")
+
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("health/", views.health_view, name="health"),
+    path("staff/", include(staff_urls)),
+    path("contacts/", include(conversation_urls)),
+    path("people/", include(people_urls)),
+    path("incidents/", include(incident_urls)),
+    path("admin/login/", RedirectView.as_view(url="/staff/login/?next=/admin/")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+
+from contact_hub.staff.access import public_view
+from contact_hub.staff.models import Role
+
+HOME_BY_ROLE = {
+    Role.COORDINATOR: "conversations:contacts",
+    Role.SUPERVISOR: "conversations:contacts",
+    Role.RVR_OFFICER: "conversations:contacts",
+    Role.PROFESSIONAL_STANDARDS: "staff:access_log",
+    Role.ADMINISTRATOR: "admin:index",
+}
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    return redirect(HOME_BY_ROLE.get(request.user.role, "staff:login"))
+
+
+@public_view
+def health_view(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,1 @@
+"""Social media channel adapters: Meta (Messenger, Instagram, WhatsApp) and X direct messages."""

@@ -1,0 +1,126 @@
+"""Shared fixtures: real PostgreSQL and Redis when configured, named staff personas, and a guard
+that refuses any outgoing network connection that is not to this machine."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from contact_hub.celery import app as celery_app
+from contact_hub.conversations.sending import MemoryBackend
+from contact_hub.staff.models import Role, StaffUser
+from tests.factories import StaffFactory
+
+REQUIRE_SERVICES = os.environ.get("HUB_REQUIRE_SERVICES") == "1"
+LOOPBACK_PREFIXES = ("127.", "::1", "localhost")
+
+
+def _postgres_configured() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def _redis_reachable() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not REQUIRE_SERVICES:
+        return
+    missing = [name for name, ok in (("PostgreSQL (DATABASE_URL)", _postgres_configured()),
+                                     ("Redis (REDIS_URL)", _redis_reachable())) if not ok]
+    if missing:
+        pytest.exit(f"HUB_REQUIRE_SERVICES=1 but missing: {', '.join(missing)}", returncode=3)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skips = {
+        "postgres": (_postgres_configured(), "needs PostgreSQL: set DATABASE_URL"),
+        "redis": (_redis_reachable(), "needs Redis: set REDIS_URL"),
+    }
+    for item in items:
+        for marker, (available, reason) in skips.items():
+            if marker in item.keywords and not available:
+                if REQUIRE_SERVICES:
+                    raise pytest.UsageError(f"{item.nodeid} {reason} (HUB_REQUIRE_SERVICES=1)")
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def refuse_outside_network() -> Iterator[None]:
+    """Tests may only talk to this machine; a provider call that escapes its fake fails loudly."""
+    original = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not str(host).startswith(
+                LOOPBACK_PREFIXES):
+            raise ConnectionRefusedError(f"tests may not connect to {host}")
+        return original(sock, address)
+
+    socket.socket.connect = guarded
+    yield
+    socket.socket.connect = original
+
+
+@pytest.fixture(autouse=True)
+def in_process_tasks(settings: object) -> Iterator[None]:
+    """Tasks run in the test's process, as they do embedded; the worker test starts a real one."""
+    celery_app.conf.task_always_eager = True
+    settings.HUB_TEXT_BACKEND = "contact_hub.conversations.sending.MemoryBackend"
+    MemoryBackend.sent.clear()
+    yield
+    MemoryBackend.sent.clear()
+
+
+@pytest.fixture
+def staff_client() -> Callable[[StaffUser], Client]:
+    """A browser session for `user`, signed in with password and a verified second factor."""
+
+    def signed_in(user: StaffUser) -> Client:
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = user.totpdevice_set.get().persistent_id
+        session.save()
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def coordinator(db: None) -> StaffUser:
+    return StaffFactory(username="casey", role=Role.COORDINATOR)
+
+
+@pytest.fixture
+def officer(db: None) -> StaffUser:
+    return StaffFactory(username="olu", role=Role.RVR_OFFICER)
+
+
+@pytest.fixture
+def supervisor(db: None) -> StaffUser:
+    return StaffFactory(username="sam", role=Role.SUPERVISOR)
+
+
+@pytest.fixture
+def standards(db: None) -> StaffUser:
+    return StaffFactory(username="pat", role=Role.PROFESSIONAL_STANDARDS)
+
+
+@pytest.fixture
+def administrator(db: None) -> StaffUser:
+    return StaffFactory(username="alex", role=Role.ADMINISTRATOR, is_staff=True,
+                        is_superuser=True)

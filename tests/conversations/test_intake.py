@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+
+from contact_hub.conversations.intake import message_intake
+from contact_hub.conversations.models import Conversation, Message
+from contact_hub.followups.models import FollowUp
+from contact_hub.live import HUB_GROUP
+from contact_hub.people.identifiers import InvalidIdentifier
+from contact_hub.people.models import Identity, Person
+from tests.factories import inbound
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_text_is_stored_and_linked_to_a_person_by_e164_number():
+    result = message_intake(inbound(sender="07700 900461", text="Can someone call me?"))
+
+    assert result.created
+    identity = Identity.objects.get()
+    assert (identity.kind, identity.value) == ("phone", "+447700900461")
+    assert result.message.conversation.person == identity.person
+    assert result.message.text == "Can someone call me?"
+    assert result.message.status == "received"
+
+
+def test_the_same_number_on_sms_and_whatsapp_is_one_person_with_two_conversations():
+    message_intake(inbound(channel="sms", sender="07700900462"))
+    message_intake(inbound(channel="whatsapp", sender="+447700900462"))
+
+    assert Person.objects.count() == 1
+    assert set(Conversation.objects.values_list("channel", flat=True)) == {"sms", "whatsapp"}
+
+
+def test_platform_ids_are_separate_identities_from_numbers():
+    message_intake(inbound(channel="messenger", sender="2718281828459045"))
+    message_intake(inbound(channel="sms", sender="07700900463"))
+
+    assert Person.objects.count() == 2
+    assert Identity.objects.get(kind="messenger").value == "2718281828459045"
+
+
+def test_a_redelivered_provider_id_is_stored_once():
+    first = message_intake(inbound(provider_message_id="SMdup1", text="help"))
+    again = message_intake(inbound(provider_message_id="SMdup1", text="help"))
+
+    assert not again.created
+    assert again.message.pk == first.message.pk
+    assert Message.objects.count() == 1
+    assert FollowUp.objects.count() == 1
+
+
+def test_the_same_id_from_two_providers_is_two_messages():
+    message_intake(inbound(provider="twilio", provider_message_id="m1"))
+    message_intake(inbound(channel="whatsapp", provider="meta", provider_message_id="m1"))
+
+    assert Message.objects.count() == 2
+
+
+def test_an_impossible_number_is_refused_and_nothing_is_stored():
+    with pytest.raises(InvalidIdentifier):
+        message_intake(inbound(sender="12"))
+
+    assert not Message.objects.exists()
+    assert not Person.objects.exists()
+
+
+def test_follow_up_work_runs_after_commit_and_tells_the_dashboard(
+        django_capture_on_commit_callbacks):
+    layer = get_channel_layer()
+    listener = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(HUB_GROUP, listener)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = message_intake(inbound())
+        assert FollowUp.objects.get().done_at is None
+
+    assert len(callbacks) == 1
+
+    event = async_to_sync(layer.receive)(listener)
+    assert event["kind"] == "message.received"
+    assert event["message_id"] == result.message.pk
+    assert FollowUp.objects.get().done_at is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_five_concurrent_deliveries_of_one_message_store_it_once():
+    barrier = threading.Barrier(5)
+    results = []
+
+    def deliver() -> None:
+        barrier.wait()
+        try:
+            results.append(message_intake(inbound(sender="07700900464",
+                                                  provider_message_id="SMconcurrent")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(results) == 5
+    assert sum(result.created for result in results) == 1
+    assert Message.objects.count() == 1
+    assert Person.objects.count() == 1
+    assert FollowUp.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_contacts_from_one_number_make_one_person():
+    barrier = threading.Barrier(4)
+
+    def deliver(n: int) -> None:
+        barrier.wait()
+        try:
+            message_intake(inbound(sender="07700900465", provider_message_id=f"SMfirst{n}"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert Message.objects.count() == 4
+    assert Person.objects.count() == 1
+    assert Identity.objects.count() == 1
