@@ -10,6 +10,7 @@ from contact_hub.conversations import views as conversation_views
 from contact_hub.incidents import views as incident_views
 from contact_hub.people import views as people_views
 from contact_hub.staff import views as staff_views
+from contact_hub.staff.access import public_view
 
 # The admin demands a verified second factor too, and signs in through the staff login.
 admin.site.__class__ = OTPAdminSite
@@ -45,6 +46,6 @@ urlpatterns = [
     path("contacts/", include(conversation_urls)),
     path("people/", include(people_urls)),
     path("incidents/", include(incident_urls)),
-    path("admin/login/", RedirectView.as_view(url="/staff/login/?next=/admin/")),
+    path("admin/login/", public_view(RedirectView.as_view(url="/staff/login/?next=/admin/"))),
     path("admin/", admin.site.urls),
 ]

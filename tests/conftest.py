@@ -36,6 +36,11 @@ def _redis_reachable() -> bool:
         return False
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Hashing cost only slows the suite; the login path under test is the same.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not REQUIRE_SERVICES:
         return

@@ -41,7 +41,7 @@ def incident_open(*, opening_code: str, grade: str, actor: StaffUser | None,
         person = message.conversation.person
     with transaction.atomic():
         incident = Incident.objects.create(
-            reference=f"pending-{uuid.uuid4().hex}", opening_code=opening_code.strip().upper(),
+            reference=f"pending-{uuid.uuid4().hex[:20]}", opening_code=opening_code.strip().upper(),
             grade=grade, person=person, target_at=target_at, **thrive,
         )
         incident.reference = f"INC-{now:%Y%m%d}-{incident.pk:06d}"

@@ -1,0 +1,152 @@
+"""Signing in: password plus authenticator code, lockout, and the second-factor gate."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from contact_hub.staff.models import SecurityEvent
+from tests.factories import PASSWORD, totp_code
+
+pytestmark = pytest.mark.django_db
+LOGIN = reverse("staff:login")
+
+
+def _sign_in(user, *, password=PASSWORD, code=None, ip="203.0.113.5", client=None):
+    client = client or Client(REMOTE_ADDR=ip)
+    response = client.post(LOGIN, {"username": user.username, "password": password,
+                                   "code": code or totp_code(user)}, REMOTE_ADDR=ip)
+    return client, response
+
+
+def test_password_and_code_sign_in_and_reach_the_contacts_page(coordinator):
+    client, response = _sign_in(coordinator)
+
+    assert response.status_code == 302
+    assert client.get("/contacts/").status_code == 200
+
+
+def test_the_next_page_is_followed_only_within_the_site(coordinator):
+    client = Client()
+    response = client.post(f"{LOGIN}?next=https://evil.example/", {
+        "username": coordinator.username, "password": PASSWORD,
+        "code": totp_code(coordinator)})
+
+    assert response["Location"] == "/"
+
+
+def test_a_wrong_code_is_refused_with_one_message_for_every_failure(coordinator):
+    _, response = _sign_in(coordinator, code="000000" if totp_code(coordinator) != "000000"
+                           else "111111")
+
+    assert response.status_code == 200
+    assert b"Those details are not right" in response.content
+    assert SecurityEvent.objects.filter(kind="login_failed").count() == 1
+
+
+def test_a_wrong_password_is_refused_the_same_way(coordinator):
+    _, response = _sign_in(coordinator, password="not the password")
+
+    assert b"Those details are not right" in response.content
+    assert SecurityEvent.objects.get().detail == {"username": "casey"}
+
+
+def test_an_account_without_an_authenticator_cannot_sign_in(coordinator):
+    code = totp_code(coordinator)
+    coordinator.totpdevice_set.all().delete()
+
+    client, response = _sign_in(coordinator, code=code)
+
+    assert b"Those details are not right" in response.content
+    assert client.get("/contacts/").status_code == 302
+
+
+def test_five_failures_lock_that_account_from_that_address(coordinator):
+    for _ in range(5):
+        _sign_in(coordinator, password="guess")
+
+    _, response = _sign_in(coordinator)
+
+    assert response.status_code == 429
+    assert b"Sign-in paused" in response.content
+    assert SecurityEvent.objects.filter(kind="login_locked_out").exists()
+
+
+def test_wrong_codes_count_towards_the_lockout(coordinator):
+    wrong = "000000" if totp_code(coordinator) != "000000" else "111111"
+    for _ in range(5):
+        _sign_in(coordinator, code=wrong)
+
+    _, response = _sign_in(coordinator)
+
+    assert response.status_code == 429
+
+
+def test_an_attacker_cannot_lock_out_a_coordinator_working_from_elsewhere(coordinator):
+    for _ in range(6):
+        _sign_in(coordinator, password="guess", ip="198.51.100.66")
+
+    client, response = _sign_in(coordinator, ip="203.0.113.5")
+
+    assert response.status_code == 302
+    assert client.get("/contacts/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/contacts/", "/people/1/", "/incidents/", "/admin/",
+                                  "/staff/access-log/"])
+def test_a_password_alone_does_not_open_a_staff_page(administrator, coordinator, path):
+    client = Client()
+    client.force_login(coordinator if path != "/admin/" else administrator)
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{LOGIN}?next=")
+    assert SecurityEvent.objects.filter(kind="second_factor_missing").exists()
+
+
+def test_a_post_without_a_second_factor_is_refused(coordinator):
+    client = Client()
+    client.force_login(coordinator)
+
+    response = client.post("/people/1/reply/", {"body": "hello"})
+
+    assert response.status_code == 403
+
+
+def test_signed_out_visitors_are_sent_to_sign_in():
+    response = Client().get("/contacts/")
+
+    assert response.status_code == 302
+    assert not SecurityEvent.objects.exists()
+
+
+def test_the_admin_opens_for_an_administrator_with_a_second_factor(administrator, staff_client):
+    assert staff_client(administrator).get("/admin/").status_code == 200
+
+
+def test_the_admin_sign_in_page_is_the_staff_sign_in():
+    response = Client().get("/admin/login/")
+
+    assert response["Location"] == f"{LOGIN}?next=/admin/"
+
+
+def test_a_role_that_does_not_need_a_page_is_refused_and_recorded(officer, staff_client):
+    response = staff_client(officer).get("/staff/access-log/")
+
+    assert response.status_code == 403
+    event = SecurityEvent.objects.get(kind="wrong_role")
+    assert event.actor == officer
+
+
+def test_signing_out_ends_the_session(coordinator, staff_client):
+    client = staff_client(coordinator)
+
+    client.post(reverse("staff:logout"))
+
+    assert client.get("/contacts/").status_code == 302
+
+
+def test_health_needs_no_sign_in():
+    assert Client().get("/health/").json() == {"status": "ok"}
