@@ -7,3 +7,6 @@ class ContactHubConfig(AppConfig):
     name = "contact_hub"
     label = "contact_hub"
     verbose_name = "Contact hub"
+
+    def ready(self) -> None:
+        from contact_hub import checks  # noqa: F401

@@ -23,11 +23,13 @@ class EmbeddedBeat(threading.Thread):
         self.tick_seconds = tick_seconds
         self.stopping = threading.Event()
         self.next_run: dict[str, float] = {}
+        app.loader.import_default_modules()  # register every app's tasks, as a worker does
 
     def run(self) -> None:
-        self.app.loader.import_default_modules()
         while not self.stopping.wait(self.tick_seconds):
+            close_old_connections()
             self.run_due(time.monotonic())
+            close_old_connections()
 
     def run_due(self, now: float) -> list[str]:
         ran = []
@@ -41,14 +43,11 @@ class EmbeddedBeat(threading.Thread):
         return ran
 
     def _run_task(self, entry: dict) -> None:
-        close_old_connections()
         try:
             self.app.tasks[entry["task"]].apply(args=entry.get("args", ()),
                                                 kwargs=entry.get("kwargs", {}))
         except Exception:
             log.exception("embedded beat: task %s failed", entry["task"])
-        finally:
-            close_old_connections()
 
     def stop(self) -> None:
         self.stopping.set()

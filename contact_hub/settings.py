@@ -15,11 +15,12 @@ import dj_database_url
 
 from contact_hub.env import env_bool, env_int, env_list, env_str
 
+EMBEDDED_SECRET_KEY = "embedded-default-not-for-production-" + "x" * 20
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("HUB_DATA_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "") or "embedded-default-not-for-production-" + "x" * 20
+SECRET_KEY = env_str("SECRET_KEY", "") or EMBEDDED_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The public base URL providers sign webhooks against (Twilio validates the full URL); behind a
@@ -85,7 +86,11 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # Under ASGI each request may run on a different thread, so persistent per-thread
+        # connections pile up; psycopg's pool shares a bounded set instead.
+        DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": 20}}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.db import connection
 
@@ -24,7 +26,7 @@ def test_each_entry_is_chained_to_the_one_before(incident):
 
     assert [e.seq for e in entries] == [1, 2, 3, 4]
     assert entries[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     assert _fresh(incident).log_head == entries[-1].hash
     assert log_verify(_fresh(incident)) is None
 

@@ -1,0 +1,102 @@
+"""Follow-up work through the production path: Redis as the broker and a real Celery worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.utils import timezone
+
+from contact_hub.celery import app as celery_app
+from contact_hub.followups.models import FollowUp
+from contact_hub.followups.tasks import followups_sweep
+from contact_hub.live import HUB_GROUP
+from tests.factories import received_message
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# Celery builds its router once per process, so the whole run shares one queue name.
+QUEUE = f"test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def queue():
+    """A queue of this run's own, so nothing else on the shared Redis is consumed."""
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_routes = {"*": {"queue": QUEUE}}
+    yield QUEUE
+    celery_app.conf.task_always_eager = True
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(QUEUE)
+
+
+def _start_worker(queue: str) -> subprocess.Popen:
+    database = connection.settings_dict
+    env = os.environ | {
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
+                        f"{database['NAME']}",
+        "SECRET_KEY": "worker-test-" + "k" * 40,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "contact_hub", "worker", "--pool", "solo",
+         "-Q", queue, "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip",
+         "--without-mingle"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_done(followup: FollowUp, seconds: float = 30) -> FollowUp:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        followup.refresh_from_db()
+        if followup.done_at is not None:
+            return followup
+        time.sleep(0.1)
+    raise AssertionError("the worker did not run the follow-up")
+
+
+def test_a_worker_runs_follow_up_work_and_the_dashboard_hears_of_it(queue):
+    layer = get_channel_layer()
+    listener = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(HUB_GROUP, listener)
+    worker = _start_worker(queue)
+    try:
+        message = received_message(text="queued through redis")
+
+        _wait_done(FollowUp.objects.get())
+        event = async_to_sync(layer.receive)(listener)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+    assert event["kind"] == "message.received"
+    assert event["message_id"] == message.pk
+
+
+def test_work_lost_by_the_broker_is_swept_up_and_run_once(queue):
+    message = received_message(text="the broker lost this task")
+    followup = FollowUp.objects.get()
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)  # the broker restarted and lost its queue
+    FollowUp.objects.filter(pk=followup.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5))
+    worker = _start_worker(queue)
+    try:
+        assert followups_sweep() == 1
+        followup = _wait_done(followup)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+    assert followup.attempts == 1
+    assert message.pk == followup.payload["message_id"]
