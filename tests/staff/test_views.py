@@ -150,3 +150,10 @@ def test_signing_out_ends_the_session(coordinator, staff_client):
 
 def test_health_needs_no_sign_in():
     assert Client().get("/health/").json() == {"status": "ok"}
+
+
+def test_administrators_can_view_but_never_edit_the_access_log(administrator, staff_client):
+    client = staff_client(administrator)
+
+    assert client.get("/admin/staff/accessevent/").status_code == 200
+    assert client.get("/admin/staff/accessevent/add/").status_code == 403
