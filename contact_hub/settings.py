@@ -185,6 +185,12 @@ HUB_GRADES = {
     "resolved": {"label": "Resolved without deployment", "target_minutes": None},
 }
 
+# Twilio (SMS and the 101 voice line). Without credentials the Twilio channels are off.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+# Tests swap the SDK's HTTP layer (never the SDK) via this dotted path; empty: the real one.
+TWILIO_HTTP_CLIENT = ""
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -194,5 +200,7 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
+    # Provider SDKs log request and response bodies (numbers, message text) at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"},
+                "twilio": {"level": "WARNING"}},
 }

@@ -129,3 +129,17 @@ def standards(db: None) -> StaffUser:
 def administrator(db: None) -> StaffUser:
     return StaffFactory(username="alex", role=Role.ADMINISTRATOR, is_staff=True,
                         is_superuser=True)
+
+
+@pytest.fixture
+def twilio(settings: object) -> Iterator[type]:
+    """Twilio configured with test credentials, the SDK's HTTP layer replaced by a recorder."""
+    from tests.twilio_fakes import ACCOUNT_SID, AUTH_TOKEN, FakeTwilioHttp
+
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    settings.TWILIO_HTTP_CLIENT = "tests.twilio_fakes.FakeTwilioHttp"
+    settings.PUBLIC_BASE_URL = "https://hub.example.police.uk"
+    FakeTwilioHttp.reset()
+    yield FakeTwilioHttp
+    FakeTwilioHttp.reset()

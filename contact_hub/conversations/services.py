@@ -13,6 +13,7 @@ from contact_hub.conversations.models import (
 )
 from contact_hub.conversations.tasks import message_deliver
 from contact_hub.followups.services import followup_queue
+from contact_hub.people.models import Identity
 from contact_hub.staff.models import StaffUser
 
 MAX_TEXT_LENGTH = 1600
@@ -22,8 +23,19 @@ class MessageRefused(ValueError):
     """The message cannot be sent; the reason is safe to show to staff."""
 
 
-def message_send(*, conversation: Conversation, body: str, actor: StaffUser) -> Message:
-    """Queue a reply on the conversation's channel; a follow-up hands it to the provider."""
+def conversation_open(*, identity: Identity, channel: str) -> Conversation:
+    """The conversation with this identity on this channel, started if there is none yet."""
+    conversation, _ = Conversation.objects.get_or_create(
+        identity=identity, channel=channel, defaults={"person_id": identity.person_id})
+    return conversation
+
+
+def message_send(*, conversation: Conversation, body: str, actor: StaffUser | None) -> Message:
+    """Queue a text on the conversation's channel; a follow-up hands it to the provider.
+
+    `actor` is the member of staff sending it, or None for a text the hub sends itself (a
+    callback confirmation, a delay notice).
+    """
     body = body.strip()
     if not body:
         raise MessageRefused("The message is empty.")
