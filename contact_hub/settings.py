@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "contact_hub.conversations",
     "contact_hub.incidents",
     "contact_hub.followups",
+    "contact_hub.sms",
     "rvr",
     "social",
     "callback",
@@ -168,9 +169,23 @@ WHITENOISE_USE_FINDERS = True
 
 # The hub's own settings.
 HUB_DEFAULT_REGION = env_str("HUB_DEFAULT_REGION", "GB")
+# Which backend sends texts. HUB_TEXT_BACKEND, when set, sends every channel's texts (the demo's
+# outbox, the tests' memory backend); when empty, each channel uses its real provider.
 HUB_TEXT_BACKEND = env_str(
-    "HUB_TEXT_BACKEND", "contact_hub.conversations.sending.OutboxBackend"
+    "HUB_TEXT_BACKEND", "contact_hub.conversations.sending.OutboxBackend" if EMBEDDED else ""
 )
+HUB_TEXT_BACKENDS = {
+    "sms": "contact_hub.sms.transport.TwilioSms",
+    "whatsapp": "social.meta.transport.WhatsAppCloud",
+    "messenger": "social.meta.transport.MetaMessenger",
+    "instagram": "social.meta.transport.MetaMessenger",
+    "x": "social.x.transport.XDirectMessages",
+}
+HUB_NEUTRAL_FORBIDDEN_WORDS = env_list("HUB_NEUTRAL_FORBIDDEN_WORDS", [])
+# Meta only lets a business reply freely within 24 hours of the person's last message.
+HUB_META_REPLY_WINDOW_HOURS = 24
+HUB_MEDIA_MAX_BYTES = env_int("HUB_MEDIA_MAX_BYTES", 5 * 1024 * 1024)
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 HUB_FOLLOWUP_GRACE_SECONDS = env_int("HUB_FOLLOWUP_GRACE_SECONDS", 30)
 HUB_FOLLOWUP_LEASE_SECONDS = env_int("HUB_FOLLOWUP_LEASE_SECONDS", 120)
 HUB_FOLLOWUP_MAX_ATTEMPTS = env_int("HUB_FOLLOWUP_MAX_ATTEMPTS", 8)
@@ -188,8 +203,31 @@ HUB_GRADES = {
 # Twilio (SMS and the 101 voice line). Without credentials the Twilio channels are off.
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+# The hub's own numbers: texts to any other number are not for us.
+TWILIO_SMS_NUMBERS = env_list("TWILIO_SMS_NUMBERS", [])
+# Media is only ever fetched from Twilio's own hosts (a suffix match), never from any URL.
+TWILIO_MEDIA_HOSTS = env_list("TWILIO_MEDIA_HOSTS", ["api.twilio.com", ".twiliocdn.com"])
+# Only tests fetch media over plain HTTP (from a local server standing in for Twilio).
+DEBUG_MEDIA_HTTP = False
 # Tests swap the SDK's HTTP layer (never the SDK) via this dotted path; empty: the real one.
 TWILIO_HTTP_CLIENT = ""
+
+# Meta: Messenger, Instagram and the WhatsApp Cloud API share one app and its secret.
+META_APP_SECRET = env_str("META_APP_SECRET", "")
+META_VERIFY_TOKEN = env_str("META_VERIFY_TOKEN", "")
+META_PAGE_ACCESS_TOKEN = env_str("META_PAGE_ACCESS_TOKEN", "")
+# Our Facebook page ids and Instagram account ids; messages to any other are not for us.
+META_PAGE_IDS = env_list("META_PAGE_IDS", [])
+WHATSAPP_TOKEN = env_str("WHATSAPP_TOKEN", "")
+WHATSAPP_PHONE_NUMBER_IDS = env_list("WHATSAPP_PHONE_NUMBER_IDS", [])
+WHATSAPP_TEMPLATE_LANGUAGE = env_str("WHATSAPP_TEMPLATE_LANGUAGE", "en_GB")
+GRAPH_API_BASE = env_str("GRAPH_API_BASE", "https://graph.facebook.com/v21.0")
+
+# X direct messages (Account Activity API).
+X_CONSUMER_SECRET = env_str("X_CONSUMER_SECRET", "")
+X_ACCESS_TOKEN = env_str("X_ACCESS_TOKEN", "")
+X_USER_ID = env_str("X_USER_ID", "")
+X_API_BASE = env_str("X_API_BASE", "https://api.x.com")
 
 LOGGING = {
     "version": 1,

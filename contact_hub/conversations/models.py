@@ -37,10 +37,13 @@ class DeliveryStatus(models.TextChoices):
     UNDELIVERED = "undelivered", "Undelivered"
     FAILED = "failed", "Failed"
     UNKNOWN = "unknown", "Unknown: check before resending"
+    HELD = "held", "Held: outside the safe-contact plan"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 # A status may only replace one of lower rank: late or repeated callbacks never move it back.
 STATUS_RANK = {
+    DeliveryStatus.HELD: -1,
     DeliveryStatus.QUEUED: 0,
     DeliveryStatus.SENDING: 1,
     DeliveryStatus.UNKNOWN: 2,
@@ -49,6 +52,7 @@ STATUS_RANK = {
     DeliveryStatus.UNDELIVERED: 4,
     DeliveryStatus.FAILED: 4,
     DeliveryStatus.READ: 4,
+    DeliveryStatus.CANCELLED: 4,
 }
 
 
@@ -85,6 +89,9 @@ class Message(models.Model):
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices)
     status_changed_at = models.DateTimeField(auto_now_add=True)
     error_code = models.CharField(max_length=40, blank=True)
+    template = models.CharField(max_length=80, blank=True,
+                                help_text="the approved template this text was sent as")
+    hold_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_by = models.ForeignKey("staff.StaffUser", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="messages_sent")
@@ -112,3 +119,29 @@ class OutboxEntry(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "outbox entries"
+
+
+class MessageTemplate(models.Model):
+    """A neutral text staff can send, e.g. asking whether now is a good time to talk.
+
+    Templates must be safe on a lock screen: see conversations/neutral.py, checked on save.
+    """
+
+    name = models.CharField(max_length=80, unique=True)
+    body = models.TextField()
+    whatsapp_name = models.CharField(
+        max_length=80, blank=True,
+        help_text="the name of the matching template approved by Meta, for WhatsApp outside "
+                  "the 24-hour window")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from contact_hub.conversations.neutral import neutral_text_problems
+
+        problems = neutral_text_problems(self.body)
+        if problems:
+            raise ValidationError({"body": problems})

@@ -2,7 +2,11 @@
 
 - OutboxBackend (embedded default): stores the text in the visible demo outbox.
 - MemoryBackend (tests): appends to `MemoryBackend.sent`.
-- Real providers (Twilio, Meta, X) arrive with their channel adapters, each behind this interface.
+- Real providers, one module each: contact_hub.sms.transport (Twilio), social.meta.transport
+  (WhatsApp Cloud API, Messenger and Instagram), social.x.transport (X direct messages).
+
+A backend whose provider has no credentials is off: `is_configured()` says so, and the hub
+refuses to queue texts for it with that reason instead of failing later.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ class OutboundText:
     to: str
     body: str
     message_id: int
+    # An approved template's name, for channels that only allow templates at times (WhatsApp).
+    template: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,25 +36,36 @@ class ProviderReceipt:
 
 
 class TransportError(Exception):
-    """Sending failed. `permanent` says whether trying again can help."""
+    """Sending failed. `permanent` says whether trying again can help; `unknown` that the
+    provider may have sent it anyway, so a person must check before it is sent again."""
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    def __init__(self, reason: str, *, permanent: bool, unknown: bool = False) -> None:
         super().__init__(reason)
         self.permanent = permanent
+        self.unknown = unknown
 
 
 class TextBackend(Protocol):
+    def is_configured(self) -> bool: ...
+
     def send(self, text: OutboundText) -> ProviderReceipt: ...
 
 
-def text_backend() -> TextBackend:
-    return import_string(settings.HUB_TEXT_BACKEND)()
+def text_backend(channel: str) -> TextBackend:
+    return import_string(settings.HUB_TEXT_BACKEND or settings.HUB_TEXT_BACKENDS[channel])()
+
+
+def outbox_enabled() -> bool:
+    return settings.HUB_TEXT_BACKEND.endswith(".OutboxBackend")
 
 
 class OutboxBackend:
     """The demo's provider: every text lands in the outbox page instead of a phone."""
 
     provider = "outbox"
+
+    def is_configured(self) -> bool:
+        return True
 
     def send(self, text: OutboundText) -> ProviderReceipt:
         from contact_hub.conversations.models import OutboxEntry
@@ -62,6 +79,9 @@ class MemoryBackend:
 
     provider = "memory"
     sent: ClassVar[list[OutboundText]] = []
+
+    def is_configured(self) -> bool:
+        return True
 
     def send(self, text: OutboundText) -> ProviderReceipt:
         MemoryBackend.sent.append(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,11 +12,16 @@ from contact_hub.conversations.models import (
     Conversation,
     DeliveryStatus,
     Message,
+    MessageTemplate,
 )
+from contact_hub.conversations.policy import send_refusal
 from contact_hub.conversations.tasks import message_deliver
 from contact_hub.followups.services import followup_queue
+from contact_hub.live import live_event_send
 from contact_hub.people.models import Identity
-from contact_hub.staff.models import StaffUser
+from contact_hub.people.safe_contact import safe_contact_refusal
+from contact_hub.staff.audit import access_record
+from contact_hub.staff.models import AccessEvent, Role, StaffUser
 
 MAX_TEXT_LENGTH = 1600
 
@@ -30,17 +37,25 @@ def conversation_open(*, identity: Identity, channel: str) -> Conversation:
     return conversation
 
 
-def message_send(*, conversation: Conversation, body: str, actor: StaffUser | None) -> Message:
+def message_send(*, conversation: Conversation, body: str = "", actor: StaffUser | None,
+                 template: MessageTemplate | None = None, now: datetime | None = None
+                 ) -> Message:
     """Queue a text on the conversation's channel; a follow-up hands it to the provider.
 
     `actor` is the member of staff sending it, or None for a text the hub sends itself (a
-    callback confirmation, a delay notice).
+    callback confirmation, a delay notice). A text the channel cannot carry is refused; a text
+    outside the person's safe-contact plan is stored as held, for a person to decide on.
     """
-    body = body.strip()
+    now = now or timezone.now()
+    body = (template.body if template is not None else body).strip()
     if not body:
         raise MessageRefused("The message is empty.")
     if len(body) > MAX_TEXT_LENGTH:
         raise MessageRefused(f"The message is longer than {MAX_TEXT_LENGTH} characters.")
+    refusal = send_refusal(conversation, template, now=now)
+    if refusal:
+        raise MessageRefused(refusal)
+    hold_reason = safe_contact_refusal(conversation.person, conversation.channel, now=now) or ""
     with transaction.atomic():
         message = Message.objects.create(
             conversation=conversation,
@@ -48,12 +63,44 @@ def message_send(*, conversation: Conversation, body: str, actor: StaffUser | No
             channel=conversation.channel,
             provider="pending",
             text=body,
-            status=DeliveryStatus.QUEUED,
+            template=template.whatsapp_name if template is not None else "",
+            status=DeliveryStatus.HELD if hold_reason else DeliveryStatus.QUEUED,
+            hold_reason=hold_reason,
             sent_by=actor,
         )
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=timezone.now())
-        followup_queue(message_deliver, message_id=message.pk)
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+        if not hold_reason:
+            followup_queue(message_deliver, message_id=message.pk)
     return message
+
+
+def message_release(*, message: Message, actor: StaffUser, reason: str) -> Message:
+    """A supervisor sends a held text despite the safe-contact plan; the override is logged."""
+    reason = reason.strip()
+    if not actor.has_role(Role.SUPERVISOR):
+        raise MessageRefused("Only a supervisor can send a text outside the safe-contact plan.")
+    if len(reason) < 10:
+        raise MessageRefused("Say why the safe-contact plan is being overridden.")
+    with transaction.atomic():
+        released = Message.objects.filter(pk=message.pk, status=DeliveryStatus.HELD).update(
+            status=DeliveryStatus.QUEUED, status_changed_at=timezone.now())
+        if not released:
+            raise MessageRefused("That text is no longer held.")
+        access_record(actor=actor, action=AccessEvent.Action.CHANGE,
+                      what="held text sent despite the safe-contact plan", why=reason,
+                      person_id=message.conversation.person_id)
+        followup_queue(message_deliver, message_id=message.pk)
+    message.refresh_from_db()
+    return message
+
+
+def message_cancel(*, message: Message, actor: StaffUser) -> None:
+    cancelled = Message.objects.filter(pk=message.pk, status=DeliveryStatus.HELD).update(
+        status=DeliveryStatus.CANCELLED, status_changed_at=timezone.now())
+    if not cancelled:
+        raise MessageRefused("That text is no longer held.")
+    access_record(actor=actor, action=AccessEvent.Action.CHANGE, what="held text cancelled",
+                  why="not sent", person_id=message.conversation.person_id)
 
 
 def message_status_advance(message_id: int, status: str, *, error_code: str = "") -> bool:
@@ -62,4 +109,9 @@ def message_status_advance(message_id: int, status: str, *, error_code: str = ""
     updated = Message.objects.filter(pk=message_id, status__in=lower).update(
         status=status, status_changed_at=timezone.now(), error_code=error_code[:40]
     )
+    if updated:
+        person_id = Message.objects.filter(pk=message_id).values_list(
+            "conversation__person_id", flat=True).get()
+        transaction.on_commit(lambda: live_event_send("message.status", message_id=message_id,
+                                                      person_id=person_id))
     return bool(updated)

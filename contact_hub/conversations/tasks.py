@@ -38,13 +38,13 @@ def message_deliver(message_id: int) -> None:
         return
     message = Message.objects.select_related("conversation__identity").get(pk=message_id)
     text = OutboundText(channel=message.channel, to=message.conversation.identity.value,
-                        body=message.text, message_id=message.pk)
+                        body=message.text, message_id=message.pk, template=message.template)
     try:
-        receipt = text_backend().send(text)
+        receipt = text_backend(message.channel).send(text)
     except TransportError as error:
         Message.objects.filter(pk=message_id).update(
-            status=DeliveryStatus.FAILED if error.permanent else DeliveryStatus.QUEUED,
-            error_code=str(error)[:40], status_changed_at=timezone.now(),
+            status=_status_after(error), error_code=str(error)[:40],
+            status_changed_at=timezone.now(),
         )
         if not error.permanent:
             raise
@@ -55,3 +55,9 @@ def message_deliver(message_id: int) -> None:
     )
     live_event_send("message.status", message_id=message_id,
                     person_id=message.conversation.person_id)
+
+
+def _status_after(error: TransportError) -> str:
+    if error.unknown:
+        return DeliveryStatus.UNKNOWN
+    return DeliveryStatus.FAILED if error.permanent else DeliveryStatus.QUEUED

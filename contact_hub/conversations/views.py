@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from contact_hub.conversations.models import OutboxEntry
 from contact_hub.conversations.selectors import contacts_recent
+from contact_hub.conversations.sending import outbox_enabled
 from contact_hub.staff.access import role_required
 from contact_hub.staff.models import Role
 
@@ -25,6 +25,6 @@ def contacts_list_view(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.COORDINATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
 def outbox_view(request: HttpRequest) -> HttpResponse:
-    enabled = settings.HUB_TEXT_BACKEND.endswith(".OutboxBackend")
+    enabled = outbox_enabled()
     entries = OutboxEntry.objects.all()[:100] if enabled else []
     return render(request, "conversations/outbox.html", {"entries": entries, "enabled": enabled})

@@ -1,0 +1,59 @@
+"""X's webhook: the CRC challenge (GET) and Account Activity deliveries (POST)."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from contact_hub.conversations.intake import message_intake
+from contact_hub.staff.audit import security_event_record
+from social.webhooks import hmac_sha256, ignored, json_webhook
+from social.x.parse import PayloadError, x_delivery_parse
+
+PROVIDER = "x"
+
+
+def x_configured() -> bool:
+    return bool(settings.X_CONSUMER_SECRET and settings.X_USER_ID)
+
+
+def x_signature(body: bytes) -> str:
+    return "sha256=" + base64.b64encode(hmac_sha256(settings.X_CONSUMER_SECRET, body)).decode()
+
+
+def x_signature_valid(request: HttpRequest) -> bool:
+    header = request.headers.get("X-Twitter-Webhooks-Signature", "")
+    return hmac.compare_digest(header.encode(), x_signature(request.body).encode())
+
+
+@json_webhook(provider=PROVIDER, configured=x_configured, signature_valid=x_signature_valid)
+def webhook_view(request: HttpRequest, payload: dict | None) -> HttpResponse:
+    if payload is None:
+        return _crc(request)
+    try:
+        delivery = x_delivery_parse(payload)
+    except PayloadError as error:
+        security_event_record("malformed_payload", request=request,
+                              detail={"provider": PROVIDER, "reason": str(error)})
+        return HttpResponse("Malformed X payload.", status=400)
+    if delivery.for_user_id != settings.X_USER_ID:
+        ignored(request, PROVIDER, "unknown_destination")
+        return HttpResponse(status=200)
+    for inbound in delivery.messages:
+        message_intake(inbound)
+    for reason in delivery.skipped:
+        ignored(request, PROVIDER, "unsupported_message_type", reason=reason)
+    return HttpResponse(status=200)
+
+
+def _crc(request: HttpRequest) -> HttpResponse:
+    """X proves we hold the consumer secret by asking us to sign a token it chose."""
+    token = request.GET.get("crc_token", "")
+    if not token or len(token) > 200:
+        security_event_record("malformed_payload", request=request,
+                              detail={"provider": PROVIDER, "reason": "crc without token"})
+        return HttpResponse("Missing crc_token.", status=400)
+    return JsonResponse({"response_token": x_signature(token.encode())})
