@@ -26,12 +26,19 @@ conversation_urls = ([
     path("", conversation_views.contacts_view, name="contacts"),
     path("list/", conversation_views.contacts_list_view, name="contacts_list"),
     path("outbox/", conversation_views.outbox_view, name="outbox"),
+    path("messages/<int:message_id>/release/", conversation_views.release_view,
+         name="release"),
+    path("messages/<int:message_id>/cancel/", conversation_views.cancel_view, name="cancel"),
 ], "conversations")
 
 people_urls = ([
     path("<int:person_id>/", people_views.person_view, name="detail"),
     path("<int:person_id>/reveal/", people_views.person_reveal_view, name="reveal"),
-    path("<int:person_id>/reply/", people_views.person_reply_view, name="reply"),
+    path("<int:person_id>/reply/", conversation_views.reply_view, name="reply"),
+    path("<int:person_id>/thread/", conversation_views.thread_view, name="thread"),
+    path("<int:person_id>/safe-contact/", people_views.safe_contact_plan_view,
+         name="safe_contact"),
+    path("<int:person_id>/code-word/", people_views.code_word_check_view, name="code_word"),
 ], "people")
 
 incident_urls = ([

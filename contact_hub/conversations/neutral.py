@@ -44,6 +44,7 @@ def _capitalised_mid_sentence(text: str) -> list[str]:
     found = []
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
         for word in re.findall(r"[A-Za-z'-]+", sentence)[1:]:
-            if word[0].isupper() and word not in NOT_NAMES and word not in found:
+            name_like = word[0].isupper() and (len(word) == 1 or not word[1:].isupper())
+            if name_like and word not in NOT_NAMES and word not in found:
                 found.append(word)
     return found

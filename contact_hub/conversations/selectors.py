@@ -24,3 +24,25 @@ def person_thread(person: Person, limit: int = 200) -> QuerySet[Message]:
         .select_related("conversation__identity", "sent_by")
         .order_by("-created_at")[:limit]
     )
+
+
+# The channels each kind of identity can be reached on.
+IDENTITY_CHANNELS = {
+    "phone": ["sms", "whatsapp"],
+    "messenger": ["messenger"],
+    "instagram": ["instagram"],
+    "x": ["x"],
+}
+
+
+def reply_channels(person: Person) -> list[str]:
+    """Channels a reply could go on, the one the person last wrote on first."""
+    last = (Message.objects.filter(conversation__person=person,
+                                   direction=Message.Direction.INBOUND)
+            .order_by("-created_at").values_list("channel", flat=True).first())
+    channels = [channel for identity in person.identities.all()
+                for channel in IDENTITY_CHANNELS[identity.kind]]
+    if last in channels:
+        channels.remove(last)
+        channels.insert(0, last)
+    return channels

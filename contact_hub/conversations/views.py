@@ -1,15 +1,26 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from datetime import timedelta
+from typing import Any
 
-from contact_hub.conversations.models import OutboxEntry
-from contact_hub.conversations.selectors import contacts_recent
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contact_hub.conversations.models import Message, MessageTemplate, OutboxEntry
+from contact_hub.conversations.reply import reply_send
+from contact_hub.conversations.selectors import contacts_recent, person_thread, reply_channels
 from contact_hub.conversations.sending import outbox_enabled
+from contact_hub.conversations.services import MessageRefused, message_cancel, message_release
+from contact_hub.people.models import Person
 from contact_hub.staff.access import role_required
-from contact_hub.staff.models import Role
+from contact_hub.staff.audit import access_record
+from contact_hub.staff.models import AccessEvent, Role
 
 CONTACT_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
+THREAD_ROLES = (*CONTACT_ROLES, Role.PROFESSIONAL_STANDARDS)
 
 
 @role_required(*CONTACT_ROLES)
@@ -21,6 +32,80 @@ def contacts_view(request: HttpRequest) -> HttpResponse:
 def contacts_list_view(request: HttpRequest) -> HttpResponse:
     """The list alone, re-fetched by the page whenever the websocket says something changed."""
     return render(request, "conversations/_contacts_list.html", {"messages_": contacts_recent()})
+
+
+def thread_context(request: HttpRequest, person: Person) -> dict[str, Any]:
+    return {
+        "person": person,
+        "thread": person_thread(person),
+        "channels": reply_channels(person),
+        "templates": MessageTemplate.objects.order_by("name"),
+        "may_reply": request.user.has_role(*CONTACT_ROLES),
+        "may_release": request.user.has_role(Role.SUPERVISOR),
+    }
+
+
+@role_required(*THREAD_ROLES)
+def thread_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The thread alone, re-fetched live as messages arrive and delivery status changes."""
+    person = get_object_or_404(Person, pk=person_id)
+    recently = timezone.now() - timedelta(minutes=10)
+    # A page refreshing itself is one look, already logged; a thread fetched on its own is not.
+    if not AccessEvent.objects.filter(actor=request.user, person=person,
+                                      at__gte=recently).exists():
+        access_record(actor=request.user, action=AccessEvent.Action.VIEW,
+                      what="conversation thread", why="triage of a new contact",
+                      person_id=person.pk)
+    return render(request, "conversations/_thread.html", thread_context(request, person))
+
+
+@require_POST
+@role_required(*CONTACT_ROLES)
+def reply_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=person_id)
+    template = MessageTemplate.objects.filter(pk=request.POST.get("template") or None).first()
+    channel = request.POST.get("channel") or next(iter(reply_channels(person)), "")
+    try:
+        message = reply_send(person=person, channel=channel, body=request.POST.get("body", ""),
+                             actor=request.user, template=template)
+    except MessageRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("people:detail", person_id=person.pk)
+    access_record(actor=request.user, action=AccessEvent.Action.CHANGE, what="reply sent",
+                  why="replying to the person", person_id=person.pk)
+    if message.status == "held":
+        messages.warning(request, f"Held, not sent: {message.hold_reason} A supervisor can "
+                                  "send it anyway.")
+    else:
+        messages.success(request, f"Reply queued on {message.get_channel_display()}.")
+    return redirect("people:detail", person_id=person.pk)
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def release_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = get_object_or_404(Message.objects.select_related("conversation"), pk=message_id)
+    try:
+        message_release(message=message, actor=request.user,
+                        reason=request.POST.get("reason", ""))
+    except MessageRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Sent despite the safe-contact plan; the override is logged.")
+    return redirect("people:detail", person_id=message.conversation.person_id)
+
+
+@require_POST
+@role_required(*CONTACT_ROLES)
+def cancel_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = get_object_or_404(Message.objects.select_related("conversation"), pk=message_id)
+    try:
+        message_cancel(message=message, actor=request.user)
+    except MessageRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "The held text was cancelled.")
+    return redirect("people:detail", person_id=message.conversation.person_id)
 
 
 @role_required(Role.COORDINATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)

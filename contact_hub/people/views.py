@@ -5,9 +5,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from contact_hub.conversations.selectors import person_thread
-from contact_hub.conversations.services import MessageRefused, message_send
-from contact_hub.people.models import Person
+from contact_hub.conversations.selectors import reply_channels
+from contact_hub.conversations.views import CONTACT_ROLES, thread_context
+from contact_hub.people.forms import SafeContactPlanForm
+from contact_hub.people.models import Person, SafeContactPlan
+from contact_hub.people.safe_contact import code_word_matches, safe_contact_plan_save
 from contact_hub.staff.access import role_required
 from contact_hub.staff.audit import access_record, security_event_record
 from contact_hub.staff.models import AccessEvent, Role
@@ -50,33 +52,45 @@ def person_reveal_view(request: HttpRequest, person_id: int) -> HttpResponse:
     return _render_person(request, person, revealed=True)
 
 
-@require_POST
-@role_required(Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
-def person_reply_view(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_object_or_404(Person, pk=person_id)
-    conversation = person.conversations.order_by("-last_message_at").first()
-    if conversation is None:
-        messages.error(request, "This person has no conversation to reply on.")
-        return redirect("people:detail", person_id=person.pk)
-    try:
-        message_send(conversation=conversation, body=request.POST.get("body", ""),
-                     actor=request.user)
-    except MessageRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("people:detail", person_id=person.pk)
-    access_record(actor=request.user, action=AccessEvent.Action.CHANGE, what="reply sent",
-                  why=PURPOSES["reply"], person_id=person.pk)
-    messages.success(request, f"Reply queued on {conversation.get_channel_display()}.")
-    return redirect("people:detail", person_id=person.pk)
-
-
 def _render_person(request: HttpRequest, person: Person, *, revealed: bool) -> HttpResponse:
+    plan = SafeContactPlan.objects.filter(person=person).first()
     return render(request, "people/person.html", {
         "person": person,
         "identities": person.identities.all(),
-        "thread": person_thread(person),
         "incidents": person.incidents.order_by("-created_at"),
         "revealed": revealed,
         "may_reveal": request.user.may_reveal_identifiers,
-        "may_reply": request.user.has_role(Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER),
+        **thread_context(request, person),
+        "plan": plan,
+        "plan_form": SafeContactPlanForm(instance_plan=plan, channels=reply_channels(person)),
     })
+
+
+@require_POST
+@role_required(*CONTACT_ROLES)
+def safe_contact_plan_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=person_id)
+    form = SafeContactPlanForm(request.POST, channels=reply_channels(person))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("people:detail", person_id=person.pk)
+    safe_contact_plan_save(person=person, actor=request.user, **form.cleaned_data)
+    access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
+                  what="safe-contact plan", why="recording how the person can be contacted",
+                  person_id=person.pk)
+    messages.success(request, "Safe-contact plan saved.")
+    return redirect("people:detail", person_id=person.pk)
+
+
+@require_POST
+@role_required(*CONTACT_ROLES)
+def code_word_check_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=person_id)
+    matched = code_word_matches(person, request.POST.get("code_word", ""))
+    access_record(actor=request.user, action=AccessEvent.Action.VIEW, what="code word check",
+                  why="confirming who is on the line", person_id=person.pk)
+    if matched:
+        messages.success(request, "The code word matches.")
+    else:
+        messages.error(request, "The code word does not match (or none is set).")
+    return redirect("people:detail", person_id=person.pk)

@@ -1,30 +1,43 @@
-// Live list: the websocket only says "something changed"; the list is always fetched over HTTP,
-// and fetched again after every reconnect, so a lost event never leaves a stale queue.
+// Live regions: any element with data-live-url is re-fetched over HTTP when the hub's websocket
+// says something changed, and after every reconnect, so a lost event never leaves a stale page.
+// data-live-person="<id>" limits a region to events about that person.
 (function () {
   "use strict";
-  const box = document.getElementById("contacts");
+  const regions = Array.from(document.querySelectorAll("[data-live-url]"));
   const state = document.getElementById("live-state");
-  if (!box) return;
+  if (!regions.length) return;
   let retry = 1000;
-  let pending = null;
+  const pending = new Map();
 
-  function show(s, text) { state.dataset.state = s; state.textContent = text; }
-
-  async function refresh() {
-    const response = await fetch(box.dataset.listUrl, { credentials: "same-origin", cache: "no-store" });
-    if (response.ok) box.innerHTML = await response.text();
+  function show(s, text) {
+    if (!state) return;
+    state.dataset.state = s;
+    state.textContent = text;
   }
 
-  function refreshSoon() {
-    if (pending) return;
-    pending = setTimeout(function () { pending = null; refresh(); }, 150);
+  async function refresh(region) {
+    const response = await fetch(region.dataset.liveUrl, { credentials: "same-origin", cache: "no-store" });
+    if (response.ok) region.innerHTML = await response.text();
+  }
+
+  function refreshSoon(region) {
+    if (pending.has(region)) return;
+    pending.set(region, setTimeout(function () { pending.delete(region); refresh(region); }, 150));
+  }
+
+  function concerns(region, event) {
+    const person = region.dataset.livePerson;
+    return !person || event.person_id === undefined || String(event.person_id) === person;
   }
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(scheme + "://" + location.host + "/ws/hub/");
-    socket.onopen = function () { retry = 1000; show("live", "live"); refresh(); };
-    socket.onmessage = refreshSoon;
+    socket.onopen = function () { retry = 1000; show("live", "live"); regions.forEach(refresh); };
+    socket.onmessage = function (message) {
+      const event = JSON.parse(message.data);
+      regions.filter(function (r) { return concerns(r, event); }).forEach(refreshSoon);
+    };
     socket.onclose = function (event) {
       if (event.code === 4403) { show("offline", "sign in again"); return; }
       show("offline", "reconnecting…");
