@@ -5,8 +5,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from contact_hub.conversations.intake import message_intake
-from contact_hub.demo_traffic import SCRIPT, TrafficPlayer, demo_message
+from contact_hub.conversations.intake import InboundMessage, message_intake
+from contact_hub.demo_simulator import demo_credentials_apply
+from contact_hub.demo_traffic import SCRIPT, TrafficPlayer
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
 from contact_hub.management.commands.serve import serve
@@ -21,6 +22,12 @@ DEMO_STAFF = [
     ("admin", Role.ADMINISTRATOR, "Alex Admin"),
 ]
 DEMO_PASSWORD_SUFFIX = "-demo-pass"
+DEMO_TEMPLATES = [
+    ("Good time to talk?", "Hello, is now a good time to talk? Reply YES or NO.",
+     "good_time_check"),
+    ("We will call soon", "Thanks for getting in touch. We will call you soon.", ""),
+    ("Are you safe?", "Are you somewhere safe to reply? You can reply SAFE or NOT SAFE.", ""),
+]
 
 
 class Command(BaseCommand):
@@ -45,8 +52,10 @@ class Command(BaseCommand):
         self._print_welcome(host, port)
         if setup_only:
             return
+        base_url = f"http://{host}:{port}"
+        demo_credentials_apply(base_url)
         if traffic_interval > 0:
-            TrafficPlayer(traffic_interval).start()
+            TrafficPlayer(base_url, traffic_interval).start()
         serve(host=host, port=port)
 
     def _staff(self) -> None:
@@ -58,11 +67,16 @@ class Command(BaseCommand):
     @transaction.atomic
     def _history(self) -> None:
         """A little history so the pages are not empty on first look."""
+        for name, body, whatsapp_name in DEMO_TEMPLATES:
+            MessageTemplate.objects.get_or_create(
+                name=name, defaults={"body": body, "whatsapp_name": whatsapp_name})
         if Incident.objects.exists():
             return
         coordinator = StaffUser.objects.get(username="coordinator")
         channel, sender, text = SCRIPT[0]
-        first = message_intake(demo_message(channel, sender, text)).message
+        first = message_intake(InboundMessage(channel=channel, provider="twilio",
+                                              provider_message_id="SMdemo-history-1",
+                                              sender=sender, text=text)).message
         incident_open(opening_code="DOMESTIC", grade="priority", actor=coordinator,
                       message=first, thrive={
                           "threat": "ex-partner returning to the address",
@@ -81,5 +95,8 @@ class Command(BaseCommand):
             "",
         ]
         lines += [f"  {u:<12} {u + DEMO_PASSWORD_SUFFIX:<24} {r.label}" for u, r, _ in DEMO_STAFF]
-        lines += ["", "Outbound texts land in the Outbox page. Ctrl-C stops the hub.", ""]
+        lines += ["",
+                  "Traffic arrives as signed webhooks for every channel (SMS, WhatsApp, Messenger,",
+                  "Instagram, X). Send your own: python manage.py simulate --help",
+                  "Outbound texts land in the Outbox page. Ctrl-C stops the hub.", ""]
         self.stdout.write("\n".join(lines))
