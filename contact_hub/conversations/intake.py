@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from contact_hub.conversations.models import (
     CHANNEL_IDENTITY_KIND,
@@ -50,34 +49,27 @@ def message_intake(inbound: InboundMessage) -> IntakeResult:
 
     Raises InvalidIdentifier if a phone channel's sender is not a possible number.
     """
-    existing = _existing(inbound)
-    if existing is not None:
-        return IntakeResult(existing, created=False)
     kind = CHANNEL_IDENTITY_KIND[inbound.channel]
     value = phone_parse(inbound.sender) if kind == Identity.Kind.PHONE else inbound.sender
     try:
         with transaction.atomic():
             return IntakeResult(_store(inbound, kind, value), created=True)
     except IntegrityError:
-        # A concurrent delivery of the same provider id committed first.
-        existing = _existing(inbound)
+        # The same provider id was stored before, or by a concurrent delivery that committed
+        # first: the unique key makes every repeat harmless.
+        existing = Message.objects.filter(
+            provider=inbound.provider, provider_message_id=inbound.provider_message_id).first()
         if existing is None:
             raise
         return IntakeResult(existing, created=False)
 
 
-def _existing(inbound: InboundMessage) -> Message | None:
-    return Message.objects.filter(
-        provider=inbound.provider, provider_message_id=inbound.provider_message_id
-    ).first()
-
-
 def _store(inbound: InboundMessage, kind: str, value: str) -> Message:
-    now = timezone.now()
-    identity = _identity(kind, value)
-    conversation, _ = Conversation.objects.get_or_create(
-        identity=identity, channel=inbound.channel, defaults={"person_id": identity.person_id}
-    )
+    conversation = (Conversation.objects.select_related("identity")
+                    .filter(identity__kind=kind, identity__value=value, channel=inbound.channel)
+                    .first())
+    if conversation is None:
+        conversation = conversation_open_for(identity_for(kind, value), inbound.channel)
     message = Message.objects.create(
         conversation=conversation,
         direction=Message.Direction.INBOUND,
@@ -88,13 +80,19 @@ def _store(inbound: InboundMessage, kind: str, value: str) -> Message:
         media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
         status=DeliveryStatus.RECEIVED,
     )
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
-    Person.objects.filter(pk=identity.person_id).update(last_contact_at=now)
     followup_queue(message_received, message_id=message.pk)
     return message
 
 
-def _identity(kind: str, value: str) -> Identity:
+def conversation_open_for(identity: Identity, channel: str) -> Conversation:
+    """The conversation with this identity on this channel, started if there is none yet."""
+    conversation, _ = Conversation.objects.get_or_create(
+        identity=identity, channel=channel, defaults={"person_id": identity.person_id})
+    return conversation
+
+
+def identity_for(kind: str, value: str) -> Identity:
+    """The identity, with a new person behind it if nobody has used it before."""
     identity = Identity.objects.filter(kind=kind, value=value).first()
     if identity is not None:
         return identity

@@ -64,7 +64,6 @@ class Conversation(models.Model):
                                  related_name="conversations")
     channel = models.CharField(max_length=16, choices=Channel.choices)
     started_at = models.DateTimeField(auto_now_add=True)
-    last_message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

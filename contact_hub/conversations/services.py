@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from contact_hub.conversations.intake import conversation_open_for
 from contact_hub.conversations.models import (
     STATUS_RANK,
     Conversation,
@@ -32,9 +33,7 @@ class MessageRefused(ValueError):
 
 def conversation_open(*, identity: Identity, channel: str) -> Conversation:
     """The conversation with this identity on this channel, started if there is none yet."""
-    conversation, _ = Conversation.objects.get_or_create(
-        identity=identity, channel=channel, defaults={"person_id": identity.person_id})
-    return conversation
+    return conversation_open_for(identity, channel)
 
 
 def message_send(*, conversation: Conversation, body: str = "", actor: StaffUser | None,
@@ -68,7 +67,6 @@ def message_send(*, conversation: Conversation, body: str = "", actor: StaffUser
             hold_reason=hold_reason,
             sent_by=actor,
         )
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
         if not hold_reason:
             followup_queue(message_deliver, message_id=message.pk)
     return message

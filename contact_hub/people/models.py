@@ -9,7 +9,6 @@ class Person(models.Model):
     """Someone who contacted the hub, however many channels they used."""
 
     created_at = models.DateTimeField(auto_now_add=True)
-    last_contact_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     def __str__(self) -> str:
         return f"Person {self.pk}"

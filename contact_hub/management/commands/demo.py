@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from contact_hub.conversations.intake import InboundMessage, message_intake
+from contact_hub.conversations.models import MessageTemplate
 from contact_hub.demo_simulator import demo_credentials_apply
 from contact_hub.demo_traffic import SCRIPT, TrafficPlayer
 from contact_hub.incidents.models import Incident

@@ -1,0 +1,112 @@
+"""Intake benchmark: signed Twilio SMS webhooks against the hub's ASGI server on PostgreSQL and
+Redis, beside a bare Django view doing one INSERT on the same stack.
+
+    .venv/bin/python bench/intake.py [--rate 200] [--seconds 10] [--workers 2]
+
+Prints throughput and p50/p99 latency for each. Aims (issue 3): p99 under 100 ms at 200
+messages a second; intake throughput at least half the bare view's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx
+import psycopg
+import redis
+from twilio.request_validator import RequestValidator
+
+from bench.common import (
+    REDIS_URL,
+    closed_loop,
+    fresh_database,
+    hub_env,
+    hub_server,
+    manage,
+    open_loop,
+)
+
+ACCOUNT_SID = "AC" + "b" * 32
+AUTH_TOKEN = "bench-auth-token"
+HUB_NUMBER = "+447700900000"
+INBOUND = "/sms/twilio/inbound/"
+BARE = "/bench/bare/"
+
+
+def signed_sms(base: str, n: int) -> tuple[bytes, dict[str, str]]:
+    form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
+            "From": f"+447700900{n % 500:03d}", "To": HUB_NUMBER, "NumMedia": "0",
+            "Body": "He has been outside the house again tonight, can someone call me back"}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(base + INBOUND, form)
+    return urlencode(form).encode(), {"Content-Type": "application/x-www-form-urlencoded",
+                                      "X-Twilio-Signature": signature}
+
+
+async def run(args: argparse.Namespace) -> None:
+    database_url = fresh_database("hub_bench_intake")
+    port = 8765
+    base = f"http://127.0.0.1:{port}"
+    env = hub_env(database_url, TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                  TWILIO_SMS_NUMBERS=HUB_NUMBER, PUBLIC_BASE_URL=base)
+    manage(env, "migrate", "--noinput")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_bare (id bigserial PRIMARY KEY, sid text UNIQUE, "
+                     "body text)")
+    total = int(args.rate * args.seconds) * 2 + 20000
+    print(f"signing {total} webhooks…", flush=True)
+    prepared = [signed_sms(base, n) for n in range(total)]
+    cursor = iter(prepared)
+
+    with hub_server(env, port, args.workers):
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+            def poster(path: str):
+                async def post(n: int) -> bool:
+                    body, headers = next(cursor)
+                    response = await client.post(path, content=body, headers=headers)
+                    return response.status_code == 200
+                return post
+
+            await closed_loop("warm-up", 8, 2, poster(INBOUND))
+            await closed_loop("warm-up", 8, 2, poster(BARE))
+            results = [
+                await open_loop(f"intake @ {args.rate:g}/s", args.rate, args.seconds,
+                                poster(INBOUND)),
+                await open_loop(f"bare insert @ {args.rate:g}/s", args.rate, args.seconds,
+                                poster(BARE)),
+                await closed_loop("intake, max throughput", 32, args.seconds, poster(INBOUND)),
+                await closed_loop("bare insert, max throughput", 32, args.seconds,
+                                  poster(BARE)),
+            ]
+    with psycopg.connect(database_url) as conn:
+        stored = conn.execute("SELECT count(*) FROM conversations_message").fetchone()[0]
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+    print(f"\nuvicorn workers: {args.workers}; PostgreSQL and Redis on 127.0.0.1; 2 cores shared "
+          "with the load generator")
+    for result in results:
+        print(result.line())
+    ratio = results[2].throughput / results[3].throughput
+    print(f"\nintake / bare throughput: {ratio:.2f} (aim: at least 0.5)")
+    print(f"intake p99 at {args.rate:g}/s: {results[0].percentile(99):.1f} ms (aim: under 100)")
+    print(f"messages stored: {stored} (every accepted webhook, once)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
