@@ -46,6 +46,7 @@ urlpatterns = [
     path("contacts/", include(conversation_urls)),
     path("people/", include(people_urls)),
     path("incidents/", include(incident_urls)),
+    path("callback/", include("callback.urls")),
     path("admin/login/", public_view(RedirectView.as_view(url="/staff/login/?next=/admin/"))),
     path("admin/", admin.site.urls),
 ]

@@ -74,7 +74,7 @@ def _existing(inbound: InboundMessage) -> Message | None:
 
 def _store(inbound: InboundMessage, kind: str, value: str) -> Message:
     now = timezone.now()
-    identity = _identity(kind, value)
+    identity = identity_for(kind, value)
     conversation, _ = Conversation.objects.get_or_create(
         identity=identity, channel=inbound.channel, defaults={"person_id": identity.person_id}
     )
@@ -94,7 +94,9 @@ def _store(inbound: InboundMessage, kind: str, value: str) -> Message:
     return message
 
 
-def _identity(kind: str, value: str) -> Identity:
+def identity_for(kind: str, value: str) -> Identity:
+    """The identity for this number or platform id, with a new person if it is the first
+    contact; safe when two first contacts from one number arrive at once."""
     identity = Identity.objects.filter(kind=kind, value=value).first()
     if identity is not None:
         return identity

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from callback.demo import CallbackTrafficPlayer
 from contact_hub.conversations.intake import message_intake
 from contact_hub.demo_traffic import SCRIPT, TrafficPlayer, demo_message
 from contact_hub.incidents.models import Incident
@@ -47,6 +48,7 @@ class Command(BaseCommand):
             return
         if traffic_interval > 0:
             TrafficPlayer(traffic_interval).start()
+            CallbackTrafficPlayer(traffic_interval * 2).start()
         serve(host=host, port=port)
 
     def _staff(self) -> None:
@@ -81,5 +83,6 @@ class Command(BaseCommand):
             "",
         ]
         lines += [f"  {u:<12} {u + DEMO_PASSWORD_SUFFIX:<24} {r.label}" for u, r, _ in DEMO_STAFF]
-        lines += ["", "Outbound texts land in the Outbox page. Ctrl-C stops the hub.", ""]
+        lines += ["", "Outbound texts and callback calls land in the Outbox page; work the 101 "
+                      "callback queue on the Callbacks page. Ctrl-C stops the hub.", ""]
         self.stdout.write("\n".join(lines))

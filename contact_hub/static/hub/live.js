@@ -2,7 +2,7 @@
 // and fetched again after every reconnect, so a lost event never leaves a stale queue.
 (function () {
   "use strict";
-  const box = document.getElementById("contacts");
+  const box = document.querySelector("[data-list-url]");
   const state = document.getElementById("live-state");
   if (!box) return;
   let retry = 1000;
@@ -33,4 +33,6 @@
     };
   }
   connect();
+  // Lists whose content depends on the clock (waits, retry times) also refresh on a timer.
+  if (box.dataset.refreshSeconds) setInterval(refresh, Number(box.dataset.refreshSeconds) * 1000);
 })();
