@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from email.utils import parsedate_to_datetime
 
 from django.conf import settings
@@ -159,8 +159,8 @@ def _replayed(request: HttpRequest) -> bool:
         sent_at = parsedate_to_datetime(stamp)
     except (TypeError, ValueError):
         return True
-    if sent_at.tzinfo is None:
-        return True
+    if sent_at.tzinfo is None:  # RFC 2822's "-0000": UTC, source unknown
+        sent_at = sent_at.replace(tzinfo=UTC)
     return timezone.now() - sent_at > timedelta(minutes=settings.HUB_TWILIO_REPLAY_MINUTES)
 
 
