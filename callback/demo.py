@@ -44,7 +44,6 @@ def silent_call(caller: str) -> None:
 def hang_up_in_menu(caller: str) -> None:
     sid = _call_sid()
     voice_call_start(call_sid=sid, caller=caller)
-    voice_step(call_sid=sid, stage="menu", digits="1")
     voice_call_ended(call_sid=sid, status="completed")
 
 
@@ -64,7 +63,7 @@ SCRIPT: list[Callable[[], None]] = [
     lambda: silent_call("+447700900203"),
     lambda: callback_by_phone("+447700900204", window_key="0"),
     lambda: callback_by_text("07700900205"),
-    lambda: hang_up_in_menu("anonymous"),
+    lambda: hang_up_in_menu("+447700900206"),
     lambda: callback_by_web("07700 900201"),  # the first caller again: merges, keeps place
 ]
 
