@@ -73,8 +73,18 @@ def callback_place(request: CallbackRequest, *, now: datetime | None = None) -> 
     """The caller's position and an honest estimate: the queue ahead of them at the rate
     handlers have recently worked it, and never before their safe window or next retry."""
     now = now or timezone.now()
-    position = callback_position(request)
+    return _estimate(request, callback_position(request), callbacks_per_minute(now), now)
+
+
+def callback_queue_places(now: datetime, limit: int = 200) -> list[tuple[CallbackRequest,
+                                                                          QueuePlace]]:
+    """The queue with each caller's place, in two queries however long it is."""
     rate = callbacks_per_minute(now)
+    return [(request, _estimate(request, position, rate, now))
+            for position, request in enumerate(callback_queue()[:limit], start=1)]
+
+
+def _estimate(request: CallbackRequest, position: int, rate: float, now: datetime) -> QueuePlace:
     if rate == 0:
         return QueuePlace(position, None)
     earliest = now + timedelta(minutes=position / rate)

@@ -22,7 +22,7 @@ from callback.selectors import (
     callback_calling,
     callback_needing_coordinator,
     callback_place,
-    callback_queue,
+    callback_queue_places,
     callbacks_per_minute,
 )
 from callback.services import (
@@ -179,9 +179,8 @@ def queue_list_view(request: HttpRequest) -> HttpResponse:
 
 def _queue_context(request: HttpRequest) -> dict[str, object]:
     now = timezone.now()
-    queue = list(callback_queue()[:200])
     return {
-        "queue": [(r, callback_place(r, now=now)) for r in queue],
+        "queue": callback_queue_places(now),
         "calling": callback_calling(),
         "coordinator_items": callback_needing_coordinator(),
         "mine": callback_calling().filter(claimed_by=request.user).first(),

@@ -9,7 +9,12 @@ from django.db import connection
 from callback.attempts import callback_attempt_record
 from callback.models import CallbackAttempt, CallbackEntry, CallbackRequest
 from callback.numbers import NumberRefused
-from callback.selectors import callback_place, callback_position, callback_queue
+from callback.selectors import (
+    callback_place,
+    callback_position,
+    callback_queue,
+    callback_queue_places,
+)
 from callback.services import (
     CallbackAsk,
     CallbackFlood,
@@ -186,6 +191,7 @@ def test_the_estimate_is_the_queue_ahead_at_the_recent_handler_rate(ask_callback
 
     assert place.position == 3
     assert place.wait_minutes == 30
+    assert [p.wait_minutes for _, p in callback_queue_places(NOON)] == [10, 20, 30]
 
 
 def test_callbacks_outside_the_recent_period_do_not_count(ask_callback, settings):
