@@ -18,4 +18,5 @@ app.autodiscover_tasks()
 # Periodic work. Embedded, contact_hub.embedded_beat plays this same schedule in-process.
 app.conf.beat_schedule = {
     "followups-sweep": {"task": "followups.sweep", "schedule": 15.0},
+    "callback-sweep": {"task": "callback.sweep", "schedule": 60.0},
 }

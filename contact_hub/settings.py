@@ -98,8 +98,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "hub.sqlite3",
-            # WAL lets the web thread read while background work writes.
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
+            # WAL lets readers work while a writer writes; IMMEDIATE takes the write lock at the
+            # start of a transaction, so threads queue for it instead of failing with "locked".
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20,
+                        "transaction_mode": "IMMEDIATE"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -199,6 +201,30 @@ HUB_GRADES = {
     "appointment": {"label": "Appointment", "target_minutes": 72 * 60},
     "resolved": {"label": "Resolved without deployment", "target_minutes": None},
 }
+
+# 101 callback.
+HUB_CALL_BACKEND = env_str("HUB_CALL_BACKEND", "callback.calling.DemoCallBackend")
+HUB_CALLBACK_FROM_NUMBER = env_str("HUB_CALLBACK_FROM_NUMBER", "")
+HUB_CALLBACK_MAX_ATTEMPTS = env_int("HUB_CALLBACK_MAX_ATTEMPTS", 3)
+HUB_CALLBACK_RETRY_MINUTES = env_int("HUB_CALLBACK_RETRY_MINUTES", 10)
+# Where callers who do not ask for a callback wait: the Twilio queue the 101 operators answer.
+HUB_CALLBACK_HOLD_QUEUE = env_str("HUB_CALLBACK_HOLD_QUEUE", "101")
+# Number policy: the regions we call back, and number types never called (phonenumbers names).
+HUB_CALLBACK_ALLOWED_REGIONS = env_list("HUB_CALLBACK_ALLOWED_REGIONS", ["GB"])
+HUB_CALLBACK_REFUSED_NUMBER_TYPES = env_list(
+    "HUB_CALLBACK_REFUSED_NUMBER_TYPES", ["PREMIUM_RATE", "SHARED_COST", "PERSONAL_NUMBER"])
+# Flood limits: entries per hour from one number, and web-form posts per hour from one address.
+HUB_CALLBACK_NUMBER_LIMIT = env_int("HUB_CALLBACK_NUMBER_LIMIT", 5)
+HUB_CALLBACK_ADDRESS_LIMIT = env_int("HUB_CALLBACK_ADDRESS_LIMIT", 10)
+# The estimate divides the queue by the callbacks handlers started in this many past minutes.
+HUB_CALLBACK_THROUGHPUT_MINUTES = env_int("HUB_CALLBACK_THROUGHPUT_MINUTES", 60)
+# A placed call with no result after this long is recorded as failed and retried.
+HUB_CALLBACK_ATTEMPT_TIMEOUT_MINUTES = env_int("HUB_CALLBACK_ATTEMPT_TIMEOUT_MINUTES", 15)
+# Twilio status callbacks older than this are replays, not retries.
+HUB_TWILIO_REPLAY_MINUTES = env_int("HUB_TWILIO_REPLAY_MINUTES", 60)
+HUB_CALLBACK_KEYWORDS = env_list("HUB_CALLBACK_KEYWORDS", ["CALLBACK", "CALL BACK"])
+# Work done for each inbound message after it is stored (dotted paths, called with its id).
+HUB_MESSAGE_RECEIVED_HOOKS = ["callback.keyword.callback_keyword_check"]
 
 # Twilio (SMS and the 101 voice line). Without credentials the Twilio channels are off.
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")

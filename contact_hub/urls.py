@@ -55,6 +55,7 @@ urlpatterns = [
     path("incidents/", include(incident_urls)),
     path("sms/", include("contact_hub.sms.urls")),
     path("social/", include("social.urls")),
+    path("callback/", include("callback.urls")),
     path("admin/login/", public_view(RedirectView.as_view(url="/staff/login/?next=/admin/"))),
     path("admin/", admin.site.urls),
 ]

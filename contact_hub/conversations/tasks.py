@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from contact_hub.conversations.models import DeliveryStatus, Message
 from contact_hub.conversations.sending import OutboundText, TransportError, text_backend
@@ -17,6 +19,8 @@ def message_received(message_id: int) -> None:
         "conversation__person_id", flat=True).first()
     if person_id is None:
         return
+    for hook in settings.HUB_MESSAGE_RECEIVED_HOOKS:
+        import_string(hook)(message_id)
     live_event_send("message.received", message_id=message_id, person_id=person_id)
 
 

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from callback.demo import CallbackTrafficPlayer
 from contact_hub.conversations.intake import InboundMessage, message_intake
 from contact_hub.conversations.models import MessageTemplate
 from contact_hub.demo_simulator import demo_credentials_apply
@@ -57,6 +58,7 @@ class Command(BaseCommand):
         demo_credentials_apply(base_url)
         if traffic_interval > 0:
             TrafficPlayer(base_url, traffic_interval).start()
+            CallbackTrafficPlayer(traffic_interval * 2).start()
         serve(host=host, port=port)
 
     def _staff(self) -> None:
@@ -98,6 +100,8 @@ class Command(BaseCommand):
         lines += [f"  {u:<12} {u + DEMO_PASSWORD_SUFFIX:<24} {r.label}" for u, r, _ in DEMO_STAFF]
         lines += ["",
                   "Traffic arrives as signed webhooks for every channel (SMS, WhatsApp, Messenger,",
-                  "Instagram, X). Send your own: python manage.py simulate --help",
-                  "Outbound texts land in the Outbox page. Ctrl-C stops the hub.", ""]
+                  "Instagram, X), plus 101 calls and web callback requests.",
+                  "Send your own message: python manage.py simulate --help",
+                  "Outbound texts and callback calls land in the Outbox page; work the 101",
+                  "callback queue on the Callbacks page. Ctrl-C stops the hub.", ""]
         self.stdout.write("\n".join(lines))

@@ -1,6 +1,7 @@
 // Live regions: any element with data-live-url is re-fetched over HTTP when the hub's websocket
 // says something changed, and after every reconnect, so a lost event never leaves a stale page.
-// data-live-person="<id>" limits a region to events about that person.
+// data-live-person="<id>" limits a region to events about that person; data-refresh-seconds
+// also refreshes a region on a timer, for content that depends on the clock (waits, retries).
 (function () {
   "use strict";
   const regions = Array.from(document.querySelectorAll("[data-live-url]"));
@@ -46,4 +47,7 @@
     };
   }
   connect();
+  regions.filter(function (r) { return r.dataset.refreshSeconds; }).forEach(function (region) {
+    setInterval(function () { refresh(region); }, Number(region.dataset.refreshSeconds) * 1000);
+  });
 })();

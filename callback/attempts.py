@@ -1,0 +1,105 @@
+"""Recording what happened to each call placed to a caller, and what that means for their place
+in the queue. Called by the handler's page, Twilio's status callbacks and the sweep."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from callback.models import CallbackAttempt, CallbackRequest
+from callback.windows import window_next_open
+from contact_hub.live import live_event_send
+
+Status, Flag, Result = CallbackRequest.Status, CallbackRequest.Flag, CallbackAttempt.Result
+UNANSWERED = {Result.BUSY, Result.NO_ANSWER, Result.VOICEMAIL, Result.FAILED}
+
+# Twilio's call statuses in the order a call moves through them; an event may only replace a
+# status of lower rank, so late, repeated or out-of-order callbacks never move a call back.
+CALL_STATUS_RANK = {
+    "placing": 0, "dialing": 1, "queued": 2, "initiated": 3, "ringing": 4, "in-progress": 5,
+    "completed": 6, "busy": 6, "no-answer": 6, "failed": 6, "canceled": 6,
+}
+FINAL_RESULT = {"busy": Result.BUSY, "no-answer": Result.NO_ANSWER, "failed": Result.FAILED,
+                "canceled": Result.FAILED}
+
+
+class AttemptRefused(ValueError):
+    """The result cannot be recorded; the reason is safe to show to staff."""
+
+
+def answered_by_machine(answered_by: str) -> bool:
+    return answered_by.startswith(("machine", "fax"))
+
+
+def call_status_advance(attempt: CallbackAttempt, status: str) -> bool:
+    """Move the attempt's provider status forward; returns False for a stale or unknown one."""
+    rank = CALL_STATUS_RANK.get(status)
+    if rank is None:
+        return False
+    lower = [s for s, r in CALL_STATUS_RANK.items() if r < rank]
+    return bool(CallbackAttempt.objects.filter(pk=attempt.pk, call_status__in=lower)
+                .update(call_status=status))
+
+
+def provider_result(status: str, answered_by: str) -> str | None:
+    """What a final call status means for the caller; None while the call is still going."""
+    if status == "completed":
+        return Result.VOICEMAIL if answered_by_machine(answered_by) else Result.ANSWERED
+    return FINAL_RESULT.get(status)
+
+
+def callback_attempt_record(*, attempt: CallbackAttempt, result: str, source: str,
+                            permanent: bool = False, now: datetime | None = None) -> bool:
+    """Record how an attempt ended; the first word wins (the provider's or the handler's), so
+    a late or repeated report changes nothing. Returns whether this call recorded it.
+
+    Unanswered: the caller goes back to their place, not to be rung again before the retry
+    interval has passed and their safe window is open; after the last attempt (or a number
+    that can never be called) a coordinator is asked to decide."""
+    now = now or timezone.now()
+    if result not in Result.values or result == Result.PENDING:
+        raise AttemptRefused("Unknown call result.")
+    with transaction.atomic():
+        request = CallbackRequest.objects.select_for_update().get(pk=attempt.request_id)
+        recorded = CallbackAttempt.objects.filter(pk=attempt.pk, result="").update(
+            result=result, result_at=now, result_source=source)
+        if not recorded:
+            return False
+        latest = request.attempts.order_by("-started_at", "-pk").first()
+        if result in UNANSWERED and request.status == Status.CALLING and latest == attempt:
+            _unanswered(request, now, permanent=permanent)
+        callback_changed(request)
+    return True
+
+
+def _unanswered(request: CallbackRequest, now: datetime, *, permanent: bool) -> None:
+    request.claimed_by, request.claimed_at = None, None
+    if permanent or request.attempts_made >= settings.HUB_CALLBACK_MAX_ATTEMPTS:
+        request.status, request.flag = Status.COORDINATOR, Flag.UNABLE_TO_CONTACT
+        request.next_attempt_at = None
+    else:
+        retry_at = now + timedelta(minutes=settings.HUB_CALLBACK_RETRY_MINUTES)
+        request.status = Status.QUEUED
+        request.next_attempt_at = window_next_open(request.safe_from, request.safe_until,
+                                                   retry_at)
+    request.save()
+
+
+def attempts_overdue_fail(*, now: datetime | None = None) -> int:
+    """Calls with no result long after they were placed (a lost status callback, a handler who
+    walked away) count as failed, so the caller is retried rather than forgotten."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.HUB_CALLBACK_ATTEMPT_TIMEOUT_MINUTES)
+    overdue = CallbackAttempt.objects.filter(result="", started_at__lt=cutoff)
+    return sum(callback_attempt_record(attempt=attempt, result=Result.FAILED, source="sweep",
+                                       now=now) for attempt in overdue[:500])
+
+
+def callback_changed(request: CallbackRequest) -> None:
+    """Tell live pages after commit; they fetch the queue themselves."""
+    request_id = request.pk
+    transaction.on_commit(lambda: live_event_send("callback.changed",
+                                                  callback_request_id=request_id))

@@ -1,0 +1,46 @@
+"""The text keyword entry: a text that says just CALLBACK (optionally with a safe time, e.g.
+'CALLBACK EVENING') puts the sender in the callback queue."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from callback.numbers import NumberRefused, callback_number_check
+from callback.services import CallbackAsk, CallbackFlood, callback_request_create
+from callback.windows import WINDOWS
+from contact_hub.conversations.models import Channel, Message
+
+
+def keyword_window(text: str) -> str | None:
+    """The safe window a keyword text names ('any' if none); None if it is not a keyword."""
+    words = " ".join(text.upper().split())
+    for keyword in settings.HUB_CALLBACK_KEYWORDS:
+        keyword = " ".join(keyword.upper().split())
+        if words == keyword:
+            return "any"
+        rest = words.removeprefix(keyword + " ")
+        if rest != words and rest.lower() in WINDOWS:
+            return rest.lower()
+    return None
+
+
+def callback_keyword_check(message_id: int) -> None:
+    """Run for every stored inbound message; acts only on an SMS that is the keyword.
+
+    A number policy refusal or a flood is left alone here: the text itself is already in the
+    contacts list for a coordinator, and the flood is recorded as a security event."""
+    message = (Message.objects.select_related("conversation__identity")
+               .filter(pk=message_id, direction=Message.Direction.INBOUND,
+                       channel=Channel.SMS).first())
+    if message is None:
+        return
+    window = keyword_window(message.text)
+    if window is None:
+        return
+    try:
+        number = callback_number_check(message.conversation.identity.value)
+        callback_request_create(ask=CallbackAsk(
+            # They chose to text us from this number, so a text back is expected.
+            source="text", number=number, window=window, texts_ok=True, message_id=message.pk))
+    except (NumberRefused, CallbackFlood):
+        return

@@ -1,0 +1,95 @@
+"""Reads of the callback queue that services and pages share: order, position, estimated wait."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from callback.models import CallbackAttempt, CallbackRequest
+from callback.windows import window_next_open
+
+QUEUE_ORDER = ("priority", "joined_at", "pk")
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    position: int
+    wait_minutes: int | None  # None: no recent throughput to estimate from
+
+
+def callback_queue() -> QuerySet[CallbackRequest]:
+    """Everyone waiting to be called back, in the order they will be called."""
+    return (CallbackRequest.objects.filter(status=CallbackRequest.Status.QUEUED,
+                                           identity__isnull=False)
+            .select_related("identity").order_by(*QUEUE_ORDER))
+
+
+def callback_due(now: datetime) -> QuerySet[CallbackRequest]:
+    """The queue as a handler may take from it now: not waiting for a retry, inside the safe
+    window. The others keep their place and are called when their time comes."""
+    local = timezone.localtime(now).time().replace(microsecond=0)
+    no_window = Q(safe_from__isnull=True) | Q(safe_until__isnull=True)
+    same_day = Q(safe_from__lte=F("safe_until")) & Q(safe_from__lte=local, safe_until__gt=local)
+    past_midnight = Q(safe_from__gt=F("safe_until")) & (Q(safe_from__lte=local)
+                                                        | Q(safe_until__gt=local))
+    return (callback_queue()
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .filter(no_window | same_day | past_midnight))
+
+
+def callback_needing_coordinator() -> QuerySet[CallbackRequest]:
+    return (CallbackRequest.objects.filter(status=CallbackRequest.Status.COORDINATOR)
+            .select_related("identity").order_by("joined_at"))
+
+
+def callback_calling() -> QuerySet[CallbackRequest]:
+    return (CallbackRequest.objects.filter(status=CallbackRequest.Status.CALLING)
+            .select_related("identity", "claimed_by").order_by("claimed_at"))
+
+
+def callback_position(request: CallbackRequest) -> int:
+    """1 for the next to be called; everyone ahead by priority, then by when they joined."""
+    p, joined = request.priority, request.joined_at
+    ahead = callback_queue().filter(
+        Q(priority__lt=p) | Q(priority=p, joined_at__lt=joined)
+        | Q(priority=p, joined_at=joined, pk__lt=request.pk)).count()
+    return ahead + 1
+
+
+def callbacks_per_minute(now: datetime) -> float:
+    """How many callbacks handlers started per minute, over the recent past."""
+    minutes = settings.HUB_CALLBACK_THROUGHPUT_MINUTES
+    started = CallbackAttempt.objects.filter(started_at__gt=now - timedelta(minutes=minutes),
+                                             started_at__lte=now).count()
+    return started / minutes
+
+
+def callback_place(request: CallbackRequest, *, now: datetime | None = None) -> QueuePlace:
+    """The caller's position and an honest estimate: the queue ahead of them at the rate
+    handlers have recently worked it, and never before their safe window or next retry."""
+    now = now or timezone.now()
+    return _estimate(request, callback_position(request), callbacks_per_minute(now), now)
+
+
+def callback_queue_places(now: datetime, limit: int = 200) -> list[tuple[CallbackRequest,
+                                                                          QueuePlace]]:
+    """The queue with each caller's place, in two queries however long it is."""
+    rate = callbacks_per_minute(now)
+    return [(request, _estimate(request, position, rate, now))
+            for position, request in enumerate(callback_queue()[:limit], start=1)]
+
+
+def _estimate(request: CallbackRequest, position: int, rate: float, now: datetime) -> QueuePlace:
+    if rate == 0:
+        return QueuePlace(position, None)
+    earliest = now + timedelta(minutes=position / rate)
+    if request.next_attempt_at and request.next_attempt_at > earliest:
+        earliest = request.next_attempt_at
+    earliest = window_next_open(request.safe_from, request.safe_until, earliest)
+    minutes = (earliest - now).total_seconds() / 60
+    return QueuePlace(position, max(5, 5 * math.ceil(minutes / 5)))

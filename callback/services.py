@@ -1,0 +1,280 @@
+"""State changes on the callback queue: asking, merging, claiming, calling, and closing.
+
+Every entry (101 call, web form, text keyword) becomes a `CallbackAsk` and goes through
+`callback_request_create`, so the merge, flood and confirmation rules are the same for all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from callback.attempts import callback_changed
+from callback.limits import entry_count
+from callback.models import ACTIVE_STATUSES, CallbackAttempt, CallbackEntry, CallbackRequest
+from callback.numbers import callback_number_check
+from callback.selectors import QueuePlace, callback_due, callback_place
+from callback.tasks import callback_call_place
+from callback.windows import ANY_TIME, WINDOWS
+from contact_hub.conversations.intake import identity_for
+from contact_hub.conversations.services import conversation_open, message_send
+from contact_hub.followups.services import followup_queue
+from contact_hub.incidents.log import log_append
+from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import incident_open
+from contact_hub.people.models import Identity
+from contact_hub.staff.audit import security_event_record
+from contact_hub.staff.models import Role, StaffUser
+
+Status = CallbackRequest.Status
+
+
+class CallbackRefused(ValueError):
+    """The change is not allowed; the reason is safe to show to staff or the caller."""
+
+
+class CallbackFlood(CallbackRefused):
+    """Too many entries from one number in the last hour."""
+
+
+@dataclass(frozen=True)
+class CallbackAsk:
+    """What every entry turns a caller's request into. None means 'not said this time'."""
+
+    source: str
+    number: str
+    window: str | None = None
+    voicemail_ok: bool | None = None
+    texts_ok: bool | None = None
+    call_sid: str | None = None
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CallbackPlaced:
+    request: CallbackRequest
+    merged: bool
+    place: QueuePlace
+
+
+def callback_request_create(*, ask: CallbackAsk, now: datetime | None = None) -> CallbackPlaced:
+    """Put the caller in the queue, or merge into the request their number already has (which
+    keeps the place it joined at). A redelivered entry changes nothing.
+
+    Raises NumberRefused if policy does not let us call the number, CallbackFlood if it has
+    asked too often in the last hour."""
+    now = now or timezone.now()
+    existing = _entry_request(ask)
+    if existing is not None:
+        return CallbackPlaced(existing, True, callback_place(existing, now=now))
+    ask = replace(ask, number=callback_number_check(ask.number))
+    if entry_count("number", ask.number, now=now) > settings.HUB_CALLBACK_NUMBER_LIMIT:
+        security_event_record("callback_flood", detail={"source": ask.source, "by": "number"})
+        raise CallbackFlood("We already have a callback request from this number.")
+    identity = identity_for(Identity.Kind.PHONE, ask.number)
+    try:
+        request, merged = _request_store(ask, identity, now)
+    except IntegrityError:
+        # Two entries from one number at once: the other made the request; merge into it.
+        request, merged = _request_store(ask, identity, now)
+    place = callback_place(request, now=now)
+    if not merged and request.texts_ok:
+        _confirmation_send(request, place)
+    return CallbackPlaced(request, merged, place)
+
+
+def _entry_request(ask: CallbackAsk) -> CallbackRequest | None:
+    if ask.call_sid:
+        entry = CallbackEntry.objects.filter(call_sid=ask.call_sid).first()
+    elif ask.message_id:
+        entry = CallbackEntry.objects.filter(message_id=ask.message_id).first()
+    else:
+        return None
+    return entry.request if entry else None
+
+
+@transaction.atomic
+def _request_store(ask: CallbackAsk, identity: Identity,
+                   now: datetime) -> tuple[CallbackRequest, bool]:
+    request = (CallbackRequest.objects.select_for_update()
+               .filter(identity=identity, status__in=ACTIVE_STATUSES).first())
+    merged = request is not None
+    if request is None:
+        request = CallbackRequest(person_id=identity.person_id, identity=identity,
+                                  source=ask.source, joined_at=now)
+    elif request.status == Status.COORDINATOR:
+        # They asked again after we could not reach them (or after a silent call): back in
+        # the queue at their original place, with a fresh set of attempts.
+        request.status, request.attempts_made, request.next_attempt_at = Status.QUEUED, 0, None
+    _preferences_apply(request, ask)
+    request.save()
+    CallbackEntry.objects.create(request=request, source=ask.source, created_at=now,
+                                 call_sid=ask.call_sid, message_id=ask.message_id)
+    callback_changed(request)
+    return request, merged
+
+
+def _preferences_apply(request: CallbackRequest, ask: CallbackAsk) -> None:
+    """The caller's latest word on when and how we may contact them wins."""
+    if ask.window is not None:
+        window = WINDOWS.get(ask.window, ANY_TIME)
+        request.safe_from, request.safe_until = window.start, window.end
+    if ask.voicemail_ok is not None:
+        request.voicemail_ok = ask.voicemail_ok
+    if ask.texts_ok is not None:
+        request.texts_ok = ask.texts_ok
+
+
+def _confirmation_send(request: CallbackRequest, place: QueuePlace) -> None:
+    """A neutral text: nothing on a lock screen says who is calling or why."""
+    wait = (f"we expect to call in about {place.wait_minutes} minutes"
+            if place.wait_minutes is not None else "we will call as soon as we can")
+    when = "" if request.safe_from is None else (
+        f" We will only call from {request.safe_window_label}.")
+    body = (f"Your call back request is confirmed. You are number {place.position} in the "
+            f"queue and {wait}.{when}")
+    conversation = conversation_open(identity=request.identity, channel="sms")
+    message_send(conversation=conversation, body=body, actor=None)
+
+
+def callback_welfare_create(*, call_sid: str, caller: Identity | None, flag: str,
+                            now: datetime | None = None) -> CallbackRequest:
+    """A 101 call that went silent or hung up in the menu: a coordinator checks on them.
+    If their number is already in the queue, that request carries the flag instead."""
+    now = now or timezone.now()
+    entry = CallbackEntry.objects.filter(call_sid=call_sid).first()
+    if entry is not None:
+        return entry.request
+    with transaction.atomic():
+        request = None
+        if caller is not None:
+            request = (CallbackRequest.objects.select_for_update()
+                       .filter(identity=caller, status__in=ACTIVE_STATUSES).first())
+        if request is None:
+            request = CallbackRequest.objects.create(
+                person_id=caller.person_id if caller else None, identity=caller,
+                source=CallbackRequest.Source.VOICE, status=Status.COORDINATOR, flag=flag,
+                joined_at=now)
+        elif not request.flag:
+            request.flag = flag
+            request.save(update_fields=["flag"])
+        CallbackEntry.objects.create(request=request, source=CallbackRequest.Source.VOICE,
+                                     created_at=now, call_sid=call_sid)
+        callback_changed(request)
+    return request
+
+
+def callback_next_claim(*, handler: StaffUser,
+                        now: datetime | None = None) -> CallbackRequest | None:
+    """Give the handler exactly one request to call, and start ringing the caller.
+
+    A handler with a callback still open gets that one back. Rows are locked with SKIP LOCKED
+    and claimed with a conditional update, so two handlers pressing at once never share one.
+    """
+    now = now or timezone.now()
+    current = CallbackRequest.objects.filter(status=Status.CALLING, claimed_by=handler).first()
+    if current is not None:
+        return current
+    for _ in range(5):
+        with transaction.atomic():
+            request = callback_due(now).select_for_update(skip_locked=True).first()
+            if request is None:
+                return None
+            if _claim(request, handler, now):
+                return request
+    return None
+
+
+def _claim(request: CallbackRequest, handler: StaffUser, now: datetime) -> bool:
+    claimed = CallbackRequest.objects.filter(pk=request.pk, status=Status.QUEUED).update(
+        status=Status.CALLING, claimed_by=handler, claimed_at=now,
+        attempts_made=request.attempts_made + 1)
+    if not claimed:
+        return False
+    request.refresh_from_db()
+    attempt = CallbackAttempt.objects.create(request=request, handler=handler, started_at=now)
+    followup_queue(callback_call_place, attempt_id=attempt.pk)
+    callback_changed(request)
+    return True
+
+
+def callback_close(*, request: CallbackRequest, actor: StaffUser,
+                   reason: str) -> CallbackRequest:
+    reason = reason.strip()
+    if not reason:
+        raise CallbackRefused("Say why the callback request is being closed.")
+    return _close(request, actor, reason=reason, incident=None)
+
+
+def callback_incident_link(*, request: CallbackRequest, actor: StaffUser,
+                           incident: Incident) -> CallbackRequest:
+    if incident.closed_at is not None:
+        raise CallbackRefused(f"{incident.reference} is closed.")
+    return _close(request, actor, reason=f"linked to {incident.reference}", incident=incident)
+
+
+def callback_incident_open(*, request: CallbackRequest, actor: StaffUser, opening_code: str,
+                           grade: str) -> CallbackRequest:
+    if not opening_code.strip():
+        raise CallbackRefused("Give the incident type.")
+    with transaction.atomic():
+        incident = incident_open(opening_code=opening_code, grade=grade, actor=actor,
+                                 person=request.person)
+        return callback_incident_link(request=request, actor=actor, incident=incident)
+
+
+def _close(request: CallbackRequest, actor: StaffUser, *, reason: str,
+           incident: Incident | None) -> CallbackRequest:
+    with transaction.atomic():
+        request = CallbackRequest.objects.select_for_update().get(pk=request.pk)
+        _may_change(request, actor)
+        request.status, request.closed_at, request.close_reason = Status.CLOSED, timezone.now(), \
+            reason[:300]
+        request.incident = incident
+        request.save()
+        if incident is not None:
+            log_append(incident, "callback.linked", {
+                "callback_request_id": request.pk, "source": request.source,
+                "attempts": request.attempts.count(), "flag": request.flag,
+            }, actor=actor)
+        callback_changed(request)
+    return request
+
+
+def callback_requeue(*, request: CallbackRequest, actor: StaffUser) -> CallbackRequest:
+    """Back to the caller's place in the queue with a fresh set of attempts."""
+    with transaction.atomic():
+        request = CallbackRequest.objects.select_for_update().get(pk=request.pk)
+        _may_change(request, actor)
+        if request.identity_id is None:
+            raise CallbackRefused("The number was withheld, so this caller cannot be called.")
+        request.status, request.attempts_made, request.next_attempt_at = Status.QUEUED, 0, None
+        request.claimed_by, request.claimed_at = None, None
+        request.save()
+        callback_changed(request)
+    return request
+
+
+def callback_priority_set(*, request: CallbackRequest, actor: StaffUser,
+                          priority: int) -> CallbackRequest:
+    if priority not in CallbackRequest.Priority.values:
+        raise CallbackRefused("Unknown priority.")
+    with transaction.atomic():
+        request = CallbackRequest.objects.select_for_update().get(pk=request.pk)
+        _may_change(request, actor)
+        request.priority = priority
+        request.save(update_fields=["priority"])
+        callback_changed(request)
+    return request
+
+
+def _may_change(request: CallbackRequest, actor: StaffUser) -> None:
+    if request.status == Status.CLOSED:
+        raise CallbackRefused("This callback request is already closed.")
+    if (request.status == Status.CALLING and request.claimed_by_id != actor.pk
+            and not actor.has_role(Role.SUPERVISOR)):
+        raise CallbackRefused("Another handler is calling this person back.")

@@ -1,0 +1,50 @@
+"""Safe windows: the times of day a caller said it is safe to call them back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class SafeWindow:
+    code: str
+    label: str
+    start: time | None
+    end: time | None
+
+
+ANY_TIME = SafeWindow("any", "Any time", None, None)
+# The order is the order of the voice menu's keys (1, 2, 3) and of the web form's choices.
+WINDOWS = {
+    w.code: w for w in (
+        ANY_TIME,
+        SafeWindow("morning", "Mornings, 8am to 12 noon", time(8), time(12)),
+        SafeWindow("afternoon", "Afternoons, 12 noon to 5pm", time(12), time(17)),
+        SafeWindow("evening", "Evenings, 5pm to 9pm", time(17), time(21)),
+    )
+}
+WINDOW_BY_KEY = {"1": "morning", "2": "afternoon", "3": "evening"}
+
+
+def window_contains(start: time | None, end: time | None, at: datetime) -> bool:
+    """Whether `at` (any timezone) falls in the daily local window; no window is any time."""
+    if start is None or end is None:
+        return True
+    local = timezone.localtime(at).time()
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end  # a window that runs past midnight
+
+
+def window_next_open(start: time | None, end: time | None, earliest: datetime) -> datetime:
+    """The first moment at or after `earliest` that is inside the window."""
+    if window_contains(start, end, earliest):
+        return earliest
+    local = timezone.localtime(earliest)
+    opening = timezone.make_aware(datetime.combine(local.date(), start))
+    if opening <= local:
+        opening = timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), start))
+    return opening

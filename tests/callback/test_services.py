@@ -1,0 +1,362 @@
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from callback.attempts import callback_attempt_record
+from callback.models import CallbackAttempt, CallbackEntry, CallbackRequest
+from callback.numbers import NumberRefused
+from callback.selectors import (
+    callback_place,
+    callback_position,
+    callback_queue,
+    callback_queue_places,
+)
+from callback.services import (
+    CallbackAsk,
+    CallbackFlood,
+    CallbackRefused,
+    callback_close,
+    callback_incident_link,
+    callback_incident_open,
+    callback_next_claim,
+    callback_priority_set,
+    callback_request_create,
+    callback_requeue,
+    callback_welfare_create,
+)
+from contact_hub.conversations.models import Message
+from contact_hub.conversations.sending import MemoryBackend
+from contact_hub.incidents.log import log_verify
+from contact_hub.incidents.services import incident_open
+from contact_hub.people.models import Identity, Person
+from contact_hub.staff.models import Role, SecurityEvent
+from tests.callback.conftest import local
+from tests.factories import StaffFactory, drama_number, received_message
+
+pytestmark = pytest.mark.django_db
+NOON = local(2026, 1, 5, 12, 0)
+
+
+def test_a_request_joins_the_queue_linked_to_the_same_person_as_their_texts(ask_callback):
+    text = received_message(sender="07700900301")
+
+    request = ask_callback("07700 900301", now=NOON)
+
+    assert request.status == "queued"
+    assert request.person == text.conversation.person
+    assert request.identity.value == "+447700900301"
+    assert request.joined_at == NOON
+    assert Person.objects.count() == 1
+
+
+def test_the_queue_is_ordered_by_priority_then_by_when_each_caller_joined(ask_callback,
+                                                                          coordinator):
+    first = ask_callback(now=NOON)
+    second = ask_callback(now=NOON + timedelta(minutes=1))
+    urgent_late = ask_callback(now=NOON + timedelta(minutes=2))
+    urgent_late = callback_priority_set(request=urgent_late, actor=coordinator,
+                                        priority=CallbackRequest.Priority.URGENT)
+
+    assert list(callback_queue()) == [urgent_late, first, second]
+    assert [callback_position(r) for r in (urgent_late, first, second)] == [1, 2, 3]
+
+
+def test_a_second_request_from_one_number_merges_and_keeps_the_first_place(ask_callback):
+    first = ask_callback("07700900302", now=NOON, window="any")
+    ask_callback(now=NOON + timedelta(minutes=1))
+    again = callback_request_create(ask=CallbackAsk(
+        source="voice", number="+447700900302", window="evening", voicemail_ok=True),
+        now=NOON + timedelta(minutes=5))
+
+    assert again.merged
+    assert again.request.pk == first.pk
+    assert again.place.position == 1
+    merged = CallbackRequest.objects.get(pk=first.pk)
+    assert merged.joined_at == NOON
+    assert merged.safe_window_label == "17:00 to 21:00"  # the latest word on safety wins
+    assert merged.voicemail_ok
+    assert sorted(merged.entries.values_list("source", flat=True)) == ["voice", "web"]
+    assert CallbackRequest.objects.count() == 2
+
+
+def test_asking_again_after_we_could_not_reach_them_goes_back_to_the_original_place(
+        ask_callback, coordinator):
+    first = ask_callback("07700900303", now=NOON)
+    CallbackRequest.objects.filter(pk=first.pk).update(
+        status="coordinator", flag="unable_to_contact", attempts_made=3)
+    ask_callback(now=NOON + timedelta(minutes=1))
+
+    again = ask_callback("07700900303", now=NOON + timedelta(hours=1))
+
+    assert again.pk == first.pk
+    assert (again.status, again.attempts_made) == ("queued", 0)
+    assert callback_position(again) == 1
+
+
+def test_a_closed_request_does_not_stop_the_number_asking_again(ask_callback, coordinator):
+    first = ask_callback("07700900304", now=NOON)
+    callback_close(request=first, actor=coordinator, reason="advice given")
+
+    again = ask_callback("07700900304", now=NOON + timedelta(days=1))
+
+    assert again.pk != first.pk
+    assert again.status == "queued"
+
+
+def test_a_redelivered_entry_changes_nothing(ask_callback):
+    ask = CallbackAsk(source="voice", number="+447700900305", window="any", call_sid="CAonce")
+
+    callback_request_create(ask=ask, now=NOON)
+    again = callback_request_create(ask=ask, now=NOON + timedelta(minutes=1))
+
+    assert again.merged
+    assert CallbackEntry.objects.count() == 1
+
+
+def test_a_number_policy_refusal_stores_nothing():
+    with pytest.raises(NumberRefused):
+        callback_request_create(ask=CallbackAsk(source="web", number="09098 790000"))
+
+    assert not CallbackRequest.objects.exists()
+    assert not Identity.objects.exists()
+
+
+def test_a_flood_from_one_number_is_refused_and_recorded_without_the_number(ask_callback,
+                                                                            settings):
+    settings.HUB_CALLBACK_NUMBER_LIMIT = 3
+    for minute in range(3):
+        ask_callback("07700900306", now=NOON + timedelta(minutes=minute))
+
+    with pytest.raises(CallbackFlood):
+        ask_callback("07700900306", now=NOON + timedelta(minutes=4))
+
+    assert CallbackRequest.objects.count() == 1
+    assert CallbackEntry.objects.count() == 3
+    event = SecurityEvent.objects.get(kind="callback_flood")
+    assert "900306" not in str(event.detail)
+    ask_callback("07700900306", now=NOON + timedelta(hours=1, minutes=1))  # a new hour
+
+
+def test_the_confirmation_text_is_neutral_and_gives_the_place(
+        ask_callback, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ask_callback("07700900307", texts_ok=True, window="evening", now=NOON)
+
+    text = Message.objects.get(direction="out")
+    assert text.channel == "sms"
+    assert text.conversation.identity.value == "+447700900307"
+    assert "number 1 in the queue" in text.text
+    assert "17:00 to 21:00" in text.text
+    assert "police" not in text.text.lower()
+    assert [sent.to for sent in MemoryBackend.sent] == ["+447700900307"]
+
+
+def test_no_text_is_sent_without_agreement(ask_callback):
+    ask_callback(texts_ok=False)
+
+    assert not Message.objects.exists()
+    assert MemoryBackend.sent == []
+
+
+def test_a_merged_request_is_not_texted_twice(ask_callback):
+    ask_callback("07700900308", texts_ok=True, now=NOON)
+    ask_callback("07700900308", texts_ok=True, now=NOON + timedelta(minutes=2))
+
+    assert Message.objects.filter(direction="out").count() == 1
+
+
+def _throughput(count: int, *, at) -> None:
+    """`count` callbacks started by handlers at `at`."""
+    handler = StaffFactory()
+    for _ in range(count):
+        request = callback_request_create(
+            ask=CallbackAsk(source="web", number=drama_number(), window="any"),
+            now=at - timedelta(minutes=1)).request
+        CallbackAttempt.objects.create(request=request, handler=handler, started_at=at,
+                                       result="answered")
+        CallbackRequest.objects.filter(pk=request.pk).update(status="closed")
+
+
+def test_the_estimate_is_the_queue_ahead_at_the_recent_handler_rate(ask_callback):
+    _throughput(6, at=NOON - timedelta(minutes=30))  # six an hour: one every ten minutes
+    ask_callback(now=NOON)
+    ask_callback(now=NOON)
+    third = ask_callback(now=NOON)
+
+    place = callback_place(third, now=NOON)
+
+    assert place.position == 3
+    assert place.wait_minutes == 30
+    assert [p.wait_minutes for _, p in callback_queue_places(NOON)] == [10, 20, 30]
+
+
+def test_callbacks_outside_the_recent_period_do_not_count(ask_callback, settings):
+    settings.HUB_CALLBACK_THROUGHPUT_MINUTES = 60
+    _throughput(6, at=NOON - timedelta(minutes=90))
+
+    assert callback_place(ask_callback(now=NOON), now=NOON).wait_minutes is None
+
+
+def test_without_recent_throughput_there_is_no_made_up_estimate(ask_callback):
+    assert callback_place(ask_callback(now=NOON), now=NOON).wait_minutes is None
+
+
+def test_the_estimate_never_comes_before_the_safe_window(ask_callback):
+    _throughput(60, at=NOON - timedelta(minutes=10))
+    request = ask_callback(window="evening", now=NOON)
+
+    assert callback_place(request, now=NOON).wait_minutes == 5 * 60
+
+
+def test_next_callback_gives_the_first_caller_whose_safe_time_is_now(ask_callback, coordinator):
+    evening_only = ask_callback(window="evening", now=NOON - timedelta(minutes=5))
+    any_time = ask_callback(now=NOON)
+
+    claimed = callback_next_claim(handler=coordinator, now=NOON)
+
+    assert claimed == any_time
+    assert claimed.status == "calling"
+    assert claimed.claimed_by == coordinator
+    assert CallbackRequest.objects.get(pk=evening_only.pk).status == "queued"
+    assert callback_next_claim(handler=StaffFactory(), now=NOON) is None
+    assert callback_next_claim(handler=StaffFactory(),
+                               now=local(2026, 1, 5, 17, 0)) == evening_only
+
+
+def test_a_handler_with_an_open_callback_gets_that_one_again(ask_callback, coordinator):
+    first = ask_callback(now=NOON)
+    ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+
+    assert callback_next_claim(handler=coordinator, now=NOON) == first
+    assert CallbackAttempt.objects.count() == 1
+
+
+def test_withheld_welfare_items_are_never_handed_out_to_call(coordinator):
+    callback_welfare_create(call_sid="CAsilent", caller=None, flag="silent_call")
+
+    assert callback_next_claim(handler=coordinator) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_next_callback_presses_never_hand_out_one_request_twice(twilio):
+    for n in range(4):
+        callback_request_create(ask=CallbackAsk(source="web", number=f"+44770090041{n}",
+                                                window="any"))
+    handlers = [StaffFactory(role=Role.COORDINATOR) for _ in range(8)]
+    barrier = threading.Barrier(len(handlers))
+    claimed: list[int | None] = []
+
+    def press(handler) -> None:
+        barrier.wait()
+        try:
+            request = callback_next_claim(handler=handler)
+            claimed.append(request.pk if request else None)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=(h,)) for h in handlers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    handed_out = [pk for pk in claimed if pk is not None]
+    assert len(claimed) == 8
+    assert len(handed_out) == 4
+    assert len(set(handed_out)) == 4
+    assert CallbackAttempt.objects.count() == 4
+    assert len({a.handler_id for a in CallbackAttempt.objects.all()}) == 4
+    assert len([r for r in twilio.requests if r.url.endswith("/Calls.json")]) == 4
+
+
+def test_a_silent_call_from_a_known_number_is_a_welfare_item_for_a_coordinator():
+    caller = Identity.objects.create(person=Person.objects.create(), kind="phone",
+                                     value="+447700900309")
+
+    item = callback_welfare_create(call_sid="CAquiet", caller=caller, flag="silent_call")
+
+    assert (item.status, item.flag, item.person_id) == ("coordinator", "silent_call",
+                                                        caller.person_id)
+
+
+def test_a_silent_call_from_someone_already_queued_flags_their_request(ask_callback):
+    queued = ask_callback("07700900310")
+
+    item = callback_welfare_create(call_sid="CAquiet2", caller=queued.identity,
+                                   flag="silent_call")
+
+    assert item.pk == queued.pk
+    assert (item.status, item.flag) == ("queued", "silent_call")
+
+
+def _answered(request, handler):
+    attempt = request.attempts.get()
+    callback_attempt_record(attempt=attempt, result="answered", source="handler")
+    return attempt
+
+
+def test_the_outcome_can_open_an_incident_written_to_its_log(ask_callback, coordinator):
+    request = ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+    _answered(request, coordinator)
+
+    closed = callback_incident_open(request=request, actor=coordinator,
+                                    opening_code="domestic", grade="priority")
+
+    assert closed.status == "closed"
+    assert closed.incident.person == request.person
+    assert list(closed.incident.log.values_list("kind", flat=True)) == [
+        "incident.opened", "callback.linked"]
+    assert closed.incident.log.last().data["callback_request_id"] == request.pk
+    assert log_verify(closed.incident) is None
+
+
+def test_the_outcome_can_link_an_existing_incident(ask_callback, coordinator):
+    incident = incident_open(opening_code="DOMESTIC", grade="priority", actor=coordinator)
+    request = ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+
+    closed = callback_incident_link(request=request, actor=coordinator, incident=incident)
+
+    assert closed.incident == incident
+    assert closed.close_reason == f"linked to {incident.reference}"
+
+
+def test_closing_needs_a_reason(ask_callback, coordinator):
+    with pytest.raises(CallbackRefused, match="Say why"):
+        callback_close(request=ask_callback(), actor=coordinator, reason="  ")
+
+
+def test_another_handlers_callback_cannot_be_closed(ask_callback, coordinator):
+    request = ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+
+    with pytest.raises(CallbackRefused, match="Another handler"):
+        callback_close(request=request, actor=StaffFactory(), reason="not mine")
+
+
+def test_a_coordinator_can_put_an_unreachable_caller_back_at_their_place(ask_callback,
+                                                                        coordinator):
+    first = ask_callback(now=NOON)
+    ask_callback(now=NOON + timedelta(minutes=1))
+    CallbackRequest.objects.filter(pk=first.pk).update(status="coordinator",
+                                                       flag="unable_to_contact",
+                                                       attempts_made=3)
+
+    requeued = callback_requeue(request=first, actor=coordinator)
+
+    assert (requeued.status, requeued.attempts_made) == ("queued", 0)
+    assert callback_position(requeued) == 1
+
+
+def test_a_withheld_welfare_item_cannot_be_put_in_the_call_queue(coordinator):
+    item = callback_welfare_create(call_sid="CAwithheld", caller=None, flag="hung_up")
+
+    with pytest.raises(CallbackRefused, match="withheld"):
+        callback_requeue(request=item, actor=coordinator)
