@@ -32,6 +32,7 @@ from callback.windows import WINDOW_BY_KEY
 from contact_hub.conversations.intake import identity_for
 from contact_hub.people.identifiers import InvalidIdentifier, phone_parse
 from contact_hub.people.models import Identity
+from contact_hub.staff.models import StaffUser
 
 Stage = VoiceCall.Stage
 LANGUAGE = "en-GB"
@@ -297,8 +298,14 @@ def voice_attempt_answer(*, attempt_id: int, answered_by: str = "") -> VoiceResp
     callback_attempt_record(attempt=attempt, result=CallbackAttempt.Result.ANSWERED,
                             source="provider")
     _say(response, "Hello, please hold while we connect your call.")
+    # The handler's line shows the hub's number, never the caller's.
     dial = response.dial(timeout=30, answer_on_bridge=True)
-    dial.client(handler_client_identity(attempt.handler_id))
+    desk_phone = StaffUser.objects.filter(pk=attempt.handler_id).values_list(
+        "desk_phone", flat=True).first()
+    if desk_phone:
+        dial.number(desk_phone)
+    else:
+        dial.client(handler_client_identity(attempt.handler_id))
     return response
 
 

@@ -18,6 +18,9 @@ class StaffUser(AbstractUser):
 
     role = models.CharField(max_length=32, choices=Role.choices)
     collar_number = models.CharField(max_length=20, blank=True)
+    # Where a call handler takes 101 call-backs: their desk or headset line (E.164). Without
+    # one, calls go to their Twilio Client softphone identity.
+    desk_phone = models.CharField(max_length=20, blank=True)
 
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles

@@ -268,6 +268,14 @@ def test_a_person_answering_is_connected_to_the_handler_without_the_number(attem
     assert attempt.result == "answered"
 
 
+def test_a_handler_with_a_desk_phone_is_rung_there(attempt, coordinator):
+    type(coordinator).objects.filter(pk=coordinator.pk).update(desk_phone="+441632960001")
+
+    root = twiml(_answer(attempt))
+
+    assert root.find("Dial/Number").text == "+441632960001"
+
+
 def test_voicemail_gets_a_neutral_message_only_if_the_caller_allowed_it(attempt):
     root = twiml(_answer(attempt, "machine_end_beep"))
 
