@@ -29,6 +29,8 @@ conversation_urls = ([
     path("messages/<int:message_id>/release/", conversation_views.release_view,
          name="release"),
     path("messages/<int:message_id>/cancel/", conversation_views.cancel_view, name="cancel"),
+    path("messages/<int:message_id>/media/<int:index>/", conversation_views.media_view,
+         name="media"),
 ], "conversations")
 
 people_urls = ([

@@ -3,13 +3,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contact_hub.conversations.models import Message, MessageTemplate, OutboxEntry
+from contact_hub.conversations.models import Channel, Message, MessageTemplate, OutboxEntry
 from contact_hub.conversations.reply import reply_send
 from contact_hub.conversations.selectors import contacts_recent, person_thread, reply_channels
 from contact_hub.conversations.sending import outbox_enabled
@@ -38,7 +39,7 @@ def thread_context(request: HttpRequest, person: Person) -> dict[str, Any]:
     return {
         "person": person,
         "thread": person_thread(person),
-        "channels": reply_channels(person),
+        "channels": [(c, Channel(c).label) for c in reply_channels(person)],
         "templates": MessageTemplate.objects.order_by("name"),
         "may_reply": request.user.has_role(*CONTACT_ROLES),
         "may_release": request.user.has_role(Role.SUPERVISOR),
@@ -106,6 +107,31 @@ def cancel_view(request: HttpRequest, message_id: int) -> HttpResponse:
     else:
         messages.success(request, "The held text was cancelled.")
     return redirect("people:detail", person_id=message.conversation.person_id)
+
+
+@role_required(*THREAD_ROLES)
+def media_view(request: HttpRequest, message_id: int, index: int) -> HttpResponse:
+    """An attachment the hub fetched and stored, served only to staff, and logged."""
+    message = get_object_or_404(Message.objects.select_related("conversation"), pk=message_id)
+    entries = message.media
+    if index >= len(entries) or entries[index].get("status") != "stored":
+        raise Http404("That attachment is not stored.")
+    entry = entries[index]
+    access_record(actor=request.user, action=AccessEvent.Action.VIEW, what="message attachment",
+                  why="triage of a new contact", person_id=message.conversation.person_id)
+    path = settings.MEDIA_ROOT / entry["sha256"]
+    response = FileResponse(path.open("rb"), content_type=_safe_type(entry["content_type"]))
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _safe_type(content_type: str) -> str:
+    """Show images, audio and video inline; anything else downloads as opaque bytes."""
+    if content_type.split("/")[0] in ("image", "audio", "video"):
+        return content_type
+    return "application/octet-stream"
 
 
 @role_required(Role.COORDINATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)

@@ -27,7 +27,7 @@ def test_the_reply_box_offers_the_last_used_channel_first(person, coordinator, s
     page = staff_client(coordinator).get(f"/people/{person.pk}/").content.decode()
 
     assert page.index('value="whatsapp"') < page.index('value="sms"')
-    assert "Whatsapp (last used)" in page
+    assert "WhatsApp (last used)" in page
 
 
 def test_a_reply_can_go_on_another_channel_the_coordinator_picks(

@@ -62,4 +62,25 @@ def test_the_person_page_shows_one_thread_across_channels(live_hub, page, coordi
     expect(thread).to_have_count(2)
     expect(thread.first).to_contain_text("then whatsapp")
     expect(page.get_by_text("Numbers are masked.")).to_be_visible()
+
+
+def test_a_reply_shows_its_delivery_status_changing_live(live_hub, page, coordinator):
+    from contact_hub.conversations.models import Message
+    from contact_hub.conversations.services import message_status_advance
+
+    person = received_message(channel="sms", sender="07700900557",
+                              text="can you text me back").conversation.person
+    _sign_in(page, live_hub, coordinator)
+    page.goto(f"{live_hub}/people/{person.pk}/")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+
+    page.get_by_label("Message").fill("Is now a good time to talk?")
+    page.get_by_role("button", name="Send reply").click()
+    expect(page.get_by_role("status")).to_contain_text("Reply queued on SMS")
+    reply = page.locator("ol.thread li.out").first
+    expect(reply).to_contain_text("Sent")
+
+    message_status_advance(Message.objects.get(direction="out").pk, "delivered")
+
+    expect(reply.locator(".status")).to_have_text("Delivered", timeout=10000)
     page.screenshot(path=str(SCREENSHOTS / "person.png"), full_page=True)

@@ -90,3 +90,31 @@ def test_only_twilio_https_hosts_are_allowed(settings, url, allowed):
     settings.TWILIO_MEDIA_HOSTS = ["api.twilio.com", ".twiliocdn.com"]
 
     assert media_host_allowed(url) is allowed
+
+
+def test_staff_see_a_stored_attachment_and_the_look_is_logged(media_host, coordinator,
+                                                              staff_client):
+    from contact_hub.staff.models import AccessEvent
+
+    media_host.reply(200, IMAGE, {"Content-Type": "image/png"})
+    message = message_with_media(f"{media_host.url}/Media/ME4")
+    run_fetch(message)
+    client = staff_client(coordinator)
+
+    thread = client.get(f"/people/{message.conversation.person_id}/thread/").content.decode()
+    response = client.get(f"/contacts/messages/{message.pk}/media/0/")
+
+    assert "Attachment 1 (image/png" in thread
+    assert b"".join(response.streaming_content) == IMAGE
+    assert response["Cache-Control"] == "no-store"
+    assert AccessEvent.objects.filter(what="message attachment").exists()
+
+
+def test_an_attachment_that_was_refused_cannot_be_opened(media_host, coordinator,
+                                                         staff_client):
+    message = message_with_media("http://localhost:9/evil")
+    run_fetch(message)
+
+    response = staff_client(coordinator).get(f"/contacts/messages/{message.pk}/media/0/")
+
+    assert response.status_code == 404
