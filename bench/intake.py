@@ -26,6 +26,7 @@ from twilio.request_validator import RequestValidator
 from bench.common import (
     REDIS_URL,
     closed_loop,
+    free_port,
     fresh_database,
     hub_env,
     hub_server,
@@ -51,7 +52,7 @@ def signed_sms(base: str, n: int) -> tuple[bytes, dict[str, str]]:
 
 async def run(args: argparse.Namespace) -> None:
     database_url = fresh_database("hub_bench_intake")
-    port = 8765
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = hub_env(database_url, TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
                   TWILIO_SMS_NUMBERS=HUB_NUMBER, PUBLIC_BASE_URL=base)
