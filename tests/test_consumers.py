@@ -36,6 +36,7 @@ async def test_a_verified_coordinator_is_told_when_a_contact_arrives(coordinator
     socket = _communicator(client)
     connected, _ = await socket.connect()
     assert connected
+    assert await socket.receive_json_from(timeout=5) == {"kind": "resync"}
 
     message = await sync_to_async(received_message)()
     await sync_to_async(live_event_send)("message.received", message_id=message.pk,
@@ -51,6 +52,7 @@ async def test_events_carry_no_text_or_identifiers(coordinator, staff_client):
     client = await sync_to_async(staff_client)(coordinator)
     socket = _communicator(client)
     await socket.connect()
+    await socket.receive_json_from(timeout=5)  # the resync every connection starts with
 
     message = await sync_to_async(received_message)(text="private words",
                                                     sender="+447700900490")

@@ -11,6 +11,7 @@ from contact_hub.people.models import Person
 from contact_hub.staff.access import role_required
 from contact_hub.staff.audit import access_record, security_event_record
 from contact_hub.staff.models import AccessEvent, Role
+from contact_hub.triage.views import history_context
 
 PERSON_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER,
                 Role.PROFESSIONAL_STANDARDS)
@@ -79,4 +80,5 @@ def _render_person(request: HttpRequest, person: Person, *, revealed: bool) -> H
         "revealed": revealed,
         "may_reveal": request.user.may_reveal_identifiers,
         "may_reply": request.user.has_role(Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER),
+        **history_context(request, person.pk),
     })
