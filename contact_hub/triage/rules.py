@@ -25,6 +25,8 @@ class RiskRule:
     label: str
     weight: int
     suggest_grade: str | None
+    phrases: tuple[str, ...]
+    patterns: tuple[str, ...]
     expressions: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
 
@@ -46,11 +48,13 @@ def _rules_load(path: str) -> tuple[RiskRule, ...]:
         raw = tomllib.load(file)
     rules = []
     for flag in raw.get("flag", []):
-        expressions = [_phrase_expression(p) for p in flag.get("phrases", [])]
-        expressions += [re.compile(p, re.IGNORECASE) for p in flag.get("patterns", [])]
+        phrases, patterns = tuple(flag.get("phrases", [])), tuple(flag.get("patterns", []))
+        expressions = [_phrase_expression(p) for p in phrases]
+        expressions += [re.compile(p, re.IGNORECASE) for p in patterns]
         rules.append(RiskRule(kind=flag["kind"], label=flag.get("label", flag["kind"]),
                               weight=int(flag.get("weight", 50)),
                               suggest_grade=flag.get("suggest_grade"),
+                              phrases=phrases, patterns=patterns,
                               expressions=tuple(expressions),
                               examples=tuple(flag.get("examples", []))))
     return tuple(rules)
@@ -102,4 +106,7 @@ def rules_problems(rules: tuple[RiskRule, ...]) -> list[str]:
         for example in rule.examples:
             if rule.kind not in {m.kind for m in rules_match(example, (rule,))}:
                 problems.append(f"flag '{rule.kind}': example does not raise it: {example!r}")
+        for pattern in rule.patterns:
+            if not any(re.search(pattern, example, re.IGNORECASE) for example in rule.examples):
+                problems.append(f"flag '{rule.kind}': no example shows the pattern {pattern!r}")
     return problems
