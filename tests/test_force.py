@@ -10,7 +10,7 @@ def test_the_default_force_file_holds_together():
     config = force_config_load(DEFAULT_FORCE_FILE)
 
     assert force_config_problems(config) == []
-    assert list(config.grades)[0] == "immediate"
+    assert next(iter(config.grades)) == "immediate"
     assert config.opening_codes["DOMESTIC"]["domestic"] is True
 
 

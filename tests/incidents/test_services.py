@@ -72,8 +72,8 @@ def test_a_diverted_incident_keeps_its_place_and_alerts_a_supervisor(incident, c
 def test_only_a_supervisor_clears_a_diversion(incident, coordinator, supervisor):
     from contact_hub.incidents.services import (
         incident_assign,
-        incident_divert,
         incident_diversion_review,
+        incident_divert,
     )
 
     incident_assign(incident=incident, unit="ALPHA-21", actor=coordinator)
@@ -94,8 +94,8 @@ def test_a_supervisor_records_why_a_diverted_incident_is_not_reassigned(incident
                                                                          supervisor):
     from contact_hub.incidents.services import (
         incident_assign,
-        incident_divert,
         incident_diversion_review,
+        incident_divert,
     )
 
     incident_assign(incident=incident, unit="ALPHA-21", actor=coordinator)
