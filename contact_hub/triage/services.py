@@ -64,10 +64,19 @@ def contact_triage(message_id: int) -> ContactTriage | None:
             with transaction.atomic():
                 triage, _ = ContactTriage.objects.get_or_create(message=message, defaults={
                     "person_id": message.conversation.person_id,
-                    "received_at": message.created_at})
+                    "received_at": message.created_at, **_already_linked(message)})
         except IntegrityError:  # a concurrent run of the same follow-up created it
             triage = ContactTriage.objects.get(message=message)
         return triage_assess(triage)
+
+
+def _already_linked(message: Message) -> dict:
+    """A contact linked to an incident before its triage ran has been dealt with already."""
+    link = message.incident_links.select_related("incident").first()
+    if link is None:
+        return {}
+    return {"handled_at": link.linked_at, "outcome": ContactTriage.Outcome.LINKED,
+            "incident": link.incident}
 
 
 def flags_active(message: Message) -> list[RiskFlag]:

@@ -216,3 +216,14 @@ def test_a_coordinator_adding_the_misconduct_flag_opens_a_referral(coordinator):
              reason="staff member contacting victim outside the platform")
 
     assert MisconductReferral.objects.get().opened_by == coordinator
+
+
+def test_a_contact_graded_before_its_triage_ran_does_not_come_back_to_the_queue(coordinator):
+    message = received_message(text="my ex is here")
+    incident = contact_grade(message=message, opening_code="DOMESTIC", grade="priority",
+                             thrive={}, actor=coordinator)
+
+    triage = contact_triage(message.pk)
+
+    assert (triage.outcome, triage.incident) == ("linked", incident)
+    assert triage.handled_at is not None
