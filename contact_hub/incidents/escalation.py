@@ -69,6 +69,9 @@ def escalations_sweep(*, now: datetime | None = None, limit: int = 500) -> list[
         for timer_id in due:
             if _fire_one(timer_id, now):
                 fired.append(timer_id)
+    if fired:
+        # One event for the whole sweep: pages re-fetch once, however many alerts fired.
+        live_event_send("incidents.escalated", fired=len(fired))
     return fired
 
 
@@ -99,13 +102,11 @@ def escalation_fire(timer: EscalationTimer, *, now: datetime) -> None:
         "status": incident.status, "alerted": Role.SUPERVISOR.label,
     })
     alert_raise(kind=Alert.Kind.ESCALATION, for_role=Role.SUPERVISOR, incident_id=incident.pk,
-                detail={"point": timer.point, "missed": missed})
+                detail={"point": timer.point, "missed": missed}, announce=False)
     if timer.point == DEADLINE:
         _delay_notice(incident)
     if missed:
         _next_repeat(timer, now=now)
-    transaction.on_commit(lambda: live_event_send("incident.escalated",
-                                                  incident_id=incident.pk))
 
 
 def _delay_notice(incident: Incident) -> None:

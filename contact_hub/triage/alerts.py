@@ -16,11 +16,13 @@ from contact_hub.triage.models import Alert
 
 def alert_raise(*, kind: str, for_role: str = "", for_user: StaffUser | None = None,
                 incident_id: int | None = None, marker_id: int | None = None,
-                detail: dict[str, Any] | None = None) -> Alert:
+                detail: dict[str, Any] | None = None, announce: bool = True) -> Alert:
+    """Raise an alert; `announce=False` when the caller sends one event for a whole batch."""
     alert = Alert.objects.create(kind=kind, for_role=for_role, for_user=for_user,
                                  incident_id=incident_id, marker_id=marker_id,
                                  detail=detail or {})
-    transaction.on_commit(lambda: live_event_send("alert.raised", alert_id=alert.pk))
+    if announce:
+        transaction.on_commit(lambda: live_event_send("alert.raised", alert_id=alert.pk))
     return alert
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 
 from contact_hub.incidents.grades import grade_rank
@@ -109,3 +109,18 @@ def queue_items(*, viewer: StaffUser, now: datetime | None = None) -> list[Queue
         item.claim = claims.get(item.key)
         item.history = histories.get(item.person_id)
     return items
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    contacts_waiting: int
+    newest_message_id: int
+
+
+def queue_summary() -> QueueSummary:
+    """How many contacts wait (the list shows the first QUEUE_LIMIT) and the newest one, so a
+    page can tell it is up to date even when a new item sorts below the fold."""
+    totals = ContactTriage.objects.filter(handled_at__isnull=True).aggregate(
+        waiting=Count("pk"), newest=Max("message_id"))
+    return QueueSummary(contacts_waiting=totals["waiting"],
+                        newest_message_id=totals["newest"] or 0)

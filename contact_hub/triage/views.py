@@ -23,7 +23,7 @@ from contact_hub.triage.alerts import alert_acknowledge, alerts_open_for
 from contact_hub.triage.forms import MarkerForm, ThriveForm
 from contact_hub.triage.markers import MarkerRefused, marker_decide, marker_set
 from contact_hub.triage.models import Alert, Claim, Marker, MisconductReferral
-from contact_hub.triage.queue import queue_items
+from contact_hub.triage.queue import QUEUE_LIMIT, queue_items, queue_summary
 from contact_hub.triage.referrals import ReferralRefused, referral_close, referrals_visible_to
 from contact_hub.triage.rules import risk_rules
 from contact_hub.triage.selectors import person_contacts, person_histories, person_markers
@@ -46,8 +46,9 @@ MARKER_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
 
 
 def _queue_context(request: HttpRequest) -> dict:
-    return {"items": queue_items(viewer=request.user), "alerts": alerts_open_for(request.user),
-            "may_triage": request.user.has_role(*TRIAGE_ROLES)}
+    return {"items": queue_items(viewer=request.user), "summary": queue_summary(),
+            "alerts": alerts_open_for(request.user),
+            "may_triage": request.user.has_role(*TRIAGE_ROLES), "limit": QUEUE_LIMIT}
 
 
 @role_required(*DASHBOARD_ROLES)
