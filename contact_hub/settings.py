@@ -113,9 +113,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s channels_redis
-            # blocks for when no event is waiting: every idle websocket would die and reconnect.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
 else:
