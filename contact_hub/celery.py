@@ -9,6 +9,8 @@ import os
 
 from celery import Celery
 
+from contact_hub.env import env_int
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contact_hub.settings")
 
 app = Celery("contact_hub")
@@ -19,4 +21,9 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "followups-sweep": {"task": "followups.sweep", "schedule": 15.0},
     "callback-sweep": {"task": "callback.sweep", "schedule": 60.0},
+    # Often enough that an alert lands within seconds of its deadline; a sweep with nothing due
+    # is one indexed query.
+    "escalations-sweep": {"task": "triage.escalations_sweep",
+                          "schedule": float(env_int("HUB_ESCALATION_SWEEP_SECONDS", 5))},
+    "markers-sweep": {"task": "triage.markers_sweep", "schedule": 300.0},
 }

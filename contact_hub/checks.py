@@ -15,3 +15,19 @@ def production_needs_its_own_secret(app_configs: Any, **kwargs: Any) -> list[Err
     return [Error("SECRET_KEY is not set, but the hub is running on Redis (production mode).",
                   hint="Set SECRET_KEY to a long random value in the environment.",
                   id="hub.E001")]
+
+
+@register()
+def force_configuration_holds_together(app_configs: Any, **kwargs: Any) -> list[Error]:
+    from contact_hub.force import force_config_problems
+
+    return [Error(f"{settings.HUB_FORCE_FILE}: {problem}", id="hub.E002")
+            for problem in force_config_problems(settings.HUB_FORCE)]
+
+
+@register()
+def risk_rules_prove_themselves(app_configs: Any, **kwargs: Any) -> list[Error]:
+    from contact_hub.triage.rules import risk_rules, rules_problems
+
+    return [Error(f"{settings.HUB_RISK_RULES_FILE}: {problem}", id="hub.E003")
+            for problem in rules_problems(risk_rules())]

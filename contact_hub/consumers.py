@@ -36,6 +36,8 @@ class HubConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_add(HUB_GROUP, self.channel_name)
         await self.accept()
+        # Events sent while this page was disconnected are gone: tell it to fetch afresh.
+        await self.send_json({"kind": "resync"})
 
     async def disconnect(self, code: int) -> None:
         await self.channel_layer.group_discard(HUB_GROUP, self.channel_name)

@@ -14,6 +14,9 @@ from pathlib import Path
 import dj_database_url
 
 from contact_hub.env import env_bool, env_int, env_list, env_str
+from contact_hub.force import DEFAULT_FORCE_FILE, force_config_load
+
+DEFAULT_RISK_RULES_FILE = Path(__file__).resolve().parent / "triage" / "risk_rules.toml"
 
 EMBEDDED_SECRET_KEY = "embedded-default-not-for-production-" + "x" * 20
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
     "contact_hub.incidents",
     "contact_hub.followups",
     "contact_hub.sms",
+    "contact_hub.triage",
     "rvr",
     "social",
     "callback",
@@ -193,14 +197,17 @@ HUB_FOLLOWUP_LEASE_SECONDS = env_int("HUB_FOLLOWUP_LEASE_SECONDS", 120)
 HUB_FOLLOWUP_MAX_ATTEMPTS = env_int("HUB_FOLLOWUP_MAX_ATTEMPTS", 8)
 # Roles that may see a victim's full number or handle (always with a recorded reason).
 HUB_REVEAL_ROLES = env_list("HUB_REVEAL_ROLES", ["supervisor", "professional_standards"])
-# Grades and their target response times in minutes (None: no deployment deadline).
-HUB_GRADES = {
-    "immediate": {"label": "Immediate", "target_minutes": 15},
-    "priority": {"label": "Priority", "target_minutes": 60},
-    "standard": {"label": "Standard", "target_minutes": 24 * 60},
-    "appointment": {"label": "Appointment", "target_minutes": 72 * 60},
-    "resolved": {"label": "Resolved without deployment", "target_minutes": None},
-}
+# The force's own configuration (grades and target times, opening codes, markers, escalation
+# points, the words of texts the hub sends itself): a file a force edits, not code.
+HUB_FORCE_FILE = Path(env_str("HUB_FORCE_FILE", str(DEFAULT_FORCE_FILE)))
+HUB_FORCE = force_config_load(HUB_FORCE_FILE)
+HUB_GRADES = HUB_FORCE.grades
+HUB_OPENING_CODES = HUB_FORCE.opening_codes
+HUB_MARKER_KINDS = HUB_FORCE.markers
+HUB_ESCALATION = HUB_FORCE.escalation
+HUB_NOTICES = HUB_FORCE.notices
+# The risk rules that flag contacts (domestic abuse, danger, self-harm...): also a data file.
+HUB_RISK_RULES_FILE = Path(env_str("HUB_RISK_RULES_FILE", str(DEFAULT_RISK_RULES_FILE)))
 
 # 101 callback.
 HUB_CALL_BACKEND = env_str("HUB_CALL_BACKEND", "callback.calling.DemoCallBackend")

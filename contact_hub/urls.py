@@ -23,8 +23,6 @@ staff_urls = ([
 ], "staff")
 
 conversation_urls = ([
-    path("", conversation_views.contacts_view, name="contacts"),
-    path("list/", conversation_views.contacts_list_view, name="contacts_list"),
     path("outbox/", conversation_views.outbox_view, name="outbox"),
     path("messages/<int:message_id>/release/", conversation_views.release_view,
          name="release"),
@@ -46,12 +44,21 @@ people_urls = ([
 incident_urls = ([
     path("", incident_views.incident_list_view, name="list"),
     path("<str:reference>/", incident_views.incident_view, name="detail"),
+    path("<str:reference>/grade/", incident_views.incident_grade_view, name="grade"),
+    path("<str:reference>/assign/", incident_views.incident_assign_view, name="assign"),
+    path("<str:reference>/divert/", incident_views.incident_divert_view, name="divert"),
+    path("<str:reference>/diversion-review/", incident_views.incident_diversion_review_view,
+         name="review_diversion"),
+    path("<str:reference>/flags/", incident_views.incident_flag_view, name="flag"),
+    path("<str:reference>/notes/", incident_views.incident_note_view, name="note"),
+    path("<str:reference>/close/", incident_views.incident_close_view, name="close"),
 ], "incidents")
 
 urlpatterns = [
     path("", views.home_view, name="home"),
     path("health/", views.health_view, name="health"),
     path("staff/", include(staff_urls)),
+    path("triage/", include("contact_hub.triage.urls")),
     path("contacts/", include(conversation_urls)),
     path("people/", include(people_urls)),
     path("incidents/", include(incident_urls)),

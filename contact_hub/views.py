@@ -8,9 +8,9 @@ from contact_hub.staff.access import public_view
 from contact_hub.staff.models import Role
 
 HOME_BY_ROLE = {
-    Role.COORDINATOR: "conversations:contacts",
-    Role.SUPERVISOR: "conversations:contacts",
-    Role.RVR_OFFICER: "conversations:contacts",
+    Role.COORDINATOR: "triage:dashboard",
+    Role.SUPERVISOR: "triage:dashboard",
+    Role.RVR_OFFICER: "triage:dashboard",
     Role.PROFESSIONAL_STANDARDS: "staff:access_log",
     Role.ADMINISTRATOR: "admin:index",
 }

@@ -58,3 +58,12 @@ def inbound(*, channel: str = "sms", sender: str | None = None, text: str = "Hel
 
 def received_message(**kwargs: object) -> Message:
     return message_intake(inbound(**kwargs)).message
+
+
+def triaged_message(**kwargs: object) -> Message:
+    """A received message after its follow-up work (risk flags, its place in the queue) ran."""
+    from contact_hub.triage.services import contact_triage
+
+    message = received_message(**kwargs)
+    contact_triage(message.pk)
+    return message

@@ -36,6 +36,7 @@ async def test_a_verified_coordinator_is_told_when_a_contact_arrives(coordinator
     socket = _communicator(client)
     connected, _ = await socket.connect()
     assert connected
+    assert await socket.receive_json_from(timeout=5) == {"kind": "resync"}
 
     message = await sync_to_async(received_message)()
     await sync_to_async(live_event_send)("message.received", message_id=message.pk,
@@ -51,6 +52,7 @@ async def test_events_carry_no_text_or_identifiers(coordinator, staff_client):
     client = await sync_to_async(staff_client)(coordinator)
     socket = _communicator(client)
     await socket.connect()
+    await socket.receive_json_from(timeout=5)  # the resync every connection starts with
 
     message = await sync_to_async(received_message)(text="private words",
                                                     sender="+447700900490")
@@ -87,3 +89,59 @@ async def test_professional_standards_do_not_get_the_contact_stream(standards, s
 
     assert not connected
     assert code == 4403
+
+
+@pytest.mark.redis
+async def test_a_message_arriving_reaches_the_dashboard_after_triage(coordinator, staff_client,
+                                                                     settings):
+    """Intake → follow-up (triage) → event over the real Redis layer → page fetches the queue."""
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis")
+    client = await sync_to_async(staff_client)(coordinator)
+    socket = _communicator(client)
+    await socket.connect()
+    await socket.receive_json_from(timeout=5)
+
+    message = await sync_to_async(received_message)(text="my ex is outside, I can't talk")
+
+    event = await socket.receive_json_from(timeout=5)
+    assert event["kind"] == "message.received" and event["message_id"] == message.pk
+    queue = (await sync_to_async(client.get)("/triage/queue/")).content.decode()
+    assert f'data-message-id="{message.pk}"' in queue and "Cannot speak freely" in queue
+    await socket.disconnect()
+
+
+@pytest.mark.redis
+async def test_after_a_reconnect_the_page_is_told_to_resync_and_sees_what_it_missed(
+        coordinator, staff_client):
+    client = await sync_to_async(staff_client)(coordinator)
+    first = _communicator(client)
+    await first.connect()
+    await first.receive_json_from(timeout=5)
+    await first.disconnect()
+
+    missed = await sync_to_async(received_message)(text="sent while the page was offline")
+    again = _communicator(client)
+    await again.connect()
+
+    assert await again.receive_json_from(timeout=5) == {"kind": "resync"}
+    queue = (await sync_to_async(client.get)("/triage/queue/")).content.decode()
+    assert "sent while the page was offline" in queue
+    assert f'data-message-id="{missed.pk}"' in queue
+    await again.disconnect()
+
+
+@pytest.mark.redis
+async def test_a_claim_is_announced_to_every_page(coordinator, supervisor, staff_client):
+    from contact_hub.triage.services import item_claim
+
+    watcher = _communicator(await sync_to_async(staff_client)(supervisor))
+    await watcher.connect()
+    await watcher.receive_json_from(timeout=5)
+    message = await sync_to_async(received_message)(text="hello")
+    await watcher.receive_json_from(timeout=5)  # message.received
+
+    await sync_to_async(item_claim)(item_key=f"message:{message.pk}", actor=coordinator)
+
+    assert await watcher.receive_json_from(timeout=5) == {"kind": "queue.changed",
+                                                          "item": f"message:{message.pk}"}
+    await watcher.disconnect()

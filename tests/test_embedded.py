@@ -79,7 +79,7 @@ def test_the_demo_serves_the_hub_on_sqlite_with_live_traffic(demo):
     deadline = time.monotonic() + 30
     listing = ""
     while time.monotonic() < deadline and "Loud party every night" not in listing:
-        listing = opener.open(f"{base}/contacts/list/").read().decode()
+        listing = opener.open(f"{base}/triage/queue/").read().decode()
         time.sleep(0.3)
 
     # The script's messages arrive as signed webhooks through each channel's real adapter.

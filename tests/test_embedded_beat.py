@@ -33,5 +33,6 @@ def test_it_waits_for_each_entrys_interval():
     beat = EmbeddedBeat(celery_app)
     beat.run_due(now=1000.0)
 
-    assert beat.run_due(now=1005.0) == []
+    assert beat.run_due(now=1004.0) == []
+    assert beat.run_due(now=1005.0) == ["escalations-sweep"]
     assert "followups-sweep" in beat.run_due(now=1015.0)

@@ -9,7 +9,7 @@ from contact_hub.people.models import Person
 from contact_hub.staff.models import StaffUser
 
 
-def reply_send(*, person: Person, channel: str, body: str, actor: StaffUser,
+def reply_send(*, person: Person, channel: str, body: str, actor: StaffUser | None,
                template: MessageTemplate | None = None) -> Message:
     identity = next((i for i in person.identities.all()
                      if channel in IDENTITY_CHANNELS[i.kind]), None)

@@ -14,14 +14,16 @@ from contact_hub.live import live_event_send
 
 @followup_task
 def message_received(message_id: int) -> None:
-    """Tell live pages a contact arrived; they fetch it themselves."""
-    person_id = Message.objects.filter(pk=message_id).values_list(
-        "conversation__person_id", flat=True).first()
-    if person_id is None:
+    """Triage the contact (risk flags, its place in the queue), then tell live pages it
+    arrived; they fetch it themselves. Triage is idempotent, so a re-run changes nothing."""
+    from contact_hub.triage.services import contact_triage  # triage → incidents → sending
+
+    triage = contact_triage(message_id)
+    if triage is None:
         return
     for hook in settings.HUB_MESSAGE_RECEIVED_HOOKS:
         import_string(hook)(message_id)
-    live_event_send("message.received", message_id=message_id, person_id=person_id)
+    live_event_send("message.received", message_id=message_id, person_id=triage.person_id)
 
 
 @followup_task

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from contact_hub.conversations.models import Channel, Message, MessageTemplate, OutboxEntry
 from contact_hub.conversations.reply import reply_send
-from contact_hub.conversations.selectors import contacts_recent, person_thread, reply_channels
+from contact_hub.conversations.selectors import person_thread, reply_channels
 from contact_hub.conversations.sending import outbox_enabled
 from contact_hub.conversations.services import MessageRefused, message_cancel, message_release
 from contact_hub.people.models import Person
@@ -23,16 +23,6 @@ from contact_hub.staff.models import AccessEvent, Role
 CONTACT_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
 THREAD_ROLES = (*CONTACT_ROLES, Role.PROFESSIONAL_STANDARDS)
 
-
-@role_required(*CONTACT_ROLES)
-def contacts_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "conversations/contacts.html", {"messages_": contacts_recent()})
-
-
-@role_required(*CONTACT_ROLES)
-def contacts_list_view(request: HttpRequest) -> HttpResponse:
-    """The list alone, re-fetched by the page whenever the websocket says something changed."""
-    return render(request, "conversations/_contacts_list.html", {"messages_": contacts_recent()})
 
 
 def thread_context(request: HttpRequest, person: Person) -> dict[str, Any]:

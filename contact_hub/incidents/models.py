@@ -32,6 +32,8 @@ class Incident(models.Model):
     flags = models.JSONField(default=list, blank=True)
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="incidents_assigned")
+    assigned_unit = models.CharField(max_length=40, blank=True,
+                                     help_text="the call sign of the unit sent, e.g. ALPHA-21")
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # The head of the log, kept in step in the same transaction as each entry, so that removing
@@ -51,6 +53,10 @@ class Incident(models.Model):
     @property
     def grade_label(self) -> str:
         return settings.HUB_GRADES.get(self.grade, {}).get("label", self.grade)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
 class IncidentContact(models.Model):
@@ -96,3 +102,26 @@ class LogEntry(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> None:
         raise PermissionError("incident log entries are append-only")
+
+
+class EscalationTimer(models.Model):
+    """One escalation point of an incident (half-way, the deadline, each repeat after it): a row
+    with a deadline that the sweeper claims and fires exactly once, however many sweepers run."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE,
+                                 related_name="escalation_timers")
+    point = models.CharField(max_length=20, help_text="e.g. 50%, 100%, +15m, +30m")
+    target_at = models.DateTimeField(help_text="the target this point belongs to")
+    due_at = models.DateTimeField()
+    fired_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "target_at", "point"],
+                                    name="escalation_timer_unique_point"),
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], name="escalation_timer_due_idx",
+                         condition=models.Q(fired_at__isnull=True, cancelled_at__isnull=True)),
+        ]

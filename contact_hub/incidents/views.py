@@ -1,16 +1,68 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from contact_hub.incidents.log import log_verify
 from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import (
+    IncidentRefused,
+    incident_assign,
+    incident_close,
+    incident_diversion_review,
+    incident_divert,
+    incident_flag_add,
+    incident_flag_remove,
+    incident_grade,
+    incident_note_add,
+)
 from contact_hub.staff.access import role_required
 from contact_hub.staff.audit import access_record
-from contact_hub.staff.models import AccessEvent, Role
+from contact_hub.staff.models import AccessEvent, Role, StaffUser
+from contact_hub.triage.forms import grade_choices
+from contact_hub.triage.rules import risk_rules
+from contact_hub.triage.selectors import person_markers
 
 INCIDENT_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER,
                   Role.PROFESSIONAL_STANDARDS)
+WORKING_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
+NOTE_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
+# The timeline's words for each kind of log entry.
+LOG_KIND_WORDS = {
+    "incident.opened": "Incident opened",
+    "incident.graded": "Re-graded",
+    "incident.closed": "Closed",
+    "contact.linked": "Contact linked",
+    "unit.assigned": "Unit assigned",
+    "unit.reassigned": "Unit re-assigned after a diversion",
+    "unit.diverted": "Unit diverted",
+    "diversion.reviewed": "Diversion reviewed: not re-assigned",
+    "flag.added": "Flag added",
+    "flag.removed": "Flag removed",
+    "note.added": "Note",
+    "escalation.alerted": "Escalated to supervisors",
+    "victim.told_of_delay": "Victim told of the delay",
+    "victim.not_told_of_delay": "Victim could not be told of the delay (no safe channel)",
+    "domestic_prompt.overridden": "Non-domestic code confirmed despite domestic abuse words",
+}
+
+
+def _actions(user: StaffUser, incident: Incident) -> dict[str, bool]:
+    """What the viewer's role may do to this incident now."""
+    working = user.has_role(*WORKING_ROLES) and incident.is_open
+    diverted = incident.status == Incident.Status.DIVERTED
+    supervisor = user.has_role(Role.SUPERVISOR)
+    return {
+        "grade": working, "flag": working, "close": working,
+        "assign": working and (not diverted or supervisor),
+        "divert": working and incident.status == Incident.Status.ASSIGNED,
+        "review_diversion": incident.is_open and diverted and supervisor,
+        "note": user.has_role(*NOTE_ROLES) and incident.is_open,
+    }
 
 
 @role_required(*INCIDENT_ROLES)
@@ -20,11 +72,20 @@ def incident_view(request: HttpRequest, reference: str) -> HttpResponse:
     access_record(actor=request.user, action=AccessEvent.Action.VIEW,
                   what=f"incident {incident.reference}", why="working an incident",
                   person_id=incident.person_id)
+    log = list(incident.log.select_related("actor").order_by("seq"))
+    for entry in log:
+        entry.words = LOG_KIND_WORDS.get(entry.kind, entry.kind)
     return render(request, "incidents/incident.html", {
         "incident": incident,
-        "log": incident.log.select_related("actor").order_by("-seq"),
+        "log": log,
         "log_problem": log_verify(incident),
         "contacts": incident.contacts.select_related("message").order_by("-linked_at"),
+        "markers": person_markers(incident.person_id) if incident.person_id else [],
+        "actions": _actions(request.user, incident),
+        "grades": grade_choices(),
+        "rules": risk_rules(),
+        "timers": incident.escalation_timers.filter(cancelled_at__isnull=True)
+        .order_by("due_at"),
     })
 
 
@@ -32,3 +93,81 @@ def incident_view(request: HttpRequest, reference: str) -> HttpResponse:
 def incident_list_view(request: HttpRequest) -> HttpResponse:
     incidents = Incident.objects.filter(closed_at__isnull=True).order_by("target_at")[:200]
     return render(request, "incidents/incident_list.html", {"incidents": incidents})
+
+
+def _act(request: HttpRequest, reference: str, allowed: str,
+         change: Callable[[Incident], object], done: str) -> HttpResponse:
+    incident = get_object_or_404(Incident, reference=reference)
+    if not _actions(request.user, incident)[allowed]:
+        messages.error(request, "Your role cannot do that to this incident now.")
+        return redirect("incidents:detail", reference=reference)
+    try:
+        change(incident)
+    except IncidentRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, done)
+        access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
+                      what=f"incident {incident.reference}: {allowed}",
+                      why="working an incident", person_id=incident.person_id)
+    return redirect("incidents:detail", reference=reference)
+
+
+@require_POST
+@role_required(*WORKING_ROLES)
+def incident_grade_view(request: HttpRequest, reference: str) -> HttpResponse:
+    return _act(request, reference, "grade", lambda i: incident_grade(
+        incident=i, grade=request.POST.get("grade", ""), actor=request.user,
+        reason=request.POST.get("reason", "")), "Re-graded; the countdown starts again.")
+
+
+@require_POST
+@role_required(*WORKING_ROLES)
+def incident_assign_view(request: HttpRequest, reference: str) -> HttpResponse:
+    return _act(request, reference, "assign", lambda i: incident_assign(
+        incident=i, unit=request.POST.get("unit", ""), actor=request.user), "Unit assigned.")
+
+
+@require_POST
+@role_required(*WORKING_ROLES)
+def incident_divert_view(request: HttpRequest, reference: str) -> HttpResponse:
+    return _act(request, reference, "divert", lambda i: incident_divert(
+        incident=i, actor=request.user, reason=request.POST.get("reason", "")),
+        "Marked diverted; a supervisor has been alerted.")
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def incident_diversion_review_view(request: HttpRequest, reference: str) -> HttpResponse:
+    return _act(request, reference, "review_diversion", lambda i: incident_diversion_review(
+        incident=i, actor=request.user, reason=request.POST.get("reason", "")),
+        "Recorded why it is not re-assigned; it stays on the list until attended.")
+
+
+@require_POST
+@role_required(*WORKING_ROLES)
+def incident_flag_view(request: HttpRequest, reference: str) -> HttpResponse:
+    kind, reason = request.POST.get("kind", ""), request.POST.get("reason", "")
+    if request.POST.get("change") == "remove":
+        return _act(request, reference, "flag", lambda i: incident_flag_remove(
+            incident=i, kind=kind, actor=request.user, reason=reason), "Flag removed.")
+    if kind not in {rule.kind for rule in risk_rules()}:
+        messages.error(request, "Unknown flag.")
+        return redirect("incidents:detail", reference=reference)
+    return _act(request, reference, "flag", lambda i: incident_flag_add(
+        incident=i, kind=kind, actor=request.user, reason=reason), "Flag added.")
+
+
+@require_POST
+@role_required(*NOTE_ROLES)
+def incident_note_view(request: HttpRequest, reference: str) -> HttpResponse:
+    return _act(request, reference, "note", lambda i: incident_note_add(
+        incident=i, note=request.POST.get("note", ""), actor=request.user), "Note added.")
+
+
+@require_POST
+@role_required(*WORKING_ROLES)
+def incident_close_view(request: HttpRequest, reference: str) -> HttpResponse:
+    return _act(request, reference, "close", lambda i: incident_close(
+        incident=i, reason=request.POST.get("reason", ""), actor=request.user),
+        "Incident closed.")

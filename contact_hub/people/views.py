@@ -13,6 +13,7 @@ from contact_hub.people.safe_contact import code_word_matches, safe_contact_plan
 from contact_hub.staff.access import role_required
 from contact_hub.staff.audit import access_record, security_event_record
 from contact_hub.staff.models import AccessEvent, Role
+from contact_hub.triage.views import history_context
 
 PERSON_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER,
                 Role.PROFESSIONAL_STANDARDS)
@@ -63,6 +64,7 @@ def _render_person(request: HttpRequest, person: Person, *, revealed: bool) -> H
         **thread_context(request, person),
         "plan": plan,
         "plan_form": SafeContactPlanForm(instance_plan=plan, channels=reply_channels(person)),
+        **history_context(request, person.pk),
     })
 
 

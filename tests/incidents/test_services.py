@@ -53,3 +53,76 @@ def test_closing_needs_a_reason_and_is_logged(incident, supervisor):
     assert incident.log.last().data == {"reason": "resolved by video call"}
     with pytest.raises(IncidentRefused, match="already closed"):
         incident_close(incident=incident, reason="again please", actor=supervisor)
+
+
+def test_a_diverted_incident_keeps_its_place_and_alerts_a_supervisor(incident, coordinator):
+    from contact_hub.incidents.services import incident_assign, incident_divert
+    from contact_hub.triage.models import Alert
+
+    incident_assign(incident=incident, unit="alpha-21", actor=coordinator)
+    incident_divert(incident=incident, actor=coordinator, reason="sent to a grade 1 RTC")
+
+    incident.refresh_from_db()
+    assert (incident.status, incident.assigned_unit) == ("diverted", "ALPHA-21")
+    assert incident.target_at is not None and incident.closed_at is None
+    assert incident.log.last().data == {"unit": "ALPHA-21", "reason": "sent to a grade 1 RTC"}
+    assert Alert.objects.get().kind == "diverted"
+
+
+def test_only_a_supervisor_clears_a_diversion(incident, coordinator, supervisor):
+    from contact_hub.incidents.services import (
+        incident_assign,
+        incident_diversion_review,
+        incident_divert,
+    )
+
+    incident_assign(incident=incident, unit="ALPHA-21", actor=coordinator)
+    incident_divert(incident=incident, actor=coordinator, reason="higher graded call")
+
+    with pytest.raises(IncidentRefused, match="supervisor"):
+        incident_assign(incident=incident, unit="BRAVO-3", actor=coordinator)
+    with pytest.raises(IncidentRefused, match="supervisor"):
+        incident_diversion_review(incident=incident, actor=coordinator,
+                                  reason="no units free right now")
+    incident_assign(incident=incident, unit="BRAVO-3", actor=supervisor)
+
+    assert incident.log.last().kind == "unit.reassigned"
+    assert incident.status == "assigned"
+
+
+def test_a_supervisor_records_why_a_diverted_incident_is_not_reassigned(incident, coordinator,
+                                                                         supervisor):
+    from contact_hub.incidents.services import (
+        incident_assign,
+        incident_diversion_review,
+        incident_divert,
+    )
+
+    incident_assign(incident=incident, unit="ALPHA-21", actor=coordinator)
+    incident_divert(incident=incident, actor=coordinator, reason="higher graded call")
+    incident_diversion_review(incident=incident, actor=supervisor,
+                              reason="no units free; BRAVO-3 takes it when clear")
+
+    assert incident.status == "open"
+    assert incident.log.last().data["not_reassigned_because"].startswith("no units free")
+
+
+def test_an_unknown_opening_code_is_refused(coordinator):
+    with pytest.raises(IncidentRefused, match="Unknown opening code"):
+        incident_open(opening_code="NOT-A-CODE", grade="priority", actor=coordinator)
+
+
+def test_flags_are_added_once_and_removed_with_a_reason(incident, coordinator):
+    from contact_hub.incidents.services import incident_flag_add, incident_flag_remove
+
+    assert incident_flag_add(incident=incident, kind="self_harm", actor=coordinator,
+                             reason="said she took pills")
+    assert not incident_flag_add(incident=incident, kind="self_harm", actor=coordinator)
+    with pytest.raises(IncidentRefused):
+        incident_flag_remove(incident=incident, kind="self_harm", actor=coordinator, reason="")
+    assert incident_flag_remove(incident=incident, kind="self_harm", actor=coordinator,
+                                reason="misread: it was her mother")
+
+    incident.refresh_from_db()
+    assert "self_harm" not in incident.flags
+    assert [e.kind for e in incident.log.order_by("seq")][-2:] == ["flag.added", "flag.removed"]

@@ -20,11 +20,11 @@ def _sign_in(user, *, password=PASSWORD, code=None, ip="203.0.113.5", client=Non
     return client, response
 
 
-def test_password_and_code_sign_in_and_reach_the_contacts_page(coordinator):
+def test_password_and_code_sign_in_and_reach_the_dashboard(coordinator):
     client, response = _sign_in(coordinator)
 
     assert response.status_code == 302
-    assert client.get("/contacts/").status_code == 200
+    assert client.get("/triage/").status_code == 200
 
 
 def test_the_next_page_is_followed_only_within_the_site(coordinator):
@@ -59,7 +59,7 @@ def test_an_account_without_an_authenticator_cannot_sign_in(coordinator):
     client, response = _sign_in(coordinator, code=code)
 
     assert b"Those details are not right" in response.content
-    assert client.get("/contacts/").status_code == 302
+    assert client.get("/triage/").status_code == 302
 
 
 def test_five_failures_lock_that_account_from_that_address(coordinator):
@@ -90,10 +90,10 @@ def test_an_attacker_cannot_lock_out_a_coordinator_working_from_elsewhere(coordi
     client, response = _sign_in(coordinator, ip="203.0.113.5")
 
     assert response.status_code == 302
-    assert client.get("/contacts/").status_code == 200
+    assert client.get("/triage/").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/contacts/", "/people/1/", "/incidents/", "/admin/",
+@pytest.mark.parametrize("path", ["/triage/", "/people/1/", "/incidents/", "/admin/",
                                   "/staff/access-log/"])
 def test_a_password_alone_does_not_open_a_staff_page(administrator, coordinator, path):
     client = Client()
@@ -116,7 +116,7 @@ def test_a_post_without_a_second_factor_is_refused(coordinator):
 
 
 def test_signed_out_visitors_are_sent_to_sign_in():
-    response = Client().get("/contacts/")
+    response = Client().get("/triage/")
 
     assert response.status_code == 302
     assert not SecurityEvent.objects.exists()
@@ -145,7 +145,7 @@ def test_signing_out_ends_the_session(coordinator, staff_client):
 
     client.post(reverse("staff:logout"))
 
-    assert client.get("/contacts/").status_code == 302
+    assert client.get("/triage/").status_code == 302
 
 
 def test_health_needs_no_sign_in():

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from callback.demo import CallbackTrafficPlayer
 from contact_hub.conversations.intake import InboundMessage, message_intake
@@ -11,10 +14,11 @@ from contact_hub.conversations.models import MessageTemplate
 from contact_hub.demo_simulator import demo_credentials_apply
 from contact_hub.demo_traffic import SCRIPT, TrafficPlayer
 from contact_hub.incidents.models import Incident
-from contact_hub.incidents.services import incident_open
+from contact_hub.incidents.services import incident_assign, incident_divert, incident_open
 from contact_hub.management.commands.serve import serve
 from contact_hub.staff.models import Role, StaffUser
 from contact_hub.staff.services import staff_create
+from contact_hub.triage.markers import marker_set
 
 DEMO_STAFF = [
     ("coordinator", Role.COORDINATOR, "Casey Coordinator"),
@@ -69,23 +73,33 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _history(self) -> None:
-        """A little history so the pages are not empty on first look."""
+        """A little history so the pages are not empty on first look: a graded incident with a
+        MARAC marker on the caller (its review already due), and a diverted unit."""
         for name, body, whatsapp_name in DEMO_TEMPLATES:
             MessageTemplate.objects.get_or_create(
                 name=name, defaults={"body": body, "whatsapp_name": whatsapp_name})
         if Incident.objects.exists():
             return
         coordinator = StaffUser.objects.get(username="coordinator")
+        officer = StaffUser.objects.get(username="officer")
         channel, sender, text = SCRIPT[0]
-        first = message_intake(InboundMessage(channel=channel, provider="twilio",
-                                              provider_message_id="SMdemo-history-1",
-                                              sender=sender, text=text)).message
+        first = message_intake(_history_message(channel, sender, text, 1)).message
         incident_open(opening_code="DOMESTIC", grade="priority", actor=coordinator,
-                      message=first, thrive={
+                      message=first, flags=["domestic_abuse"], thrive={
                           "threat": "ex-partner returning to the address",
                           "vulnerability": "lives alone, previous contact",
                           "engagement": "asks for a call after 6pm",
                       })
+        marker_set(person=first.conversation.person, kind="marac", officer=officer,
+                   actor=coordinator, expires_at=timezone.now() + timedelta(days=10),
+                   note="heard at MARAC; high risk", address="Flat 2, 10 Elm Road")
+        channel, sender, text = SCRIPT[7]
+        kids = message_intake(_history_message(channel, sender, text, 2)).message
+        diverted = incident_open(opening_code="DOMESTIC", grade="immediate", actor=coordinator,
+                                 message=kids, flags=["domestic_abuse", "child_at_risk"])
+        incident_assign(incident=diverted, unit="ALPHA-21", actor=coordinator)
+        incident_divert(incident=diverted, actor=coordinator,
+                        reason="sent on to a grade 1 road collision")
 
     def _print_welcome(self, host: str, port: int) -> None:
         url = f"http://{host}:{port}/"
@@ -105,3 +119,9 @@ class Command(BaseCommand):
                   "Outbound texts and callback calls land in the Outbox page; work the 101",
                   "callback queue on the Callbacks page. Ctrl-C stops the hub.", ""]
         self.stdout.write("\n".join(lines))
+
+
+def _history_message(channel: str, sender: str, text: str, n: int) -> InboundMessage:
+    provider = {"sms": "twilio", "x": "x"}.get(channel, "meta")
+    return InboundMessage(channel=channel, provider=provider,
+                          provider_message_id=f"demo-history-{n}", sender=sender, text=text)

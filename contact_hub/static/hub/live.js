@@ -1,43 +1,53 @@
-// Live regions: any element with data-live-url is re-fetched over HTTP when the hub's websocket
-// says something changed, and after every reconnect, so a lost event never leaves a stale page.
-// data-live-person="<id>" limits a region to events about that person; data-refresh-seconds
-// also refreshes a region on a timer, for content that depends on the clock (waits, retries).
+// Live regions: the websocket only says "something changed"; each element with data-live-url
+// is fetched over HTTP. The server says "resync" on every (re)connect, so a dropped event never
+// leaves a stale page. Fetches are coalesced per region: one at a time, and one more if events
+// arrived meanwhile, so a burst of events costs two fetches, not one each, and no fixed delay.
+//   data-live-person="<id>"    only events about that person refresh the region
+//   data-refresh-seconds="N"   also refresh on a timer (content that depends on the clock)
 (function () {
   "use strict";
   const regions = Array.from(document.querySelectorAll("[data-live-url]"));
   const state = document.getElementById("live-state");
   if (!regions.length) return;
   let retry = 1000;
-  const pending = new Map();
+  const running = new Set();
+  const again = new Set();
 
-  function show(s, text) {
-    if (!state) return;
-    state.dataset.state = s;
-    state.textContent = text;
+  function show(s, text) { if (state) { state.dataset.state = s; state.textContent = text; } }
+
+  async function fetchRegion(region) {
+    const response = await fetch(region.dataset.liveUrl, { credentials: "same-origin", cache: "no-store" });
+    if (response.ok) {
+      region.innerHTML = await response.text();
+      region.dataset.syncedAt = String(Date.now());
+    }
   }
 
   async function refresh(region) {
-    const response = await fetch(region.dataset.liveUrl, { credentials: "same-origin", cache: "no-store" });
-    if (response.ok) region.innerHTML = await response.text();
-  }
-
-  function refreshSoon(region) {
-    if (pending.has(region)) return;
-    pending.set(region, setTimeout(function () { pending.delete(region); refresh(region); }, 150));
+    if (running.has(region)) { again.add(region); return; }
+    running.add(region);
+    try {
+      do { again.delete(region); await fetchRegion(region); } while (again.has(region));
+    } catch (error) {
+      show("offline", "cannot reach the hub");
+    } finally {
+      running.delete(region);
+    }
   }
 
   function concerns(region, event) {
     const person = region.dataset.livePerson;
-    return !person || event.person_id === undefined || String(event.person_id) === person;
+    return !person || event.kind === "resync" || event.person_id === undefined ||
+      String(event.person_id) === person;
   }
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(scheme + "://" + location.host + "/ws/hub/");
-    socket.onopen = function () { retry = 1000; show("live", "live"); regions.forEach(refresh); };
+    socket.onopen = function () { retry = 1000; show("live", "live"); };
     socket.onmessage = function (message) {
       const event = JSON.parse(message.data);
-      regions.filter(function (r) { return concerns(r, event); }).forEach(refreshSoon);
+      regions.filter(function (r) { return concerns(r, event); }).forEach(refresh);
     };
     socket.onclose = function (event) {
       if (event.code === 4403) { show("offline", "sign in again"); return; }

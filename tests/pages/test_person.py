@@ -1,4 +1,4 @@
-"""A coordinator signs in with a real browser and watches contacts arrive live."""
+"""Signing in and the person page, in a real browser."""
 
 from __future__ import annotations
 
@@ -14,27 +14,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 def _sign_in(page, base_url: str, user) -> None:
-    page.goto(f"{base_url}/contacts/")
+    page.goto(f"{base_url}/triage/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Authenticator code").fill(totp_code(user))
     page.get_by_role("button", name="Sign in").click()
-
-
-def test_a_new_text_appears_on_the_contacts_page_without_a_reload(live_hub, page, coordinator):
-    _sign_in(page, live_hub, coordinator)
-    expect(page.get_by_role("heading", name="Contacts")).to_be_visible()
-    expect(page.get_by_text("Nothing has come in yet")).to_be_visible()
-    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
-
-    received_message(sender="07700900555", text="He has gone out, can someone call me?")
-
-    expect(page.get_by_text("He has gone out, can someone call me?")).to_be_visible(timeout=10000)
-    expect(page.get_by_text("+44 •••• ••555")).to_be_visible()
-    assert "07700900555" not in page.content() and "+447700900555" not in page.content()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "contacts.png"), full_page=True)
 
 
 def test_a_wrong_code_keeps_the_browser_on_the_sign_in_page(live_hub, page, coordinator):
@@ -46,7 +31,7 @@ def test_a_wrong_code_keeps_the_browser_on_the_sign_in_page(live_hub, page, coor
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Those details are not right")
-    page.goto(f"{live_hub}/contacts/")
+    page.goto(f"{live_hub}/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
 

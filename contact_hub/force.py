@@ -1,0 +1,66 @@
+"""Reads the force's configuration file (grades, opening codes, markers, escalation, notices).
+
+Loaded once by settings; kept free of Django imports so settings can use it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_FORCE_FILE = Path(__file__).resolve().parent / "force.toml"
+# Words a text to a victim must never hold: the phone may be seen by the person they fear.
+NOTICE_FORBIDDEN_WORDS = ("police", "officer", "constable", "incident", "crime", "marac",
+                          "domestic", "abuse", "INC-")
+
+
+@dataclass(frozen=True)
+class ForceConfig:
+    grades: dict[str, dict[str, Any]]
+    opening_codes: dict[str, dict[str, Any]]
+    markers: dict[str, dict[str, Any]]
+    escalation: dict[str, Any]
+    notices: dict[str, str]
+
+
+def force_config_load(path: Path | str) -> ForceConfig:
+    with open(path, "rb") as file:
+        raw = tomllib.load(file)
+    grades = {g["key"]: {"label": g.get("label", g["key"]),
+                         "target_minutes": g.get("target_minutes")} for g in raw.get("grade", [])}
+    codes = {c["code"].upper(): {"label": c.get("label", c["code"]),
+                                 "domestic": bool(c.get("domestic", False))}
+             for c in raw.get("opening_code", [])}
+    escalation = {"points": [0.5, 1.0], "repeat_minutes": 15, "near_minutes": 30}
+    escalation.update(raw.get("escalation", {}))
+    return ForceConfig(grades=grades, opening_codes=codes, markers=raw.get("marker", {}),
+                       escalation=escalation, notices=raw.get("notice", {}))
+
+
+def force_config_problems(config: ForceConfig) -> list[str]:
+    """What is wrong with a force file, in words an operator can act on."""
+    problems = []
+    if not config.grades:
+        problems.append("no grades are defined")
+    if not config.opening_codes:
+        problems.append("no opening codes are defined")
+    if not any(c["domestic"] for c in config.opening_codes.values()):
+        problems.append("no opening code is marked domestic = true")
+    for key, marker in config.markers.items():
+        raises = marker.get("raises_grade_to")
+        if raises is not None and raises not in config.grades:
+            problems.append(f"marker '{key}' raises to unknown grade '{raises}'")
+    points = config.escalation["points"]
+    if any(not 0 < p <= 1 for p in points) or points != sorted(points):
+        problems.append("escalation points must be rising fractions between 0 and 1")
+    if config.escalation["repeat_minutes"] <= 0:
+        problems.append("escalation repeat_minutes must be above 0")
+    for name in ("delay", "marker_set", "marker_extended", "marker_ending"):
+        text = config.notices.get(name, "")
+        if not text:
+            problems.append(f"notice '{name}' is missing")
+        problems += [f"notice '{name}' is not neutral: it says '{word}'"
+                     for word in NOTICE_FORBIDDEN_WORDS if word.lower() in text.lower()]
+    return problems

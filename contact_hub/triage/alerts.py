@@ -1,0 +1,44 @@
+"""Alerts for supervisors (or one named officer), raised by escalations, diversions and marker
+reviews. Live pages are told after commit; the alert row is the truth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from contact_hub.live import live_event_send
+from contact_hub.staff.models import Role, StaffUser
+from contact_hub.triage.models import Alert
+
+
+def alert_raise(*, kind: str, for_role: str = "", for_user: StaffUser | None = None,
+                incident_id: int | None = None, marker_id: int | None = None,
+                detail: dict[str, Any] | None = None, announce: bool = True) -> Alert:
+    """Raise an alert; `announce=False` when the caller sends one event for a whole batch."""
+    alert = Alert.objects.create(kind=kind, for_role=for_role, for_user=for_user,
+                                 incident_id=incident_id, marker_id=marker_id,
+                                 detail=detail or {})
+    if announce:
+        transaction.on_commit(lambda: live_event_send("alert.raised", alert_id=alert.pk))
+    return alert
+
+
+def alert_acknowledge(*, alert: Alert, actor: StaffUser) -> bool:
+    """Mark the alert seen; False if someone already had (the first acknowledgement stands)."""
+    done = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=timezone.now(), acknowledged_by=actor)
+    if done:
+        transaction.on_commit(lambda: live_event_send("alert.acknowledged", alert_id=alert.pk))
+    return bool(done)
+
+
+def alerts_open_for(user: StaffUser) -> QuerySet[Alert]:
+    """Alerts this member of staff should see: their role's, and any addressed to them."""
+    mine = Q(for_user=user)
+    if user.role == Role.SUPERVISOR:
+        mine |= Q(for_role=Role.SUPERVISOR)
+    return (Alert.objects.filter(mine, acknowledged_at__isnull=True)
+            .select_related("incident", "marker").order_by("-created_at"))

@@ -1,0 +1,128 @@
+"""The dashboard's one queue of everything that needs a person, ordered by risk, then age.
+
+Each source is a function returning QueueItems. Messages and incidents are here now; the others
+plug in as one function each, appended to QUEUE_SOURCES:
+  - callback requests and silent-call welfare items (callback/, issue 4): waiting requests,
+    risk from their ContactTriage-style flags, `since` = when requested, key "callback:<id>";
+  - victims waiting for video (rvr/, issue 6): sessions in the waiting room, key "video:<id>".
+Each item names a template (triage/items/_<kind>.html) that renders its row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Prefetch, Q
+from django.utils import timezone
+
+from contact_hub.incidents.grades import grade_rank
+from contact_hub.incidents.models import Incident
+from contact_hub.staff.models import StaffUser
+from contact_hub.triage.models import Claim, ContactTriage, RiskFlag
+from contact_hub.triage.rules import flag_weight
+from contact_hub.triage.selectors import PersonHistory, person_histories
+
+# A coordinator works the top of the queue; the page says how many more wait. Rendering more
+# rows costs every live refresh (about 1 ms a row).
+QUEUE_LIMIT = 50
+# Incident risk, on the same 0-100 scale as the risk rules' weights.
+RISK_DIVERTED = 95
+RISK_MISSED = 90
+RISK_NEAR = 75
+RISK_BY_GRADE_RANK = (85, 65, 40, 30)
+
+
+@dataclass
+class QueueItem:
+    key: str
+    kind: str
+    risk: int
+    since: datetime
+    subject: Any
+    person_id: int | None
+    claim: Claim | None = None
+    history: PersonHistory | None = None
+    flags: list[Any] = field(default_factory=list)
+
+    @property
+    def template(self) -> str:
+        return f"triage/items/_{self.kind}.html"
+
+
+QueueSource = Callable[[StaffUser, datetime], list[QueueItem]]
+
+
+def contacts_waiting(viewer: StaffUser, now: datetime) -> list[QueueItem]:
+    """Messages nobody has dealt with yet. A contact alleging misconduct by the viewer is not
+    shown to them."""
+    triages = (ContactTriage.objects.filter(handled_at__isnull=True)
+               .exclude(message__misconduct_referral__named_staff=viewer)
+               .select_related("message__conversation__identity")
+               .prefetch_related(Prefetch("message__risk_flags", to_attr="active_flags",
+                                          queryset=RiskFlag.objects.filter(
+                                              removed_at__isnull=True).order_by("kind")))
+               .order_by("-risk", "received_at")[:QUEUE_LIMIT])
+    return [QueueItem(key=f"message:{t.message_id}", kind="message", risk=t.risk,
+                      since=t.received_at, subject=t, person_id=t.person_id,
+                      flags=t.message.active_flags) for t in triages]
+
+
+def incident_risk(incident: Incident, now: datetime) -> int:
+    if incident.status == Incident.Status.DIVERTED:
+        return RISK_DIVERTED
+    if incident.target_at is not None and incident.target_at <= now:
+        return RISK_MISSED
+    near = timedelta(minutes=settings.HUB_ESCALATION["near_minutes"])
+    flagged = max([flag_weight(k) for k in incident.flags] + [0])
+    if incident.target_at is not None and incident.target_at <= now + near:
+        return max(RISK_NEAR, flagged)
+    by_grade = RISK_BY_GRADE_RANK[min(grade_rank(incident.grade), len(RISK_BY_GRADE_RANK) - 1)]
+    return max(by_grade, flagged)
+
+
+def incidents_needing_attention(viewer: StaffUser, now: datetime) -> list[QueueItem]:
+    """Open incidents with a target that have no unit, were diverted, or are near or past it."""
+    near = now + timedelta(minutes=settings.HUB_ESCALATION["near_minutes"])
+    incidents = (Incident.objects.filter(closed_at__isnull=True, target_at__isnull=False)
+                 .filter(Q(status__in=[Incident.Status.OPEN, Incident.Status.DIVERTED])
+                         | Q(target_at__lte=near))
+                 .order_by("target_at")[:QUEUE_LIMIT])
+    return [QueueItem(key=f"incident:{i.pk}", kind="incident", risk=incident_risk(i, now),
+                      since=i.created_at, subject=i, person_id=i.person_id) for i in incidents]
+
+
+QUEUE_SOURCES: list[QueueSource] = [contacts_waiting, incidents_needing_attention]
+
+
+def queue_items(*, viewer: StaffUser, now: datetime | None = None) -> list[QueueItem]:
+    """Every source's items, most at risk first, then oldest first, with claims and history."""
+    now = now or timezone.now()
+    items = [item for source in QUEUE_SOURCES for item in source(viewer, now)]
+    items.sort(key=lambda item: (-item.risk, item.since))
+    items = items[:QUEUE_LIMIT]
+    claims = {c.item_key: c for c in Claim.objects.filter(
+        item_key__in=[i.key for i in items]).select_related("claimed_by")}
+    histories = person_histories((i.person_id for i in items), now=now)
+    for item in items:
+        item.claim = claims.get(item.key)
+        item.history = histories.get(item.person_id)
+    return items
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    contacts_waiting: int
+    newest_message_id: int
+
+
+def queue_summary() -> QueueSummary:
+    """How many contacts wait (the list shows the first QUEUE_LIMIT) and the newest one, so a
+    page can tell it is up to date even when a new item sorts below the fold."""
+    totals = ContactTriage.objects.filter(handled_at__isnull=True).aggregate(
+        waiting=Count("pk"), newest=Max("message_id"))
+    return QueueSummary(contacts_waiting=totals["waiting"],
+                        newest_message_id=totals["newest"] or 0)

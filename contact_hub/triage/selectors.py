@@ -1,0 +1,78 @@
+"""Reads of triage records that several pages and services share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
+
+from contact_hub.conversations.models import Message
+from contact_hub.incidents.models import Incident
+from contact_hub.triage.models import Marker, RiskFlag
+
+
+def markers_active(person_id: int | None, *, now: datetime | None = None) -> QuerySet[Marker]:
+    now = now or timezone.now()
+    return Marker.objects.filter(person_id=person_id, status=Marker.Status.ACTIVE,
+                                 starts_at__lte=now, expires_at__gt=now).order_by("expires_at")
+
+
+@dataclass(frozen=True)
+class PersonHistory:
+    """What an item shows of the person's past: contacts on every channel, incidents, markers."""
+
+    person_id: int
+    earlier_contacts: int
+    channels: tuple[str, ...]
+    incidents: tuple[Incident, ...]
+    markers: tuple[Marker, ...]
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.earlier_contacts > 0 or bool(self.incidents)
+
+
+def person_histories(person_ids: Iterable[int], *,
+                     now: datetime | None = None) -> dict[int, PersonHistory]:
+    """Summaries for many people in four queries, for the dashboard."""
+    now = now or timezone.now()
+    ids = {pk for pk in person_ids if pk is not None}
+    if not ids:
+        return {}
+    counts: dict[int, int] = {}
+    channels: dict[int, set[str]] = {pk: set() for pk in ids}
+    for person_id, channel, n in (Message.objects.filter(
+            conversation__person_id__in=ids, direction=Message.Direction.INBOUND)
+            .values_list("conversation__person_id", "channel").annotate(n=Count("pk"))):
+        counts[person_id] = counts.get(person_id, 0) + n
+        channels[person_id].add(channel)
+    incidents: dict[int, list[Incident]] = {pk: [] for pk in ids}
+    for incident in Incident.objects.filter(person_id__in=ids).order_by("-created_at"):
+        incidents[incident.person_id].append(incident)
+    markers: dict[int, list[Marker]] = {pk: [] for pk in ids}
+    for marker in Marker.objects.filter(person_id__in=ids, status=Marker.Status.ACTIVE,
+                                        expires_at__gt=now).order_by("expires_at"):
+        markers[marker.person_id].append(marker)
+    return {pk: PersonHistory(person_id=pk, earlier_contacts=max(0, counts.get(pk, 0) - 1),
+                              channels=tuple(sorted(channels[pk])),
+                              incidents=tuple(incidents[pk]), markers=tuple(markers[pk]))
+            for pk in ids}
+
+
+def person_contacts(person_id: int, *, limit: int = 50) -> QuerySet[Message]:
+    """The person's contacts on every channel, newest first, with their flags."""
+    return (Message.objects.filter(conversation__person_id=person_id,
+                                   direction=Message.Direction.INBOUND)
+            .select_related("triage", "triage__incident")
+            .prefetch_related(Prefetch("risk_flags",
+                                       queryset=RiskFlag.objects.filter(removed_at__isnull=True)))
+            .order_by("-created_at")[:limit])
+
+
+def person_markers(person_id: int) -> QuerySet[Marker]:
+    """Every marker the person has had, current first: lapsed ones matter to the history too."""
+    return (Marker.objects.filter(person_id=person_id).select_related("officer")
+            .order_by("status", "-expires_at"))

@@ -1,0 +1,232 @@
+"""Triage of contacts: flagging risk, claiming, grading into incidents, and closing with no
+action. Every change is recorded in the access log (and the incident log once linked)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contact_hub.conversations.models import Message
+from contact_hub.incidents.grades import opening_code_is_domestic
+from contact_hub.incidents.log import log_append
+from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import (
+    incident_contact_link,
+    incident_flag_add,
+    incident_flag_remove,
+    incident_open,
+)
+from contact_hub.live import live_event_send
+from contact_hub.staff.audit import access_record
+from contact_hub.staff.models import AccessEvent, Role, StaffUser
+from contact_hub.triage.assessment import triage_assess
+from contact_hub.triage.models import Claim, ContactTriage, RiskFlag
+from contact_hub.triage.referrals import referral_open
+from contact_hub.triage.rules import risk_rule, rules_match
+
+MISCONDUCT = "misconduct"
+DOMESTIC_ABUSE = "domestic_abuse"
+CLAIM_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
+
+
+class TriageRefused(ValueError):
+    """The change is not allowed; the reason is safe to show to staff."""
+
+
+class DomesticCodeQuestion(TriageRefused):
+    """The words suggest domestic abuse but the chosen code is not a domestic abuse code."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        super().__init__("The contact suggests domestic abuse (" + ", ".join(words) + "), but "
+                         "the opening code is not a domestic abuse code. Choose a domestic "
+                         "abuse code, or confirm this one.")
+
+
+def _queue_changed(**ids: int | str) -> None:
+    transaction.on_commit(lambda: live_event_send("queue.changed", **ids))
+
+
+def contact_triage(message_id: int) -> ContactTriage | None:
+    """Flag the contact's risk from the rules and put it in the queue. Idempotent: running it
+    again adds nothing, and never brings back a flag a coordinator removed."""
+    message = (Message.objects.select_related("conversation")
+               .filter(pk=message_id, direction=Message.Direction.INBOUND).first())
+    if message is None:
+        return None
+    with transaction.atomic():
+        for match in rules_match(message.text):
+            RiskFlag.objects.get_or_create(message=message, kind=match.kind, defaults={
+                "words": list(match.words), "source": RiskFlag.Source.RULE})
+            if match.kind == MISCONDUCT:
+                referral_open(message=message, words=list(match.words), actor=None)
+        try:
+            with transaction.atomic():
+                triage, _ = ContactTriage.objects.get_or_create(message=message, defaults={
+                    "person_id": message.conversation.person_id,
+                    "received_at": message.created_at, **_already_linked(message)})
+        except IntegrityError:  # a concurrent run of the same follow-up created it
+            triage = ContactTriage.objects.get(message=message)
+        return triage_assess(triage)
+
+
+def _already_linked(message: Message) -> dict:
+    """A contact linked to an incident before its triage ran has been dealt with already."""
+    link = message.incident_links.select_related("incident").first()
+    if link is None:
+        return {}
+    return {"handled_at": link.linked_at, "outcome": ContactTriage.Outcome.LINKED,
+            "incident": link.incident}
+
+
+def flags_active(message: Message) -> list[RiskFlag]:
+    return list(message.risk_flags.filter(removed_at__isnull=True).order_by("kind"))
+
+
+def flag_add(*, message: Message, kind: str, actor: StaffUser, reason: str) -> RiskFlag:
+    """A coordinator adds a flag the rules missed (or puts back one that was removed)."""
+    if risk_rule(kind) is None:
+        raise TriageRefused(f"Unknown flag '{kind}'.")
+    reason = reason.strip()
+    if not reason:
+        raise TriageRefused("Say why you are adding the flag.")
+    with transaction.atomic():
+        flag, created = RiskFlag.objects.get_or_create(message=message, kind=kind, defaults={
+            "source": RiskFlag.Source.STAFF, "added_by": actor})
+        if not created and flag.removed_at is None:
+            raise TriageRefused("The contact already has that flag.")
+        if not created:
+            RiskFlag.objects.filter(pk=flag.pk).update(removed_at=None, removed_by=None,
+                                                       removed_reason="")
+        _flag_recorded(message, kind, actor, f"flag added: {kind}", reason)
+        for incident in _open_incidents(message):
+            incident_flag_add(incident=incident, kind=kind, actor=actor, reason=reason)
+        if kind == MISCONDUCT:
+            referral_open(message=message, words=[], actor=actor)
+    flag.refresh_from_db()
+    return flag
+
+
+def flag_remove(*, message: Message, kind: str, actor: StaffUser, reason: str) -> RiskFlag:
+    """A coordinator removes a flag that is wrong, with the reason; the words stay on record."""
+    reason = reason.strip()
+    if not reason:
+        raise TriageRefused("Say why you are removing the flag.")
+    with transaction.atomic():
+        flag = RiskFlag.objects.select_for_update().filter(
+            message=message, kind=kind, removed_at__isnull=True).first()
+        if flag is None:
+            raise TriageRefused("The contact does not have that flag.")
+        flag.removed_at, flag.removed_by, flag.removed_reason = timezone.now(), actor, reason[:300]
+        flag.save(update_fields=["removed_at", "removed_by", "removed_reason"])
+        _flag_recorded(message, kind, actor, f"flag removed: {kind}", reason)
+        for incident in _open_incidents(message):
+            incident_flag_remove(incident=incident, kind=kind, actor=actor, reason=reason)
+    return flag
+
+
+def _flag_recorded(message: Message, kind: str, actor: StaffUser, what: str,
+                   reason: str) -> None:
+    access_record(actor=actor, action=AccessEvent.Action.CHANGE, what=what, why=reason,
+                  person_id=message.conversation.person_id)
+    triage = ContactTriage.objects.filter(message=message).first()
+    if triage is not None:
+        triage_assess(triage)
+    _queue_changed(message_id=message.pk)
+
+
+def _open_incidents(message: Message) -> list[Incident]:
+    return list(Incident.objects.filter(contacts__message=message, closed_at__isnull=True))
+
+
+def item_claim(*, item_key: str, actor: StaffUser) -> Claim:
+    """Take an item so others see who is working it. Refused if someone else has it."""
+    if not actor.has_role(*CLAIM_ROLES):
+        raise TriageRefused("Your role cannot claim items.")
+    try:
+        with transaction.atomic():
+            claim = Claim.objects.create(item_key=item_key, claimed_by=actor)
+    except IntegrityError:
+        claim = Claim.objects.select_related("claimed_by").get(item_key=item_key)
+        if claim.claimed_by_id != actor.pk:
+            raise TriageRefused(f"{claim.claimed_by.get_full_name() or claim.claimed_by} "
+                                "already has this item.") from None
+        return claim
+    _queue_changed(item=item_key)
+    return claim
+
+
+def item_release(*, item_key: str, actor: StaffUser) -> bool:
+    """Let go of an item. Supervisors may release anyone's (someone went off shift)."""
+    claims = Claim.objects.filter(item_key=item_key)
+    if not actor.has_role(Role.SUPERVISOR):
+        claims = claims.filter(claimed_by=actor)
+    released = claims.delete()[0] > 0
+    if released:
+        _queue_changed(item=item_key)
+    return released
+
+
+def _handled(message: Message, *, outcome: str, actor: StaffUser,
+             incident: Incident | None = None, reason: str = "") -> None:
+    ContactTriage.objects.filter(message=message, handled_at__isnull=True).update(
+        handled_at=timezone.now(), handled_by=actor, outcome=outcome, incident=incident,
+        outcome_reason=reason[:300])
+    Claim.objects.filter(item_key=f"message:{message.pk}").delete()
+    _queue_changed(message_id=message.pk)
+
+
+def contact_grade(*, message: Message, opening_code: str, grade: str,
+                  thrive: dict[str, str], actor: StaffUser,
+                  confirm_not_domestic: bool = False) -> Incident:
+    """THRIVE and grade a contact: open its incident, carrying its flags over.
+
+    Raises DomesticCodeQuestion when the words suggest domestic abuse and the code is not a
+    domestic abuse one, unless the coordinator has confirmed; the override is logged."""
+    flags = flags_active(message)
+    kinds = [f.kind for f in flags]
+    domestic_words = next((f.words for f in flags if f.kind == DOMESTIC_ABUSE), None)
+    asked = DOMESTIC_ABUSE in kinds and not opening_code_is_domestic(opening_code)
+    if asked and not confirm_not_domestic:
+        raise DomesticCodeQuestion(list(domestic_words or ["flagged by staff"]))
+    with transaction.atomic():
+        incident = incident_open(opening_code=opening_code, grade=grade, actor=actor,
+                                 message=message, thrive=thrive, flags=kinds)
+        if asked:
+            log_append(incident, "domestic_prompt.overridden", {
+                "opening_code": incident.opening_code, "words": list(domestic_words or [])},
+                actor=actor)
+        _handled(message, outcome=ContactTriage.Outcome.INCIDENT, actor=actor,
+                 incident=incident)
+        access_record(actor=actor, action=AccessEvent.Action.CHANGE,
+                      what=f"graded into incident {incident.reference}", why="triage",
+                      person_id=message.conversation.person_id)
+    return incident
+
+
+def contact_link(*, message: Message, incident: Incident, actor: StaffUser) -> Incident:
+    """Link the contact to an existing open incident instead of opening another."""
+    if incident.closed_at is not None:
+        raise TriageRefused("That incident is closed; open a new one.")
+    with transaction.atomic():
+        incident_contact_link(incident=incident, message=message, actor=actor)
+        for flag in flags_active(message):
+            incident_flag_add(incident=incident, kind=flag.kind, actor=actor,
+                              reason="from a linked contact", words=flag.words)
+        _handled(message, outcome=ContactTriage.Outcome.LINKED, actor=actor, incident=incident)
+        access_record(actor=actor, action=AccessEvent.Action.CHANGE,
+                      what=f"linked to incident {incident.reference}", why="triage",
+                      person_id=message.conversation.person_id)
+    return incident
+
+
+def contact_close(*, message: Message, actor: StaffUser, reason: str) -> None:
+    """Nothing for the police to do (a duplicate, a thank-you): recorded with the reason."""
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise TriageRefused("Say why no action is needed.")
+    with transaction.atomic():
+        _handled(message, outcome=ContactTriage.Outcome.NO_ACTION, actor=actor, reason=reason)
+        access_record(actor=actor, action=AccessEvent.Action.CHANGE,
+                      what="closed with no action", why=reason,
+                      person_id=message.conversation.person_id)

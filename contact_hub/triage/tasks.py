@@ -1,0 +1,28 @@
+"""Periodic sweeps: escalations and markers. Safe to run on any number of workers at once."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from contact_hub.incidents.escalation import escalations_sweep
+from contact_hub.triage.markers import markers_sweep
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="triage.escalations_sweep", ignore_result=True)
+def escalations_sweep_task() -> int:
+    fired = escalations_sweep()
+    if fired:
+        log.info("escalation sweep fired %d alert(s)", len(fired))
+    return len(fired)
+
+
+@shared_task(name="triage.markers_sweep", ignore_result=True)
+def markers_sweep_task() -> dict[str, int]:
+    counts = markers_sweep()
+    if any(counts.values()):
+        log.info("marker sweep: %(prompted)d prompted, %(lapsed)d lapsed", counts)
+    return counts

@@ -1,0 +1,286 @@
+"""The triage dashboard, a contact's triage page, and the professional standards items.
+Views are thin: check the role, call one service, answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contact_hub.conversations.models import Message
+from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import IncidentRefused
+from contact_hub.people.models import Person
+from contact_hub.staff.access import role_required
+from contact_hub.staff.audit import access_record, security_event_record
+from contact_hub.staff.models import AccessEvent, Role
+from contact_hub.triage.alerts import alert_acknowledge, alerts_open_for
+from contact_hub.triage.forms import MarkerForm, ThriveForm
+from contact_hub.triage.markers import MarkerRefused, marker_decide, marker_set
+from contact_hub.triage.models import Alert, Claim, Marker, MisconductReferral
+from contact_hub.triage.queue import QUEUE_LIMIT, queue_items, queue_summary
+from contact_hub.triage.referrals import ReferralRefused, referral_close, referrals_visible_to
+from contact_hub.triage.rules import risk_rules
+from contact_hub.triage.selectors import person_contacts, person_histories, person_markers
+from contact_hub.triage.services import (
+    DomesticCodeQuestion,
+    TriageRefused,
+    contact_close,
+    contact_grade,
+    contact_link,
+    flag_add,
+    flag_remove,
+    flags_active,
+    item_claim,
+    item_release,
+)
+
+DASHBOARD_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
+TRIAGE_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
+MARKER_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
+
+
+def _queue_context(request: HttpRequest) -> dict:
+    return {"items": queue_items(viewer=request.user), "summary": queue_summary(),
+            "alerts": alerts_open_for(request.user),
+            "may_triage": request.user.has_role(*TRIAGE_ROLES), "limit": QUEUE_LIMIT}
+
+
+@role_required(*DASHBOARD_ROLES)
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "triage/dashboard.html", _queue_context(request))
+
+
+@role_required(*DASHBOARD_ROLES)
+def queue_view(request: HttpRequest) -> HttpResponse:
+    """The queue alone, fetched by the page whenever the websocket says something changed."""
+    return render(request, "triage/_queue.html", _queue_context(request))
+
+
+def _contact(request: HttpRequest, message_id: int) -> Message:
+    """The inbound contact, unless it alleges misconduct by the viewer."""
+    message = get_object_or_404(Message.objects.select_related(
+        "conversation__identity", "conversation__person"), pk=message_id,
+        direction=Message.Direction.INBOUND)
+    named = MisconductReferral.objects.filter(message=message, named_staff=request.user)
+    if named.exists():
+        security_event_record("named_staff_refused", request=request,
+                              detail={"message_id": message.pk})
+        raise Http404
+    return message
+
+
+@role_required(*DASHBOARD_ROLES)
+def contact_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = _contact(request, message_id)
+    access_record(actor=request.user, action=AccessEvent.Action.VIEW, what="contact triage",
+                  why="triage of a new contact", person_id=message.conversation.person_id)
+    return _render_contact(request, message, ThriveForm(initial=_suggested(message)))
+
+
+def _suggested(message: Message) -> dict:
+    triage = getattr(message, "triage", None)
+    return {"grade": triage.suggested_grade} if triage and triage.suggested_grade else {}
+
+
+def _render_contact(request: HttpRequest, message: Message, form: ThriveForm, *,
+                    question: DomesticCodeQuestion | None = None, status: int = 200
+                    ) -> HttpResponse:
+    person_id = message.conversation.person_id
+    return render(request, "triage/contact.html", {
+        "message": message, "triage": getattr(message, "triage", None),
+        "flags": flags_active(message),
+        "removed_flags": message.risk_flags.filter(removed_at__isnull=False),
+        "rules": risk_rules(), "form": form, "question": question,
+        "claim": Claim.objects.filter(item_key=f"message:{message.pk}")
+        .select_related("claimed_by").first(),
+        "open_incidents": Incident.objects.filter(person_id=person_id, closed_at__isnull=True)
+        .order_by("-created_at"),
+        "may_triage": request.user.has_role(*TRIAGE_ROLES),
+        **history_context(request, person_id),
+    }, status=status)
+
+
+def history_context(request: HttpRequest, person_id: int) -> dict:
+    """What the history partial (triage/_history.html) needs; the person page uses it too."""
+    return {
+        "history": person_histories([person_id]).get(person_id),
+        "history_person_id": person_id,
+        "history_contacts": person_contacts(person_id),
+        "history_markers": person_markers(person_id),
+        "marker_form": MarkerForm(),
+        "may_mark": request.user.has_role(*MARKER_ROLES),
+        "now": timezone.now(),
+    }
+
+
+def _refusal_back(request: HttpRequest, refusal: Exception, to: str, **kwargs: object
+                  ) -> HttpResponse:
+    messages.error(request, str(refusal))
+    return redirect(to, **kwargs)
+
+
+@require_POST
+@role_required(*TRIAGE_ROLES)
+def contact_grade_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = _contact(request, message_id)
+    form = ThriveForm(request.POST)
+    if not form.is_valid():
+        return _render_contact(request, message, form, status=400)
+    try:
+        incident = contact_grade(
+            message=message, opening_code=form.cleaned_data["opening_code"],
+            grade=form.cleaned_data["grade"], thrive=form.thrive(), actor=request.user,
+            confirm_not_domestic=form.cleaned_data["confirm_not_domestic"])
+    except DomesticCodeQuestion as question:
+        return _render_contact(request, message, form, question=question, status=409)
+    except (TriageRefused, IncidentRefused) as refusal:
+        return _refusal_back(request, refusal, "triage:contact", message_id=message.pk)
+    messages.success(request, f"Incident {incident.reference} opened, graded "
+                              f"{incident.grade_label}.")
+    return redirect("incidents:detail", reference=incident.reference)
+
+
+@require_POST
+@role_required(*TRIAGE_ROLES)
+def contact_link_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = _contact(request, message_id)
+    incident = get_object_or_404(Incident, reference=request.POST.get("reference", ""))
+    try:
+        contact_link(message=message, incident=incident, actor=request.user)
+    except (TriageRefused, IncidentRefused) as refusal:
+        return _refusal_back(request, refusal, "triage:contact", message_id=message.pk)
+    messages.success(request, f"Contact linked to {incident.reference}.")
+    return redirect("incidents:detail", reference=incident.reference)
+
+
+@require_POST
+@role_required(*TRIAGE_ROLES)
+def contact_close_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = _contact(request, message_id)
+    try:
+        contact_close(message=message, actor=request.user, reason=request.POST.get("reason", ""))
+    except TriageRefused as refusal:
+        return _refusal_back(request, refusal, "triage:contact", message_id=message.pk)
+    messages.success(request, "Closed with no action; the reason is recorded.")
+    return redirect("triage:dashboard")
+
+
+@require_POST
+@role_required(*TRIAGE_ROLES)
+def flag_change_view(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = _contact(request, message_id)
+    change: Callable = flag_add if request.POST.get("change") == "add" else flag_remove
+    try:
+        change(message=message, kind=request.POST.get("kind", ""), actor=request.user,
+               reason=request.POST.get("reason", ""))
+    except (TriageRefused, IncidentRefused) as refusal:
+        messages.error(request, str(refusal))
+    return redirect("triage:contact", message_id=message.pk)
+
+
+@require_POST
+@role_required(*TRIAGE_ROLES)
+def claim_view(request: HttpRequest) -> HttpResponse:
+    key = request.POST.get("item", "")
+    try:
+        if request.POST.get("release"):
+            item_release(item_key=key, actor=request.user)
+        else:
+            item_claim(item_key=key, actor=request.user)
+    except TriageRefused as refusal:
+        messages.error(request, str(refusal))
+    return redirect(request.POST.get("next") if _local(request.POST.get("next")) else
+                    "triage:dashboard")
+
+
+def _local(url: str | None) -> bool:
+    return bool(url) and url.startswith("/") and not url.startswith("//")
+
+
+@require_POST
+@role_required(Role.SUPERVISOR, Role.COORDINATOR, Role.RVR_OFFICER)
+def alert_acknowledge_view(request: HttpRequest, alert_id: int) -> HttpResponse:
+    alert = get_object_or_404(alerts_open_for(request.user), pk=alert_id)
+    alert_acknowledge(alert=alert, actor=request.user)
+    if alert.kind == Alert.Kind.MARKER_REVIEW and alert.marker_id:
+        return redirect("people:detail", person_id=alert.marker.person_id)
+    return redirect("triage:dashboard")
+
+
+def _end_of_day(day: object) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59)))
+
+
+@require_POST
+@role_required(*MARKER_ROLES)
+def marker_set_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=person_id)
+    form = MarkerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the marker, its end date and the officer responsible.")
+        return redirect("people:detail", person_id=person.pk)
+    try:
+        marker_set(person=person, kind=form.cleaned_data["kind"],
+                   expires_at=_end_of_day(form.cleaned_data["expires_on"]),
+                   officer=form.cleaned_data["officer"], actor=request.user,
+                   note=form.cleaned_data["note"], address=form.cleaned_data["address"])
+    except MarkerRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Marker set.")
+    return redirect("people:detail", person_id=person.pk)
+
+
+@require_POST
+@role_required(*MARKER_ROLES)
+def marker_decide_view(request: HttpRequest, marker_id: int) -> HttpResponse:
+    marker = get_object_or_404(Marker, pk=marker_id)
+    extend = request.POST.get("decision") == "extend"
+    try:
+        until = request.POST.get("extend_until", "")
+        extend_until = _end_of_day(datetime.fromisoformat(until).date()) if extend else None
+        marker_decide(marker=marker, extend_until=extend_until, actor=request.user,
+                      note=request.POST.get("note", ""))
+    except ValueError as refusal:
+        messages.error(request, str(refusal) if isinstance(refusal, MarkerRefused) else
+                       "Give the date to extend it to.")
+    else:
+        messages.success(request, "Decision recorded; the victim is being told.")
+    return redirect("people:detail", person_id=marker.person_id)
+
+
+@role_required(Role.PROFESSIONAL_STANDARDS)
+def referral_list_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "triage/referrals.html",
+                  {"referrals": referrals_visible_to(request.user)})
+
+
+@role_required(Role.PROFESSIONAL_STANDARDS)
+def referral_view(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = referrals_visible_to(request.user).filter(pk=referral_id).first()
+    if referral is None:
+        security_event_record("referral_refused", request=request,
+                              detail={"referral_id": referral_id})
+        raise Http404
+    access_record(actor=request.user, action=AccessEvent.Action.VIEW,
+                  what=f"misconduct referral {referral.pk}", why="professional standards review",
+                  person_id=referral.person_id)
+    return render(request, "triage/referral.html", {"referral": referral})
+
+
+@require_POST
+@role_required(Role.PROFESSIONAL_STANDARDS)
+def referral_close_view(request: HttpRequest, referral_id: int) -> HttpResponse:
+    referral = get_object_or_404(referrals_visible_to(request.user), pk=referral_id)
+    try:
+        referral_close(referral=referral, outcome=request.POST.get("outcome", ""),
+                       actor=request.user)
+    except ReferralRefused as refusal:
+        messages.error(request, str(refusal))
+    return redirect("triage:referral", referral_id=referral.pk)

@@ -1,0 +1,163 @@
+"""Countdowns that escalate: each point fires once, at its moment, however many sweepers run."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from contact_hub.conversations.models import Message
+from contact_hub.incidents.escalation import escalations_sweep
+from contact_hub.incidents.models import EscalationTimer, Incident
+from contact_hub.incidents.services import incident_close, incident_grade, incident_open
+from contact_hub.triage.models import Alert
+from tests.factories import received_message
+
+SECOND = timedelta(seconds=1)
+
+
+def _opened(coordinator, grade: str = "priority") -> Incident:
+    return incident_open(opening_code="DOMESTIC", grade=grade, actor=coordinator,
+                         message=received_message(text="he keeps coming back"))
+
+
+def _alerts(incident: Incident) -> list[str]:
+    return [e.data["point"] for e in incident.log.filter(kind="escalation.alerted")
+            .order_by("seq")]
+
+
+@pytest.mark.django_db
+def test_an_incident_gets_half_way_and_deadline_points_from_its_target(coordinator):
+    incident = _opened(coordinator)
+
+    timers = list(incident.escalation_timers.order_by("due_at").values_list("point", "due_at"))
+
+    assert timers == [("50%", incident.target_at - timedelta(minutes=30)),
+                      ("100%", incident.target_at)]
+
+
+@pytest.mark.django_db
+def test_nothing_fires_before_its_moment(coordinator):
+    incident = _opened(coordinator)
+
+    assert escalations_sweep(now=incident.target_at - timedelta(minutes=30) - SECOND) == []
+    assert _alerts(incident) == []
+
+
+@pytest.mark.django_db
+def test_half_way_alerts_the_supervisors_once(coordinator):
+    incident = _opened(coordinator)
+    half_way = incident.target_at - timedelta(minutes=30)
+
+    escalations_sweep(now=half_way)
+    escalations_sweep(now=half_way + 10 * SECOND)
+
+    assert _alerts(incident) == ["50%"]
+    alert = Alert.objects.get()
+    assert (alert.kind, alert.for_role, alert.incident, alert.detail) == (
+        "escalation", "supervisor", incident, {"point": "50%", "missed": False})
+    assert not Message.objects.filter(direction="out").exists()
+
+
+@pytest.mark.django_db
+def test_a_missed_target_alerts_and_tells_the_victim_once_in_neutral_words(coordinator):
+    incident = _opened(coordinator)
+
+    escalations_sweep(now=incident.target_at)
+    escalations_sweep(now=incident.target_at + SECOND)
+
+    assert _alerts(incident) == ["50%", "100%"]
+    notice = Message.objects.get(direction="out")
+    assert notice.conversation.person == incident.person
+    assert notice.sent_by is None
+    assert "taking longer than we hoped" in notice.text
+    for word in ("police", "officer", incident.reference, "incident"):
+        assert word.lower() not in notice.text.lower()
+    told = incident.log.get(kind="victim.told_of_delay")
+    assert told.data == {"channel": "sms", "message_id": notice.pk}
+
+
+@pytest.mark.django_db
+def test_after_the_deadline_it_alerts_every_fifteen_minutes_until_closed(coordinator, supervisor):
+    incident = _opened(coordinator)
+    deadline = incident.target_at
+
+    for minutes in (0, 14, 15, 29, 30, 44):
+        escalations_sweep(now=deadline + timedelta(minutes=minutes))
+    incident_close(incident=incident, reason="attended by ALPHA-21", actor=supervisor)
+    escalations_sweep(now=deadline + timedelta(minutes=60))
+
+    assert _alerts(incident) == ["50%", "100%", "+15m", "+30m"]
+    assert Message.objects.filter(direction="out").count() == 1
+
+
+@pytest.mark.django_db
+def test_after_an_outage_a_late_sweep_alerts_once_not_once_per_missed_repeat(coordinator):
+    incident = _opened(coordinator)
+
+    escalations_sweep(now=incident.target_at + timedelta(minutes=50))
+    escalations_sweep(now=incident.target_at + timedelta(minutes=50))
+
+    assert _alerts(incident) == ["50%", "100%"]
+    pending = incident.escalation_timers.get(fired_at__isnull=True)
+    assert (pending.point, pending.due_at) == ("+60m", incident.target_at + timedelta(hours=1))
+    late = incident.log.get(kind="escalation.alerted", data__point="100%")
+    assert late.data["late_by_seconds"] == 50 * 60
+
+
+@pytest.mark.django_db
+def test_regrading_moves_the_countdown_and_its_points(coordinator):
+    incident = _opened(coordinator, grade="standard")
+    old_target = incident.target_at
+
+    incident_grade(incident=incident, grade="immediate", actor=coordinator,
+                   reason="he is back at the address")
+
+    assert incident.target_at < old_target
+    live = incident.escalation_timers.filter(cancelled_at__isnull=True)
+    assert {t.due_at for t in live} == {incident.target_at - timedelta(minutes=7, seconds=30),
+                                        incident.target_at}
+    escalations_sweep(now=old_target)
+    assert _alerts(incident) == ["50%", "100%"]
+
+
+@pytest.mark.django_db
+def test_a_grade_without_a_target_has_no_escalation(coordinator):
+    incident = _opened(coordinator, grade="resolved")
+
+    assert not incident.escalation_timers.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_fire_each_alert_exactly_once(coordinator):
+    incidents = [_opened(coordinator) for _ in range(30)]
+    latest = max(i.target_at for i in incidents)
+    moments = [latest + timedelta(minutes=m) for m in (0, 15, 30)]
+
+    for now in moments:
+        start = threading.Barrier(2)
+        fired: list[list[int]] = []
+
+        def sweep(now=now, start=start, fired=fired) -> None:
+            start.wait()
+            try:
+                fired.append(escalations_sweep(now=now, limit=1000))
+            finally:
+                connection.close()
+
+        workers = [threading.Thread(target=sweep) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=30)
+        both = fired[0] + fired[1]
+        assert len(both) == len(set(both))  # no timer fired by both workers
+
+    for incident in incidents:
+        assert _alerts(incident) == ["50%", "100%", "+15m", "+30m"]
+    assert EscalationTimer.objects.filter(fired_at__isnull=False).count() == 30 * 4
+    assert Alert.objects.count() == 30 * 4
+    assert Message.objects.filter(direction="out").count() == 30

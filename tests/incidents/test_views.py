@@ -1,0 +1,64 @@
+"""The incident page: the whole log as a timeline, state, countdown, and the actions the
+viewer's role allows."""
+
+from __future__ import annotations
+
+import pytest
+
+from contact_hub.incidents.models import Incident
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, incident) -> str:
+    return client.get(f"/incidents/{incident.reference}/").content.decode()
+
+
+def test_the_page_shows_every_log_entry_in_order_with_the_countdown(incident, coordinator,
+                                                                   staff_client):
+    page = _page(staff_client(coordinator), incident)
+
+    assert page.index("Incident opened") < page.index("Contact linked") < page.index(
+        "victim asked for a call after 6pm") < page.index("called back, no answer")
+    assert 'class="countdown"' in page
+    assert "Log verified: 4 entries, unbroken." in page
+
+
+def test_a_coordinator_assigns_and_diverts_and_the_supervisor_decides(
+        incident, coordinator, supervisor, staff_client):
+    coordinator_client = staff_client(coordinator)
+    coordinator_client.post(f"/incidents/{incident.reference}/assign/", {"unit": "alpha-21"})
+    coordinator_client.post(f"/incidents/{incident.reference}/divert/",
+                            {"reason": "grade 1 RTC on the A2"})
+
+    coordinator_page = _page(coordinator_client, incident)
+    supervisor_page = _page(staff_client(supervisor), incident)
+
+    assert "Diverted" in coordinator_page and "Record decision" not in coordinator_page
+    assert "Record decision" in supervisor_page and "Re-assign to unit" in supervisor_page
+    staff_client(supervisor).post(f"/incidents/{incident.reference}/diversion-review/",
+                                  {"reason": "no units; BRAVO-3 when clear"})
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.OPEN
+    assert "Diversion reviewed: not re-assigned" in _page(coordinator_client, incident)
+
+
+def test_professional_standards_read_the_incident_but_have_no_actions(incident, standards,
+                                                                      staff_client):
+    client = staff_client(standards)
+
+    page = _page(client, incident)
+
+    assert "Incident opened" in page and "<h2>Actions</h2>" not in page
+    assert client.post(f"/incidents/{incident.reference}/close/",
+                       {"reason": "nope"}).status_code == 403
+
+
+def test_regrading_from_the_page_restarts_the_countdown(incident, coordinator, staff_client):
+    old_target = incident.target_at
+
+    staff_client(coordinator).post(f"/incidents/{incident.reference}/grade/",
+                                   {"grade": "immediate", "reason": "he is back"})
+
+    incident.refresh_from_db()
+    assert incident.grade == "immediate" and incident.target_at < old_target

@@ -1,0 +1,111 @@
+"""A coordinator signs in with a real browser, watches contacts arrive live on the dashboard,
+grades one and sees its countdown."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD, received_message, totp_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def _sign_in(page, base_url: str, user) -> None:
+    page.goto(f"{base_url}/triage/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Authenticator code").fill(totp_code(user))
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _arrives(**message: str) -> None:
+    """Take a message in on another thread, as a webhook worker would: this thread runs
+    Playwright's event loop, where the channel layer's sync wrapper may not run."""
+
+    def intake() -> None:
+        try:
+            received_message(**message)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=intake)
+    worker.start()
+    worker.join(timeout=30)
+
+
+def test_a_coordinator_watches_a_text_arrive_grades_it_and_sees_the_countdown(
+        live_hub, page, coordinator):
+    _sign_in(page, live_hub, coordinator)
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_text("Nothing needs a person right now")).to_be_visible()
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+    page.evaluate("window.notReloaded = true")
+
+    _arrives(sender="07700900555", text="My ex is outside, I can't talk. Please help")
+
+    row = page.locator("tr.item.message")
+    expect(row).to_contain_text("My ex is outside", timeout=10000)
+    expect(row).to_contain_text("Domestic abuse")
+    expect(row).to_contain_text("Cannot speak freely")
+    expect(row.locator("q.words", has_text="My ex")).to_be_visible()
+    expect(page.get_by_text("+44 •••• ••555")).to_be_visible()
+    assert page.evaluate("window.notReloaded") is True
+    assert "07700900555" not in page.content() and "+447700900555" not in page.content()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+
+    row.get_by_role("link", name="Triage").click()
+    # The flags suggest the grade.
+    expect(page.get_by_label("Grade:", exact=True)).to_have_value("priority")
+    page.get_by_label("Opening code:", exact=True).select_option("DOMESTIC")
+    page.get_by_label("Grade:", exact=True).select_option("immediate")
+    page.get_by_label("Threat:", exact=True).fill("ex-partner outside the address")
+    page.get_by_role("button", name="Open incident").click()
+
+    expect(page.get_by_role("heading", name="INC-")).to_be_visible()
+    countdown = page.locator("dd.big time.countdown")
+    expect(countdown).to_contain_text("left")
+    first = countdown.text_content()
+    expect(countdown).not_to_have_text(first, timeout=3000)  # it ticks
+    expect(page.locator("ol.timeline")).to_contain_text("Incident opened")
+    page.screenshot(path=str(SCREENSHOTS / "incident.png"), full_page=True)
+
+    page.goto(f"{live_hub}/triage/")
+    incident_row = page.locator("tr.item.incident")
+    expect(incident_row.locator("time.countdown")).to_contain_text("left")
+    expect(page.locator("tr.item.message")).to_have_count(0)
+
+
+def test_a_wrong_code_keeps_the_browser_on_the_sign_in_page(live_hub, page, coordinator):
+    page.goto(f"{live_hub}/staff/login/")
+    page.get_by_label("Username").fill(coordinator.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    wrong = "000000" if totp_code(coordinator) != "000000" else "111111"
+    page.get_by_label("Authenticator code").fill(wrong)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Those details are not right")
+    page.goto(f"{live_hub}/triage/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_the_person_page_shows_one_thread_across_channels(live_hub, page, coordinator):
+    received_message(channel="sms", sender="07700900556", text="text first")
+    person = received_message(channel="whatsapp", sender="+447700900556",
+                              text="then whatsapp").conversation.person
+    _sign_in(page, live_hub, coordinator)
+
+    page.goto(f"{live_hub}/people/{person.pk}/")
+
+    thread = page.locator("ol.thread li")
+    expect(thread).to_have_count(2)
+    expect(thread.first).to_contain_text("then whatsapp")
+    expect(page.get_by_text("Numbers are masked.")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "person.png"), full_page=True)

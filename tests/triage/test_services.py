@@ -1,0 +1,229 @@
+"""Triage of contacts: flags from the rules, staff changes to flags, claims, grading into
+incidents (with the domestic abuse prompt), linking, and misconduct referrals."""
+
+from __future__ import annotations
+
+import pytest
+
+from contact_hub.conversations.tasks import message_received
+from contact_hub.incidents.models import Incident
+from contact_hub.staff.models import AccessEvent, Role
+from contact_hub.triage.models import ContactTriage, MisconductReferral, RiskFlag
+from contact_hub.triage.services import (
+    DomesticCodeQuestion,
+    TriageRefused,
+    contact_close,
+    contact_grade,
+    contact_link,
+    contact_triage,
+    flag_add,
+    flag_remove,
+    item_claim,
+    item_release,
+)
+from tests.factories import StaffFactory, received_message, triaged_message
+
+pytestmark = pytest.mark.django_db
+DA_TEXT = "my partner took my phone and pushed me, i'm at my mums now"
+
+
+def _flags(message) -> dict[str, list[str]]:
+    return {f.kind: f.words for f in message.risk_flags.filter(removed_at__isnull=True)}
+
+
+def test_a_message_is_flagged_and_queued_by_its_follow_up_work(
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = received_message(text=DA_TEXT)
+
+    assert _flags(message) == {"domestic_abuse": ["my partner", "pushed me", "took my phone"],
+                               "cannot_speak_freely": ["took my phone"]}
+    triage = ContactTriage.objects.get(message=message)
+    assert (triage.risk, triage.suggested_grade, triage.handled_at) == (70, "priority", None)
+
+
+def test_triage_twice_changes_nothing(coordinator):
+    message = triaged_message(text=DA_TEXT)
+
+    message_received.work(message_id=message.pk)
+
+    assert RiskFlag.objects.filter(message=message).count() == 2
+    assert ContactTriage.objects.filter(message=message).count() == 1
+
+
+def test_a_removed_flag_stays_removed_when_triage_runs_again(coordinator):
+    message = triaged_message(text=DA_TEXT)
+
+    flag_remove(message=message, kind="cannot_speak_freely", actor=coordinator,
+                reason="she says she can talk on the phone")
+    contact_triage(message.pk)
+
+    assert set(_flags(message)) == {"domestic_abuse"}
+    removed = RiskFlag.objects.get(kind="cannot_speak_freely")
+    assert (removed.removed_by, removed.words) == (coordinator, ["took my phone"])
+
+
+def test_adding_and_removing_a_flag_is_logged_and_changes_the_risk(coordinator):
+    message = triaged_message(text="Can someone ring me about next door's fence")
+    assert message.triage.risk == 0
+
+    flag_add(message=message, kind="child_at_risk", actor=coordinator,
+             reason="caller mentioned a toddler on the phone")
+
+    message.triage.refresh_from_db()
+    assert message.triage.risk == 70
+    event = AccessEvent.objects.get(action="change")
+    assert (event.what, event.why, event.person_id) == (
+        "flag added: child_at_risk", "caller mentioned a toddler on the phone",
+        message.conversation.person_id)
+
+
+def test_a_flag_change_needs_a_reason_and_a_known_flag(coordinator):
+    message = triaged_message(text=DA_TEXT)
+
+    with pytest.raises(TriageRefused, match="why"):
+        flag_remove(message=message, kind="domestic_abuse", actor=coordinator, reason=" ")
+    with pytest.raises(TriageRefused, match="Unknown flag"):
+        flag_add(message=message, kind="made_up", actor=coordinator, reason="because")
+
+
+def test_a_flag_changed_on_a_linked_contact_is_written_to_the_incident_log(coordinator):
+    message = triaged_message(text=DA_TEXT)
+    incident = contact_grade(message=message, opening_code="DOMESTIC", grade="priority",
+                             thrive={}, actor=coordinator)
+
+    flag_add(message=message, kind="child_at_risk", actor=coordinator, reason="baby in the flat")
+
+    incident.refresh_from_db()
+    assert "child_at_risk" in incident.flags
+    assert incident.log.last().kind == "flag.added"
+    assert incident.log.last().data["reason"] == "baby in the flat"
+
+
+def test_grading_opens_an_incident_with_the_flags_and_takes_it_off_the_queue(coordinator):
+    message = triaged_message(text=DA_TEXT)
+    item_claim(item_key=f"message:{message.pk}", actor=coordinator)
+
+    incident = contact_grade(message=message, opening_code="DOMESTIC", grade="priority",
+                             thrive={"threat": "partner returning"}, actor=coordinator)
+
+    assert incident.flags == ["cannot_speak_freely", "domestic_abuse"]
+    assert incident.threat == "partner returning"
+    assert incident.contacts.get().message == message
+    triage = ContactTriage.objects.get(message=message)
+    assert (triage.outcome, triage.incident, triage.handled_by) == ("incident", incident,
+                                                                    coordinator)
+    assert not message.triage.__class__.objects.filter(handled_at__isnull=True).exists()
+
+
+def test_a_non_domestic_code_on_domestic_words_prompts_the_coordinator(coordinator):
+    message = triaged_message(text="my ex keeps banging on my door, don't know if it's him")
+
+    with pytest.raises(DomesticCodeQuestion) as question:
+        contact_grade(message=message, opening_code="SUSPICIOUS", grade="priority", thrive={},
+                      actor=coordinator)
+
+    assert "my ex" in str(question.value)
+    assert not Incident.objects.exists()
+
+
+def test_a_confirmed_non_domestic_code_is_allowed_and_the_override_logged(coordinator):
+    message = triaged_message(text="my ex keeps ringing the doorbell")
+
+    incident = contact_grade(message=message, opening_code="SUSPICIOUS", grade="priority",
+                             thrive={}, actor=coordinator, confirm_not_domestic=True)
+
+    override = incident.log.get(kind="domestic_prompt.overridden")
+    assert override.data == {"opening_code": "SUSPICIOUS", "words": ["my ex"]}
+
+
+def test_a_domestic_code_needs_no_confirmation(coordinator):
+    message = triaged_message(text="my ex keeps ringing the doorbell")
+
+    incident = contact_grade(message=message, opening_code="STALKING", grade="priority",
+                             thrive={}, actor=coordinator)
+
+    assert not incident.log.filter(kind="domestic_prompt.overridden").exists()
+
+
+def test_a_later_contact_links_to_the_open_incident_with_its_flags(coordinator):
+    first = triaged_message(sender="+447700900301", text="my ex is outside")
+    incident = contact_grade(message=first, opening_code="DOMESTIC", grade="priority",
+                             thrive={}, actor=coordinator)
+    again = triaged_message(sender="+447700900301", text="he said he'll hurt the kids")
+
+    contact_link(message=again, incident=incident, actor=coordinator)
+
+    incident.refresh_from_db()
+    assert incident.contacts.count() == 2
+    assert "child_at_risk" in incident.flags
+    assert ContactTriage.objects.get(message=again).outcome == "linked"
+
+
+def test_closing_with_no_action_needs_a_reason(coordinator):
+    message = triaged_message(text="thanks for your help yesterday")
+
+    with pytest.raises(TriageRefused):
+        contact_close(message=message, actor=coordinator, reason="")
+    contact_close(message=message, actor=coordinator, reason="thank-you message")
+
+    assert ContactTriage.objects.get(message=message).outcome == "no_action"
+
+
+def test_an_item_claimed_by_one_coordinator_is_refused_to_another(coordinator):
+    other = StaffFactory(username="chris", first_name="Chris", last_name="Other")
+    message = triaged_message()
+    item_claim(item_key=f"message:{message.pk}", actor=other)
+
+    with pytest.raises(TriageRefused, match="Chris Other already has this item"):
+        item_claim(item_key=f"message:{message.pk}", actor=coordinator)
+    assert not item_release(item_key=f"message:{message.pk}", actor=coordinator)
+
+
+def test_a_supervisor_can_release_anyones_claim(coordinator, supervisor):
+    item_claim(item_key="message:1", actor=coordinator)
+
+    assert item_release(item_key="message:1", actor=supervisor)
+
+
+def test_an_officer_cannot_claim_triage_items(officer):
+    with pytest.raises(TriageRefused):
+        item_claim(item_key="message:1", actor=officer)
+
+
+def test_a_misconduct_allegation_opens_a_restricted_referral_once():
+    message = triaged_message(text="The officer who came last week keeps messaging me on here")
+    contact_triage(message.pk)
+
+    referral = MisconductReferral.objects.get()
+    assert referral.message == message
+    assert "officer who came last week keeps messaging" in referral.words[0]
+    assert referral.named_staff is None
+
+
+def test_a_referral_names_the_member_of_staff_by_collar_number():
+    named = StaffFactory(username="dave", role=Role.COORDINATOR, collar_number="4471")
+
+    triaged_message(text="PC 4471 sent me pictures after he came round")
+
+    assert MisconductReferral.objects.get().named_staff == named
+
+
+def test_a_coordinator_adding_the_misconduct_flag_opens_a_referral(coordinator):
+    message = triaged_message(text="the man from the control room rang my personal mobile")
+
+    flag_add(message=message, kind="misconduct", actor=coordinator,
+             reason="staff member contacting victim outside the platform")
+
+    assert MisconductReferral.objects.get().opened_by == coordinator
+
+
+def test_a_contact_graded_before_its_triage_ran_does_not_come_back_to_the_queue(coordinator):
+    message = received_message(text="my ex is here")
+    incident = contact_grade(message=message, opening_code="DOMESTIC", grade="priority",
+                             thrive={}, actor=coordinator)
+
+    triage = contact_triage(message.pk)
+
+    assert (triage.outcome, triage.incident) == ("linked", incident)
+    assert triage.handled_at is not None

@@ -1,0 +1,174 @@
+"""The dashboard, a contact's triage page, and professional standards' restricted items."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import incident_open
+from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
+from contact_hub.triage.models import ContactTriage, MisconductReferral
+from contact_hub.triage.services import item_claim
+from tests.factories import StaffFactory, triaged_message
+
+pytestmark = pytest.mark.django_db
+NUMBER = "+447700900720"
+
+
+def _order(page: str, *needles: str) -> list[int]:
+    return [page.index(n) for n in needles]
+
+
+def test_the_queue_puts_risk_first_then_the_oldest(coordinator, staff_client):
+    old_plain = triaged_message(text="noise from next door again")
+    danger = triaged_message(text="He's here, he has a knife")
+    ContactTriage.objects.filter(message=old_plain).update(
+        received_at=timezone.now() - timedelta(hours=2))
+    newer_plain = triaged_message(text="my bike was stolen")
+
+    page = staff_client(coordinator).get("/triage/queue/").content.decode()
+
+    positions = _order(page, f'data-message-id="{danger.pk}"',
+                       f'data-message-id="{old_plain.pk}"',
+                       f'data-message-id="{newer_plain.pk}"')
+    assert positions == sorted(positions)
+    assert "Immediate danger" in page and "has a knife" in page
+
+
+def test_the_queue_shows_who_has_claimed_an_item(coordinator, supervisor, staff_client):
+    message = triaged_message(text="my ex keeps texting me")
+    item_claim(item_key=f"message:{message.pk}", actor=coordinator)
+
+    page = staff_client(supervisor).get("/triage/").content.decode()
+
+    assert 'class="claimed">casey' in page
+
+
+def test_an_item_shows_earlier_contacts_incidents_and_markers(coordinator, staff_client):
+    first = triaged_message(sender=NUMBER, channel="sms", text="first")
+    incident_open(opening_code="DOMESTIC", grade="standard", actor=coordinator, message=first)
+    triaged_message(sender=NUMBER, channel="whatsapp", text="again on whatsapp")
+
+    page = staff_client(coordinator).get("/triage/queue/").content.decode()
+
+    assert "1 earlier contact (sms, whatsapp)" in page
+    assert "1 incident" in page
+
+
+def test_an_open_incident_near_its_target_is_on_the_queue_with_its_countdown(
+        coordinator, staff_client):
+    incident = incident_open(opening_code="DOMESTIC", grade="immediate", actor=coordinator)
+
+    page = staff_client(coordinator).get("/triage/queue/").content.decode()
+
+    assert f'data-incident="{incident.reference}"' in page
+    assert 'class="countdown"' in page and "left" in page
+
+
+def test_grading_through_the_page_opens_the_incident(coordinator, staff_client):
+    message = triaged_message(text="my partner pushed me")
+    client = staff_client(coordinator)
+
+    response = client.post(f"/triage/contacts/{message.pk}/grade/", {
+        "opening_code": "DOMESTIC", "grade": "priority", "threat": "partner at home"})
+
+    incident = Incident.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/incidents/{incident.reference}/"
+    assert incident.threat == "partner at home"
+    page = client.get(response["Location"]).content.decode()
+    assert 'class="countdown"' in page and "Domestic abuse" in page
+
+
+def test_the_page_asks_before_a_non_domestic_code_on_domestic_words(coordinator, staff_client):
+    message = triaged_message(text="my ex is banging on the door")
+
+    response = staff_client(coordinator).post(f"/triage/contacts/{message.pk}/grade/", {
+        "opening_code": "SUSPICIOUS", "grade": "priority"})
+
+    assert response.status_code == 409
+    assert "suggests domestic abuse (my ex)" in response.content.decode()
+    assert not Incident.objects.exists()
+
+
+def test_the_triage_page_suggests_the_grade_and_records_the_view(coordinator, staff_client):
+    message = triaged_message(sender=NUMBER, text="I've taken some pills")
+
+    page = staff_client(coordinator).get(f"/triage/contacts/{message.pk}/").content.decode()
+
+    assert '<option value="immediate" selected>' in page
+    assert "taken some pills" in page and NUMBER not in page
+    assert AccessEvent.objects.get().what == "contact triage"
+
+
+def test_an_officer_can_see_the_dashboard_but_not_grade(officer, staff_client):
+    message = triaged_message(text="hello")
+    client = staff_client(officer)
+
+    assert client.get("/triage/").status_code == 200
+    assert client.post(f"/triage/contacts/{message.pk}/grade/", {
+        "opening_code": "ASB", "grade": "standard"}).status_code == 403
+
+
+def test_professional_standards_see_the_referral_but_not_the_dashboard(standards, staff_client):
+    triaged_message(text="The officer who came round sent me pictures")
+    client = staff_client(standards)
+    referral = MisconductReferral.objects.get()
+
+    assert client.get("/triage/").status_code == 403
+    page = client.get(f"/triage/referrals/{referral.pk}/").content.decode()
+    assert "sent me pictures" in page
+    assert AccessEvent.objects.filter(what=f"misconduct referral {referral.pk}").exists()
+
+
+def test_a_referral_is_hidden_from_the_member_of_staff_it_names(staff_client):
+    named = StaffFactory(username="pete", role=Role.PROFESSIONAL_STANDARDS,
+                         first_name="Pete", last_name="Named")
+    colleague = StaffFactory(username="ann", role=Role.PROFESSIONAL_STANDARDS)
+    triaged_message(text="PC Pete Named keeps messaging me on Facebook")
+    referral = MisconductReferral.objects.get()
+
+    assert "keeps messaging" not in staff_client(named).get("/triage/referrals/").content.decode()
+    assert staff_client(named).get(f"/triage/referrals/{referral.pk}/").status_code == 404
+    assert SecurityEvent.objects.get().kind == "referral_refused"
+    assert staff_client(colleague).get(f"/triage/referrals/{referral.pk}/").status_code == 200
+
+
+def test_a_contact_alleging_misconduct_by_a_coordinator_is_kept_from_them(staff_client):
+    named = StaffFactory(username="cole", role=Role.COORDINATOR, collar_number="C9912")
+    message = triaged_message(text="the call handler C9912 added me on instagram")
+    client = staff_client(named)
+
+    assert f'data-message-id="{message.pk}"' not in client.get("/triage/queue/").content.decode()
+    assert client.get(f"/triage/contacts/{message.pk}/").status_code == 404
+
+
+def test_a_supervisor_acknowledges_an_alert(coordinator, supervisor, staff_client):
+    from contact_hub.incidents.escalation import escalations_sweep
+
+    incident = incident_open(opening_code="DOMESTIC", grade="priority", actor=coordinator)
+    escalations_sweep(now=incident.target_at)
+    client = staff_client(supervisor)
+    assert "target missed (100%)" in client.get("/triage/queue/").content.decode()
+
+    for alert in incident.alerts.all():
+        client.post(f"/triage/alerts/{alert.pk}/acknowledge/")
+
+    assert "target missed" not in client.get("/triage/queue/").content.decode()
+    assert not incident.alerts.filter(acknowledged_at__isnull=True).exists()
+
+
+def test_the_person_page_shows_markers_and_sets_one(coordinator, officer, staff_client):
+    message = triaged_message(sender=NUMBER, text="hello")
+    person_id = message.conversation.person_id
+    client = staff_client(coordinator)
+    ends = (timezone.localdate() + timedelta(days=90)).isoformat()
+
+    client.post(f"/triage/people/{person_id}/markers/", {
+        "kind": "marac", "expires_on": ends, "officer": officer.pk, "note": "MARAC heard"})
+
+    page = client.get(f"/people/{person_id}/").content.decode()
+    assert "MARAC" in page and "raises the grade to at least Priority" in page
