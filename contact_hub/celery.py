@@ -19,4 +19,5 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "followups-sweep": {"task": "followups.sweep", "schedule": 15.0},
     "callback-sweep": {"task": "callback.sweep", "schedule": 60.0},
+    "rvr-sweep": {"task": "rvr.sweep", "schedule": 30.0},
 }

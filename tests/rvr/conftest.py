@@ -1,0 +1,60 @@
+"""RVR fixtures: a domestic abuse incident from a text, its passed check, and a sent link."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from contact_hub.conversations.sending import MemoryBackend
+from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import incident_open
+from rvr.eligibility import rvr_check_record, rvr_consent_record
+from rvr.links import video_link_send
+from rvr.models import SAFETY_CHECKS, RvrAssessment, VideoSession
+from tests.factories import received_message
+
+ALL_YES = dict.fromkeys(SAFETY_CHECKS, True)
+TOKEN = re.compile(r"/v/([A-Za-z0-9_-]+)/")
+
+
+@pytest.fixture(autouse=True)
+def rvr_settings(settings):
+    settings.RVR_LINK_BASE_URL = "https://meet.example.org"
+    settings.STUN_URLS, settings.TURN_URLS, settings.TURN_SECRET = [], [], ""
+    settings.RVR_RELAY_ONLY = False
+    settings.RVR_CHECK_SECONDS = 1.0
+    settings.RVR_CHECK_TIMEOUT_SECONDS = 8
+
+
+def da_incident(coordinator, *, grade: str = "priority", code: str = "DOMESTIC") -> Incident:
+    message = received_message(text="He's gone out, I need to talk to someone")
+    return incident_open(opening_code=code, grade=grade, actor=coordinator, message=message)
+
+
+@pytest.fixture
+def incident(coordinator) -> Incident:
+    return da_incident(coordinator)
+
+
+@pytest.fixture
+def assessment(incident, coordinator) -> RvrAssessment:
+    checked = rvr_check_record(incident=incident, answers=ALL_YES, actor=coordinator)
+    return rvr_consent_record(assessment=checked, consent=True, actor=coordinator)
+
+
+def sent_token() -> str:
+    return TOKEN.search(MemoryBackend.sent[-1].body).group(1)
+
+
+@pytest.fixture
+def sent(assessment, coordinator, django_capture_on_commit_callbacks
+         ) -> tuple[VideoSession, str]:
+    """A sent link and its token, as the victim's phone received it."""
+    with django_capture_on_commit_callbacks(execute=True):
+        session = video_link_send(assessment=assessment, actor=coordinator)
+    return session, sent_token()
+
+
+def log_kinds(incident: Incident) -> list[str]:
+    return list(incident.log.order_by("seq").values_list("kind", flat=True))
