@@ -295,5 +295,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Provider SDKs log request and response bodies (numbers, message text) at INFO.
     "loggers": {"axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"},
-                "twilio": {"level": "WARNING"}},
+                "twilio": {"level": "WARNING"},
+                # ICE logs every candidate pair: addresses of victims and officers.
+                "aioice": {"level": "WARNING"}, "aiortc": {"level": "WARNING"}},
 }
