@@ -9,8 +9,10 @@ import pytest
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
+from rvr.calls import video_check_record, video_session_accept
+from rvr.check import CheckResult
 from rvr.eligibility import rvr_check_record, rvr_consent_record
-from rvr.links import video_link_send
+from rvr.links import video_link_send, video_session_join
 from rvr.models import SAFETY_CHECKS, RvrAssessment, VideoSession
 from tests.factories import received_message
 
@@ -58,3 +60,12 @@ def sent(assessment, coordinator, django_capture_on_commit_callbacks
 
 def log_kinds(incident: Incident) -> list[str]:
     return list(incident.log.order_by("seq").values_list("kind", flat=True))
+
+
+@pytest.fixture
+def in_call_session(sent, officer) -> VideoSession:
+    """A session the victim joined and checked, and the officer accepted."""
+    session, token = sent
+    video_session_join(token=token)
+    video_check_record(session_id=session.pk, result=CheckResult(30.0, 0.0, 800.0, "good"))
+    return video_session_accept(session=session, officer=officer)
