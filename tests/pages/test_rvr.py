@@ -81,6 +81,7 @@ def test_a_victim_is_seen_by_video_from_a_graded_text(rvr_hub, chromium, coordin
         expect(officer_page.locator("tr.waiting-victim")).to_have_count(1)
         expect(officer_page.locator("tr.waiting-victim")).to_contain_text("Good for video")
         officer_page.get_by_role("button", name="Accept").click()
+        officer_page.wait_for_url(re.compile(r"/rvr/sessions/\d+/call/$"))
 
         assert officer_page.evaluate(FRAME_DECODED, "#remote-video") > 0
         assert victim.evaluate(FRAME_DECODED, "[data-remote]") > 0
