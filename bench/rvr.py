@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import REDIS_URL, ROOT, _wait, fresh_database, hub_env, manage
+from bench.common import ROOT, _wait, fresh_database, hub_env, manage
 
 PORT = 8766
 BASE = f"http://127.0.0.1:{PORT}"
@@ -69,10 +69,9 @@ def cpu_seconds(pid: int) -> float:
 class Hub:
     """Django in this process, on the bench database, to prepare records and sessions."""
 
-    def __init__(self, database_url: str) -> None:
-        os.environ.update(DATABASE_URL=database_url, REDIS_URL=REDIS_URL,
-                          DJANGO_SETTINGS_MODULE="contact_hub.settings",
-                          DJANGO_ALLOW_ASYNC_UNSAFE="true")
+    def __init__(self, env: dict[str, str]) -> None:
+        # The server's settings (its SECRET_KEY signs the sessions made here).
+        os.environ.update(env, DJANGO_ALLOW_ASYNC_UNSAFE="true")
         import django
 
         django.setup()
@@ -229,7 +228,7 @@ def main() -> None:
     env = hub_env(database_url, HUB_TEXT_BACKEND="contact_hub.conversations.sending.OutboxBackend",
                   RVR_LINK_BASE_URL=BASE, DJANGO_SETTINGS_MODULE="contact_hub.settings")
     manage(env, "migrate", "--noinput")
-    hub = Hub(database_url)
+    hub = Hub(env)
     from playwright.sync_api import sync_playwright
 
     with services(env) as web, sync_playwright() as playwright:
