@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
 from django.db import connections
 
 from rvr.check import AUDIO_ONLY, GOOD, POOR, check_verdict
@@ -17,8 +18,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 async def close_thread_connections():
+    """Close the worker thread's database connection, and leave later tests a fresh channel
+    layer: a consumer closed by the hub mid-receive keeps this one bound to the test's loop."""
     yield
     await sync_to_async(connections.close_all)()
+    channel_layers.backends.clear()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
 from django.conf import settings
 from django.db import connections
 
@@ -26,8 +27,11 @@ RELAY = "candidate:2 1 udp 41885439 198.51.100.7 50000 typ relay raddr 0.0.0.0 r
 
 @pytest.fixture(autouse=True)
 async def close_thread_connections():
+    """Close the worker thread's database connection, and leave later tests a fresh channel
+    layer: a consumer closed by the hub mid-receive keeps this one bound to the test's loop."""
     yield
     await sync_to_async(connections.close_all)()
+    channel_layers.backends.clear()
 
 
 @pytest.fixture
