@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from channels.layers import channel_layers
 
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.incidents.models import Incident
@@ -27,6 +28,21 @@ def rvr_settings(settings):
     settings.RVR_RELAY_ONLY = False
     settings.RVR_CHECK_SECONDS = 1.0
     settings.RVR_CHECK_TIMEOUT_SECONDS = 8
+
+
+@pytest.fixture(autouse=True)
+def in_memory_channel_layer(request, settings):
+    """Tests of services and pages only need live events to go somewhere: an in-memory layer
+    keeps them from opening a Redis pool per event loop. The websocket tests (transactional)
+    keep the real layer."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        yield
+        return
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 def da_incident(coordinator, *, grade: str = "priority", code: str = "DOMESTIC") -> Incident:
