@@ -26,4 +26,5 @@ app.conf.beat_schedule = {
     "escalations-sweep": {"task": "triage.escalations_sweep",
                           "schedule": float(env_int("HUB_ESCALATION_SWEEP_SECONDS", 5))},
     "markers-sweep": {"task": "triage.markers_sweep", "schedule": 300.0},
+    "rvr-sweep": {"task": "rvr.sweep", "schedule": 30.0},
 }

@@ -233,6 +233,33 @@ HUB_CALLBACK_KEYWORDS = env_list("HUB_CALLBACK_KEYWORDS", ["CALLBACK", "CALL BAC
 # Work done for each inbound message after it is stored (dotted paths, called with its id).
 HUB_MESSAGE_RECEIVED_HOOKS = ["callback.keyword.callback_keyword_check"]
 
+# Rapid Video Response.
+RVR_ELIGIBLE_GRADES = env_list("RVR_ELIGIBLE_GRADES", ["priority", "appointment"])
+# The address victims' links start with: a neutral domain, never one that says police.
+RVR_LINK_BASE_URL = env_str("RVR_LINK_BASE_URL", "") or PUBLIC_BASE_URL
+RVR_LINK_MINUTES = env_int("RVR_LINK_MINUTES", 30)
+# {minutes} and {link} are filled in; the rest must pass the neutral-text check.
+RVR_LINK_TEXT = env_str(
+    "RVR_LINK_TEXT",
+    "Hello, this is the video link we talked about. It works for {minutes} minutes: {link}")
+# Where the quick-exit control sends the victim: an ordinary, neutral site.
+RVR_QUICK_EXIT_URL = env_str("RVR_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
+# The connection check: how long the server's peer measures, and when it gives up.
+RVR_CHECK_SECONDS = float(env_str("RVR_CHECK_SECONDS", "") or 2.5)
+RVR_CHECK_TIMEOUT_SECONDS = float(env_str("RVR_CHECK_TIMEOUT_SECONDS", "") or 12)
+# ICE: STUN and TURN servers, the TURN shared secret (coturn's --static-auth-secret), how long a
+# session's TURN credentials last, and relay-only mode (each side sees only the relay's address).
+STUN_URLS = env_list("STUN_URLS", [])
+TURN_URLS = env_list("TURN_URLS", [])
+TURN_SECRET = env_str("TURN_SECRET", "")
+TURN_CREDENTIAL_SECONDS = env_int("TURN_CREDENTIAL_SECONDS", 4 * 60 * 60)
+RVR_RELAY_ONLY = env_bool("RVR_RELAY_ONLY", False)
+# Signalling limits per websocket: largest message, and a burst and steady rate of messages.
+RVR_SIGNAL_MAX_BYTES = env_int("RVR_SIGNAL_MAX_BYTES", 24 * 1024)
+RVR_SIGNAL_BURST = env_int("RVR_SIGNAL_BURST", 60)
+RVR_SIGNAL_PER_SECOND = env_int("RVR_SIGNAL_PER_SECOND", 20)
+RVR_STILL_MAX_BYTES = env_int("RVR_STILL_MAX_BYTES", 4 * 1024 * 1024)
+
 # Twilio (SMS and the 101 voice line). Without credentials the Twilio channels are off.
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
@@ -273,5 +300,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Provider SDKs log request and response bodies (numbers, message text) at INFO.
     "loggers": {"axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"},
-                "twilio": {"level": "WARNING"}},
+                "twilio": {"level": "WARNING"},
+                # ICE logs every candidate pair: addresses of victims and officers.
+                "aioice": {"level": "WARNING"}, "aiortc": {"level": "WARNING"}},
 }

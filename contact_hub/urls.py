@@ -65,6 +65,8 @@ urlpatterns = [
     path("sms/", include("contact_hub.sms.urls")),
     path("social/", include("social.urls")),
     path("callback/", include("callback.urls")),
+    path("rvr/", include("rvr.urls")),
+    path("v/", include("rvr.victim_urls")),
     path("admin/login/", public_view(RedirectView.as_view(url="/staff/login/?next=/admin/"))),
     path("admin/", admin.site.urls),
 ]

@@ -19,10 +19,14 @@ def access_record(*, actor: StaffUser, action: str, what: str, why: str,
 
 
 def security_event_record(kind: str, *, request: HttpRequest | None = None,
-                          detail: dict | None = None) -> SecurityEvent:
-    """Record a refusal. `detail` must never hold message content, numbers or tokens."""
-    actor = None
-    source_ip = path = None
+                          detail: dict | None = None, actor: StaffUser | None = None,
+                          source_ip: str | None = None, path: str | None = None
+                          ) -> SecurityEvent:
+    """Record a refusal. `detail` must never hold message content, numbers or tokens.
+
+    Outside a view (a websocket), pass `actor`, `source_ip` and `path` instead of `request`.
+    """
+    path = redact(path)[:300] if path else None
     if request is not None:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None

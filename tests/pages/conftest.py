@@ -5,6 +5,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from channels.layers import channel_layers
 
 from tests.servers import hub_server
 
@@ -45,6 +46,9 @@ def _launch() -> Iterator[object]:
 def live_hub(transactional_db: None) -> Iterator[str]:
     with hub_server() as url:
         yield url
+    # The server's event loop is gone, and consumers it ran may have left the shared channel
+    # layer mid-receive (bound to that loop); later tests start with a fresh layer.
+    channel_layers.backends.clear()
 
 
 @pytest.fixture

@@ -4,25 +4,16 @@ grades one and sees its countdown."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, received_message, totp_code
+from tests.pages.browser import screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
-
-def _sign_in(page, base_url: str, user) -> None:
-    page.goto(f"{base_url}/triage/")
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_label("Authenticator code").fill(totp_code(user))
-    page.get_by_role("button", name="Sign in").click()
 
 
 def _arrives(**message: str) -> None:
@@ -42,7 +33,7 @@ def _arrives(**message: str) -> None:
 
 def test_a_coordinator_watches_a_text_arrive_grades_it_and_sees_the_countdown(
         live_hub, page, coordinator):
-    _sign_in(page, live_hub, coordinator)
+    sign_in(page, live_hub, coordinator)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     expect(page.get_by_text("Nothing needs a person right now")).to_be_visible()
     expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
@@ -58,8 +49,7 @@ def test_a_coordinator_watches_a_text_arrive_grades_it_and_sees_the_countdown(
     expect(page.get_by_text("+44 •••• ••555")).to_be_visible()
     assert page.evaluate("window.notReloaded") is True
     assert "07700900555" not in page.content() and "+447700900555" not in page.content()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    screenshot(page, "dashboard")
 
     row.get_by_role("link", name="Triage").click()
     # The flags suggest the grade.
@@ -75,7 +65,7 @@ def test_a_coordinator_watches_a_text_arrive_grades_it_and_sees_the_countdown(
     first = countdown.text_content()
     expect(countdown).not_to_have_text(first, timeout=3000)  # it ticks
     expect(page.locator("ol.timeline")).to_contain_text("Incident opened")
-    page.screenshot(path=str(SCREENSHOTS / "incident.png"), full_page=True)
+    screenshot(page, "incident")
 
     page.goto(f"{live_hub}/triage/")
     incident_row = page.locator("tr.item.incident")
@@ -100,7 +90,7 @@ def test_the_person_page_shows_one_thread_across_channels(live_hub, page, coordi
     received_message(channel="sms", sender="07700900556", text="text first")
     person = received_message(channel="whatsapp", sender="+447700900556",
                               text="then whatsapp").conversation.person
-    _sign_in(page, live_hub, coordinator)
+    sign_in(page, live_hub, coordinator)
 
     page.goto(f"{live_hub}/people/{person.pk}/")
 
@@ -108,4 +98,4 @@ def test_the_person_page_shows_one_thread_across_channels(live_hub, page, coordi
     expect(thread).to_have_count(2)
     expect(thread.first).to_contain_text("then whatsapp")
     expect(page.get_by_text("Numbers are masked.")).to_be_visible()
-    page.screenshot(path=str(SCREENSHOTS / "person.png"), full_page=True)
+    screenshot(page, "person")

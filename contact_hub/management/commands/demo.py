@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -60,6 +61,8 @@ class Command(BaseCommand):
             return
         base_url = f"http://{host}:{port}"
         demo_credentials_apply(base_url)
+        if not os.environ.get("RVR_LINK_BASE_URL"):
+            settings.RVR_LINK_BASE_URL = base_url  # victims' links open on this demo server
         if traffic_interval > 0:
             TrafficPlayer(base_url, traffic_interval).start()
             CallbackTrafficPlayer(traffic_interval * 2).start()
@@ -117,7 +120,13 @@ class Command(BaseCommand):
                   "Instagram, X), plus 101 calls and web callback requests.",
                   "Send your own message: python manage.py simulate --help",
                   "Outbound texts and callback calls land in the Outbox page; work the 101",
-                  "callback queue on the Callbacks page. Ctrl-C stops the hub.", ""]
+                  "callback queue on the Callbacks page.",
+                  "",
+                  "Rapid Video Response: as coordinator, open the DOMESTIC incident (Incidents),",
+                  "'Open the RVR check', answer the checks, record consent and send the link.",
+                  "Open the link from the Outbox in another tab (the victim), press Join; then",
+                  "sign in as officer in a private window, open Video calls and Accept.",
+                  "Ctrl-C stops the hub.", ""]
         self.stdout.write("\n".join(lines))
 
 

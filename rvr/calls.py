@@ -1,0 +1,227 @@
+"""The call: the connection check's result, the officer accepting, chat, evidence, the outcome."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from contact_hub.incidents.log import log_append
+from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import grade_target, incident_close
+from contact_hub.live import live_event_send
+from contact_hub.staff.models import StaffUser
+from rvr.check import CheckResult
+from rvr.eligibility import RvrRefused, incident_flag_add
+from rvr.models import CallMessage, EvidenceStill, VideoSession
+
+ATTENDANCE_FLAG = "attendance_needed"
+CALLBACK_FLAG = "callback_requested"
+CHAT_MAX_CHARS = 1000
+OPEN_STATUSES = (VideoSession.Status.JOINED, VideoSession.Status.WAITING,
+                 VideoSession.Status.IN_CALL)
+IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
+def _locked(session_id: int) -> VideoSession:
+    return VideoSession.objects.select_for_update().select_related("incident").get(
+        pk=session_id)
+
+
+def video_check_record(*, session_id: int, result: CheckResult,
+                       now: datetime | None = None) -> VideoSession:
+    """Store the connection check and put the victim in the waiting room."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _locked(session_id)
+        if session.status not in (VideoSession.Status.JOINED, VideoSession.Status.WAITING):
+            return session
+        session.check_rtt_ms, session.check_loss_pct = result.rtt_ms, result.loss_pct
+        session.check_bitrate_kbps, session.check_verdict = result.bitrate_kbps, result.verdict
+        session.checked_at, session.status = now, VideoSession.Status.WAITING
+        session.save(update_fields=["check_rtt_ms", "check_loss_pct", "check_bitrate_kbps",
+                                    "check_verdict", "checked_at", "status"])
+        log_append(session.incident, "video.connection_checked", {
+            "session_id": session.pk, "rtt_ms": result.rtt_ms, "loss_pct": result.loss_pct,
+            "bitrate_kbps": result.bitrate_kbps, "verdict": result.verdict})
+    _changed(session, "video.waiting")
+    return session
+
+
+def video_session_accept(*, session: VideoSession, officer: StaffUser,
+                         now: datetime | None = None) -> VideoSession:
+    """The officer takes the waiting victim: the call starts and the incident is theirs."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _locked(session.pk)
+        if session.status != VideoSession.Status.WAITING or session.officer_id:
+            raise RvrRefused("This victim is no longer waiting: another officer may have "
+                             "taken the call, or it has ended.")
+        session.officer, session.officer_connected_at = officer, now
+        session.status = VideoSession.Status.IN_CALL
+        session.save(update_fields=["officer", "officer_connected_at", "status"])
+        Incident.objects.filter(pk=session.incident_id).update(
+            assigned_to=officer, status=Incident.Status.ASSIGNED)
+        log_append(session.incident, "video.officer_accepted",
+                   {"session_id": session.pk, "officer": officer.username}, actor=officer)
+    _changed(session, "video.accepted")
+    return session
+
+
+def call_chat_record(*, session_id: int, sender: str, text: str,
+                     now: datetime | None = None) -> CallMessage:
+    """A chat line is part of the record: what a victim types is what they told the officer."""
+    text = text.strip()
+    if not text or len(text) > CHAT_MAX_CHARS:
+        raise RvrRefused(f"A chat message is 1 to {CHAT_MAX_CHARS} characters.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _locked(session_id)
+        if session.status != VideoSession.Status.IN_CALL:
+            raise RvrRefused("Chat is only open during the call.")
+        line = CallMessage.objects.create(session=session, sender=sender, text=text, at=now)
+        log_append(session.incident, "video.chat_message",
+                   {"session_id": session.pk, "from": sender, "text": text},
+                   actor=session.officer if sender == "officer" else None)
+    return line
+
+
+def video_audio_only_set(*, session_id: int, audio_only: bool) -> None:
+    VideoSession.objects.filter(pk=session_id).update(audio_only=audio_only)
+
+
+def video_call_end(*, session_id: int, by: str, actor: StaffUser | None = None,
+                   now: datetime | None = None) -> VideoSession:
+    """End the call (either side); ending twice changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _locked(session_id)
+        if session.status not in OPEN_STATUSES:
+            return session
+        session.status, session.ended_at, session.ended_by = (
+            VideoSession.Status.ENDED, now, by)
+        session.save(update_fields=["status", "ended_at", "ended_by"])
+        log_append(session.incident, "video.call_ended",
+                   {"session_id": session.pk, "by": by}, actor=actor)
+    _changed(session, "video.ended")
+    _tell_session(session, "video.ended")
+    return session
+
+
+def video_callback_request(*, session_id: int, now: datetime | None = None) -> VideoSession:
+    """The victim's connection is too poor and they ask to be called instead."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _locked(session_id)
+        if session.status not in OPEN_STATUSES:
+            return session
+        incident_flag_add(session.incident, CALLBACK_FLAG)
+        log_append(session.incident, "video.callback_requested", {
+            "session_id": session.pk,
+            "next": "call the victim back; the incident stays in the dispatch queue"})
+    video_call_end(session_id=session_id, by="victim", now=now)
+    _changed(session, "video.callback_requested")
+    return session
+
+
+def call_notes_record(*, session: VideoSession, officer: StaffUser, safeguarding_advice: str,
+                      crime_details: str) -> VideoSession:
+    _officer_check(session, officer)
+    with transaction.atomic():
+        session = _locked(session.pk)
+        session.safeguarding_advice = safeguarding_advice.strip()
+        session.crime_details = crime_details.strip()
+        session.save(update_fields=["safeguarding_advice", "crime_details"])
+        log_append(session.incident, "video.notes_recorded", {
+            "session_id": session.pk, "safeguarding_advice": session.safeguarding_advice,
+            "crime_details": session.crime_details}, actor=officer)
+    return session
+
+
+def evidence_still_record(*, session: VideoSession, officer: StaffUser, image: bytes,
+                          now: datetime | None = None) -> EvidenceStill:
+    """Keep a still from the video as evidence, its SHA-256 in the incident log."""
+    _officer_check(session, officer)
+    content_type = next((t for magic, t in IMAGE_TYPES.items() if image.startswith(magic)), "")
+    if not content_type:
+        raise RvrRefused("A still must be a JPEG or PNG image.")
+    if len(image) > settings.RVR_STILL_MAX_BYTES:
+        raise RvrRefused("That image is too large.")
+    now = now or timezone.now()
+    digest = hashlib.sha256(image).hexdigest()
+    with transaction.atomic():
+        still = EvidenceStill.objects.create(
+            session=session, incident=session.incident, image=image,
+            content_type=content_type, sha256=digest, size=len(image), captured_by=officer,
+            captured_at=now)
+        log_append(session.incident, "evidence.still_captured", {
+            "session_id": session.pk, "evidence_id": still.pk, "sha256": digest,
+            "bytes": len(image), "content_type": content_type}, actor=officer)
+    return still
+
+
+def outcome_record(*, session: VideoSession, officer: StaffUser, outcome: str, reason: str = "",
+                   now: datetime | None = None) -> VideoSession:
+    """Ending the officer's part: resolved by video, attendance still needed, or referred."""
+    _officer_check(session, officer)
+    now = now or timezone.now()
+    reason = reason.strip()
+    _outcome_validate(session, outcome, reason)
+    video_call_end(session_id=session.pk, by="officer", actor=officer, now=now)
+    with transaction.atomic():
+        session = _locked(session.pk)
+        if session.outcome:
+            raise RvrRefused("The outcome is already recorded.")
+        session.outcome, session.outcome_reason, session.outcome_at = outcome, reason[:500], now
+        session.save(update_fields=["outcome", "outcome_reason", "outcome_at"])
+        log_append(session.incident, "video.outcome_recorded",
+                   {"session_id": session.pk, "outcome": outcome, "reason": reason},
+                   actor=officer)
+        _incident_follow_outcome(session, officer, now=now)
+    _changed(session, "video.outcome")
+    return session
+
+
+def _outcome_validate(session: VideoSession, outcome: str, reason: str) -> None:
+    if outcome not in VideoSession.Outcome.values:
+        raise RvrRefused("Choose an outcome.")
+    if outcome != VideoSession.Outcome.RESOLVED and len(reason) < 5:
+        raise RvrRefused("Say why attendance is needed, or where the victim was referred.")
+    if outcome == VideoSession.Outcome.RESOLVED and not hasattr(session, "risk_assessment"):
+        raise RvrRefused("Complete the risk assessment before resolving by video.")
+
+
+def _incident_follow_outcome(session: VideoSession, officer: StaffUser, *,
+                             now: datetime) -> None:
+    incident = Incident.objects.select_for_update().get(pk=session.incident_id)
+    if session.outcome == VideoSession.Outcome.ATTENDANCE:
+        # Back to the dispatch queue, its countdown restarted from the grade.
+        target_at = grade_target(incident.grade, from_time=now)
+        incident_flag_add(incident, ATTENDANCE_FLAG)
+        Incident.objects.filter(pk=incident.pk).update(
+            status=Incident.Status.OPEN, assigned_to=None, target_at=target_at)
+        log_append(incident, "incident.requeued", {
+            "reason": session.outcome_reason, "target_at": target_at}, actor=officer)
+        return
+    label = session.get_outcome_display()
+    detail = f": {session.outcome_reason}" if session.outcome_reason else ""
+    incident_close(incident=incident, reason=f"{label}{detail}", actor=officer)
+
+
+def _officer_check(session: VideoSession, officer: StaffUser) -> None:
+    if session.officer_id != officer.pk:
+        raise RvrRefused("Only the officer who took this call can record it.")
+
+
+def _changed(session: VideoSession, kind: str) -> None:
+    incident_id, person_id = session.incident_id, session.incident.person_id or 0
+    transaction.on_commit(lambda: live_event_send(
+        kind, session_id=session.pk, incident_id=incident_id, person_id=person_id))
+
+
+def _tell_session(session: VideoSession, kind: str) -> None:
+    transaction.on_commit(lambda: live_event_send(kind, group=session.group,
+                                                  session_id=session.pk))

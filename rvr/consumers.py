@@ -1,0 +1,231 @@
+"""The websocket of one video session: signalling between the victim's and the officer's browsers,
+the connection check with the hub's own peer, and the chat.
+
+The victim is admitted by the cookie their browser got when it joined; the officer by a verified
+staff session and being the officer who accepted the call. Every message is checked for type,
+shape, size and rate (rvr/signalling.py) before anything is relayed or done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from contact_hub.consumers import _verified_role
+from contact_hub.staff.audit import security_event_record
+from contact_hub.staff.models import Role
+from rvr.calls import (
+    OPEN_STATUSES,
+    call_chat_record,
+    video_audio_only_set,
+    video_call_end,
+    video_callback_request,
+    video_check_record,
+)
+from rvr.check import ConnectionCheck
+from rvr.eligibility import RvrRefused
+from rvr.ice import candidate_allowed, rtc_configuration, sdp_relay_only
+from rvr.links import BROWSER_COOKIE, browser_matches
+from rvr.models import VideoSession
+from rvr.signalling import OFFICER, VICTIM, RateLimit, SignalRefused, signal_parse
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_MALFORMED = 4400
+CLOSE_TOO_LARGE = 4413
+CLOSE_TOO_FAST = 4429
+MAX_REFUSALS = 5
+CHECK_STATUSES = (VideoSession.Status.JOINED, VideoSession.Status.WAITING)
+
+
+@database_sync_to_async
+def _admission(scope: dict[str, Any], session_id: int, side: str,
+               role: str | None) -> tuple[bool, Any, str]:
+    """Whether this connection may join the session: (admitted, staff user, refusal kind)."""
+    session = VideoSession.objects.filter(pk=session_id).first()
+    if side == OFFICER:
+        user = scope.get("user")
+        if role != Role.RVR_OFFICER:
+            return False, None, "video_socket_not_officer"
+        if session is None or session.officer_id != user.pk:
+            return False, user, "video_officer_not_assigned"
+        if session.status != VideoSession.Status.IN_CALL:
+            return False, user, "video_socket_session_closed"
+        return True, user, ""
+    secret = scope.get("cookies", {}).get(BROWSER_COOKIE, "")
+    if session is None or not browser_matches(session, secret):
+        return False, None, "video_socket_wrong_browser"
+    if session.status not in OPEN_STATUSES:
+        return False, None, "video_socket_session_closed"
+    return True, None, ""
+
+
+class VideoSessionConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        route = self.scope["url_route"]["kwargs"]
+        self.session_id, self.side = int(route["session_id"]), route["side"]
+        self.group = f"rvr.session.{self.session_id}"
+        self.joined = False
+        self.check: ConnectionCheck | None = None
+        self.check_task: asyncio.Task[None] | None = None
+        self.refusals = 0
+        self.limit = RateLimit(burst=settings.RVR_SIGNAL_BURST,
+                               per_second=settings.RVR_SIGNAL_PER_SECOND)
+        role = await _verified_role(self.scope) if self.side == OFFICER else None
+        admitted, self.staff, refusal = await _admission(self.scope, self.session_id, self.side,
+                                                         role)
+        if not admitted:
+            await self._security_event(refusal)
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.joined = True
+        await self.accept()
+        await self._send({"type": "welcome", "side": self.side})
+        await self._relay({"type": "peer.joined", "side": self.side})
+
+    async def disconnect(self, code: int) -> None:
+        await self._check_stop()
+        if self.joined:
+            await self._relay({"type": "peer.left", "side": self.side})
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None
+                      ) -> None:
+        if not self.limit.allow():
+            await self._security_event("video_signal_too_fast")
+            await self.close(code=CLOSE_TOO_FAST)
+            return
+        try:
+            message = signal_parse(text_data if text_data is not None else bytes_data,
+                                   side=self.side)
+        except SignalRefused as refusal:
+            await self._refused(refusal)
+            return
+        await getattr(self, "on_" + message["type"].replace(".", "_"))(message)
+
+    # What each message does.
+
+    async def on_hello(self, message: dict[str, Any]) -> None:
+        await self._relay({"type": "peer.joined", "side": self.side})
+
+    async def on_offer(self, message: dict[str, Any]) -> None:
+        await self._relay({"type": message["type"], "sdp": sdp_relay_only(message["sdp"])})
+
+    on_answer = on_offer
+
+    async def on_candidate(self, message: dict[str, Any]) -> None:
+        candidate = message["candidate"]
+        if candidate is not None and not candidate_allowed(candidate["candidate"]):
+            return  # relay-only: a side's own address never reaches the other side
+        await self._relay(message)
+
+    async def on_chat(self, message: dict[str, Any]) -> None:
+        try:
+            line = await database_sync_to_async(call_chat_record)(
+                session_id=self.session_id, sender=self.side, text=message["text"])
+        except RvrRefused as refusal:
+            await self._send({"type": "error", "reason": str(refusal)})
+            return
+        await self._relay({"type": "chat", "from": self.side, "text": line.text,
+                           "at": line.at.isoformat()}, to_self=True)
+
+    async def on_mode(self, message: dict[str, Any]) -> None:
+        if self.side == VICTIM:
+            await database_sync_to_async(video_audio_only_set)(
+                session_id=self.session_id, audio_only=message["audio_only"])
+        await self._relay({**message, "side": self.side})
+
+    async def on_hangup(self, message: dict[str, Any]) -> None:
+        await database_sync_to_async(video_call_end)(
+            session_id=self.session_id, by=self.side, actor=self.staff)
+
+    async def on_callback(self, message: dict[str, Any]) -> None:
+        await database_sync_to_async(video_callback_request)(session_id=self.session_id)
+
+    async def on_check_offer(self, message: dict[str, Any]) -> None:
+        status = await database_sync_to_async(
+            lambda: VideoSession.objects.values_list("status", flat=True).get(
+                pk=self.session_id))()
+        if status not in CHECK_STATUSES or (self.check_task and not self.check_task.done()):
+            await self._send({"type": "error", "reason": "No connection check is due now."})
+            return
+        self.check = ConnectionCheck(
+            rtc_configuration(session_id=self.session_id, now=timezone.now()),
+            seconds=settings.RVR_CHECK_SECONDS, timeout=settings.RVR_CHECK_TIMEOUT_SECONDS)
+        try:
+            answer = await self.check.answer(message["sdp"])
+        except Exception:
+            await self._check_stop()
+            await self._send({"type": "error", "reason": "The connection check could not "
+                                                         "start."})
+            return
+        await self._send({"type": "check.answer", "sdp": answer})
+        self.check_task = asyncio.create_task(self._check_run(self.check))
+
+    # The connection check, run beside the socket and always cleaned up.
+
+    async def _check_run(self, check: ConnectionCheck) -> None:
+        try:
+            result = await check.measure()
+        finally:
+            await check.close()
+        await database_sync_to_async(video_check_record)(session_id=self.session_id,
+                                                         result=result)
+        await self._send({"type": "check.result", "verdict": result.verdict,
+                          "rtt_ms": result.rtt_ms, "loss_pct": result.loss_pct,
+                          "bitrate_kbps": result.bitrate_kbps, "advice": result.advice})
+
+    async def _check_stop(self) -> None:
+        if self.check_task is not None and not self.check_task.done():
+            self.check_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.check_task
+        if self.check is not None:
+            with contextlib.suppress(Exception):
+                await self.check.close()
+
+    # Group messages.
+
+    async def signal_relay(self, event: dict[str, Any]) -> None:
+        if event["sender"] != self.channel_name or event.get("to_self"):
+            await self._send(event["message"])
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        """The session changed (ended, revoked): tell the page, which shows it."""
+        await self._send({"type": event["kind"], "session_id": event.get("session_id")})
+        if event["kind"] in ("video.ended", "video.revoked"):
+            await self.close()
+
+    # Plumbing.
+
+    async def _relay(self, message: dict[str, Any], *, to_self: bool = False) -> None:
+        await self.channel_layer.group_send(self.group, {
+            "type": "signal.relay", "sender": self.channel_name, "message": message,
+            "to_self": to_self})
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        with contextlib.suppress(Exception):  # the socket may already be closing
+            await self.send(text_data=json.dumps(message))
+
+    async def _refused(self, refusal: SignalRefused) -> None:
+        self.refusals += 1
+        await self._security_event(f"video_signal_{refusal.kind}")
+        if refusal.kind == "oversized":
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        await self._send({"type": "error", "reason": str(refusal)})
+        if self.refusals >= MAX_REFUSALS:
+            await self.close(code=CLOSE_MALFORMED)
+
+    async def _security_event(self, kind: str) -> None:
+        client = self.scope.get("client") or (None, None)
+        await database_sync_to_async(security_event_record)(
+            kind, actor=self.staff, source_ip=client[0], path=self.scope.get("path"),
+            detail={"session_id": self.session_id, "side": self.side})

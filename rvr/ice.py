@@ -1,0 +1,71 @@
+"""ICE servers for a video session: STUN, and TURN with short-lived credentials.
+
+TURN credentials follow coturn's shared-secret ("TURN REST API") scheme: the username is the
+expiry time and the session, the password an HMAC of it with the secret coturn also holds, so
+coturn can check them without asking us and they stop working by themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from datetime import datetime, timedelta
+
+from aiortc import RTCConfiguration, RTCIceServer
+from aiortc.rtcconfiguration import RTCIceTransportPolicy
+from django.conf import settings
+
+CANDIDATE_TYPE = re.compile(r"\btyp\s+(\w+)")
+
+
+def turn_credentials(*, session_id: int, now: datetime) -> tuple[str, str]:
+    expiry = now + timedelta(seconds=settings.TURN_CREDENTIAL_SECONDS)
+    username = f"{int(expiry.timestamp())}:{session_id}"
+    digest = hmac.new(settings.TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
+    return username, base64.b64encode(digest).decode()
+
+
+def ice_servers(*, session_id: int, now: datetime) -> list[dict[str, object]]:
+    """The iceServers list for a browser's RTCPeerConnection."""
+    servers: list[dict[str, object]] = []
+    if settings.STUN_URLS:
+        servers.append({"urls": list(settings.STUN_URLS)})
+    if settings.TURN_URLS and settings.TURN_SECRET:
+        username, credential = turn_credentials(session_id=session_id, now=now)
+        servers.append({"urls": list(settings.TURN_URLS), "username": username,
+                        "credential": credential})
+    return servers
+
+
+def rtc_configuration(*, session_id: int, now: datetime) -> RTCConfiguration:
+    """The same servers for the hub's own aiortc peer."""
+    servers = [RTCIceServer(urls=s["urls"], username=s.get("username"),
+                            credential=s.get("credential"))
+               for s in ice_servers(session_id=session_id, now=now)]
+    policy = RTCIceTransportPolicy.RELAY if relay_only() else RTCIceTransportPolicy.ALL
+    return RTCConfiguration(iceServers=servers, iceTransportPolicy=policy)
+
+
+def relay_only() -> bool:
+    """Relay-only needs a TURN server to relay through; without one no call could connect."""
+    return settings.RVR_RELAY_ONLY and bool(settings.TURN_URLS and settings.TURN_SECRET)
+
+
+def candidate_allowed(candidate: str) -> bool:
+    """In relay-only mode only relay candidates pass: the others carry a side's own address."""
+    if not relay_only() or not candidate:
+        return True
+    match = CANDIDATE_TYPE.search(candidate)
+    return bool(match and match.group(1) == "relay")
+
+
+def sdp_relay_only(sdp: str) -> str:
+    """Drop every non-relay candidate line from a description, in relay-only mode."""
+    if not relay_only():
+        return sdp
+    lines = sdp.split("\r\n")
+    kept = [line for line in lines
+            if not line.startswith("a=candidate:") or candidate_allowed(line)]
+    return "\r\n".join(kept)

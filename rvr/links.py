@@ -1,0 +1,267 @@
+"""Video links: sending, revoking, opening, joining and expiring them.
+
+A link carries a 256-bit token stored only as its SHA-256. Opening it (a GET, which link
+previews and scanners also do) changes nothing; the victim's "join" consumes it and binds the
+session to that browser through a cookie holding a second secret, also stored only as a hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from contact_hub.conversations.models import Conversation
+from contact_hub.conversations.neutral import neutral_text_problems
+from contact_hub.conversations.policy import send_refusal
+from contact_hub.conversations.selectors import IDENTITY_CHANNELS, reply_channels
+from contact_hub.conversations.services import (
+    MessageRefused,
+    conversation_open,
+    message_send,
+)
+from contact_hub.incidents.log import log_append
+from contact_hub.live import live_event_send
+from contact_hub.people.models import Person
+from contact_hub.people.safe_contact import safe_contact_refusal
+from contact_hub.staff.models import StaffUser
+from rvr.eligibility import RvrRefused, rvr_ineligibility
+from rvr.models import RvrAssessment, VideoSession
+
+LIVE_STATUSES = (VideoSession.Status.LINK_SENT, VideoSession.Status.JOINED,
+                 VideoSession.Status.WAITING)
+BROWSER_COOKIE = "hub_video"
+LINK_PLACEHOLDER = "https://example.org/v/link/"
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def link_url(token: str) -> str:
+    return f"{settings.RVR_LINK_BASE_URL.rstrip('/')}/v/{token}/"
+
+
+def link_text(token: str) -> str:
+    return settings.RVR_LINK_TEXT.format(minutes=settings.RVR_LINK_MINUTES, link=link_url(token))
+
+
+def link_text_problems() -> list[str]:
+    """What makes the configured text unsafe on a lock screen (the link itself aside)."""
+    text = settings.RVR_LINK_TEXT.format(minutes=settings.RVR_LINK_MINUTES, link="")
+    return neutral_text_problems(text) + neutral_text_problems(settings.RVR_LINK_BASE_URL)
+
+
+# Which channel carries the link.
+
+def link_channels(person: Person, *, now: datetime) -> list[tuple[str, str]]:
+    """Each channel the person could get the link on, with why it is not safe now ('' if it is)."""
+    return [(channel, safe_contact_refusal(person, channel, now=now) or "")
+            for channel in reply_channels(person)]
+
+
+def _link_conversation(person: Person, channel: str, *, now: datetime) -> Conversation:
+    """The conversation to send on: the chosen channel, or the safest one the person last used."""
+    reasons = []
+    for candidate, refusal in link_channels(person, now=now):
+        if channel and candidate != channel:
+            continue
+        if refusal:
+            reasons.append(refusal)
+            continue
+        identity = next(i for i in person.identities.all() if _carries(i.kind, candidate))
+        conversation = conversation_open(identity=identity, channel=candidate)
+        refusal = send_refusal(conversation, None, now=now)
+        if refusal is None:
+            return conversation
+        reasons.append(refusal)
+    raise RvrRefused(" ".join(reasons) or "The person has no channel a link can be sent on.")
+
+
+def _carries(identity_kind: str, channel: str) -> bool:
+    return channel in IDENTITY_CHANNELS[identity_kind]
+
+
+# Sending, revoking, expiring.
+
+def video_link_send(*, assessment: RvrAssessment, actor: StaffUser, channel: str = "",
+                    now: datetime | None = None) -> VideoSession:
+    """Send a new link by the victim's safe channel, revoking any earlier one for the incident."""
+    now = now or timezone.now()
+    incident = assessment.incident
+    if assessment.decision != RvrAssessment.Decision.RVR:
+        raise RvrRefused("A link can only be sent once the checks have passed and the victim "
+                         "has chosen RVR.")
+    refusal = rvr_ineligibility(incident)
+    if refusal:
+        raise RvrRefused(refusal)
+    if incident.person is None:
+        raise RvrRefused("The incident has no person to send a link to.")
+    problems = link_text_problems()
+    if problems:
+        raise RvrRefused("The link text is not neutral: " + "; ".join(problems) + ".")
+    with transaction.atomic():
+        conversation = _link_conversation(incident.person, channel, now=now)
+        for earlier in incident.video_sessions.select_for_update().filter(
+                status__in=LIVE_STATUSES):
+            _revoke(earlier, actor=actor, now=now, reason="replaced by a new link")
+        token = secrets.token_urlsafe(32)
+        session = VideoSession.objects.create(
+            incident=incident, assessment=assessment, token_hash=secret_hash(token),
+            expires_at=now + timedelta(minutes=settings.RVR_LINK_MINUTES),
+            channel=conversation.channel, sent_by=actor, link_sent_at=now)
+        try:
+            message = message_send(conversation=conversation, body=link_text(token),
+                                   actor=actor, now=now)
+        except MessageRefused as error:
+            raise RvrRefused(str(error)) from error
+        session.message = message
+        session.save(update_fields=["message"])
+        log_append(incident, "video.link_sent", {
+            "session_id": session.pk, "channel": session.channel, "message_id": message.pk,
+            "expires_at": session.expires_at, "held": message.status == "held"}, actor=actor)
+    _changed(session)
+    return session
+
+
+def video_link_revoke(*, session: VideoSession, actor: StaffUser,
+                      now: datetime | None = None) -> VideoSession:
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = VideoSession.objects.select_for_update().select_related("incident").get(
+            pk=session.pk)
+        if session.status not in LIVE_STATUSES:
+            raise RvrRefused(f"The link cannot be revoked: {session.get_status_display()}.")
+        _revoke(session, actor=actor, now=now, reason="revoked by the coordinator")
+    _changed(session)
+    return session
+
+
+def _revoke(session: VideoSession, *, actor: StaffUser | None, now: datetime,
+            reason: str) -> None:
+    session.status, session.revoked_at = VideoSession.Status.REVOKED, now
+    session.save(update_fields=["status", "revoked_at"])
+    log_append(session.incident, "video.link_revoked",
+               {"session_id": session.pk, "reason": reason}, actor=actor)
+    _tell_session(session, "video.revoked")
+
+
+def video_links_expire(*, now: datetime | None = None) -> int:
+    """Mark links nobody joined in time as expired (the join refuses them anyway)."""
+    now = now or timezone.now()
+    expired = 0
+    with transaction.atomic():
+        stale = (VideoSession.objects.select_for_update(skip_locked=True)
+                 .select_related("incident")
+                 .filter(status=VideoSession.Status.LINK_SENT, expires_at__lte=now))
+        for session in stale:
+            _expire(session, now=now)
+            expired += 1
+    return expired
+
+
+def _expire(session: VideoSession, *, now: datetime) -> None:
+    session.status = VideoSession.Status.EXPIRED
+    session.save(update_fields=["status"])
+    log_append(session.incident, "video.link_expired", {"session_id": session.pk})
+    _changed(session)
+
+
+# The victim's side: opening and joining.
+
+def session_for_token(token: str) -> VideoSession | None:
+    if not token or len(token) > 100:
+        return None
+    return (VideoSession.objects.select_related("incident")
+            .filter(token_hash=secret_hash(token)).first())
+
+
+def link_refusal(session: VideoSession | None, *, now: datetime) -> str | None:
+    """Why this link cannot be joined now (a short kind), or None."""
+    if session is None:
+        return "unknown"
+    if session.status == VideoSession.Status.REVOKED:
+        return "revoked"
+    if session.status == VideoSession.Status.EXPIRED or (
+            session.status == VideoSession.Status.LINK_SENT and session.expires_at <= now):
+        return "expired"
+    if session.status == VideoSession.Status.ENDED:
+        return "ended"
+    return None
+
+
+def browser_matches(session: VideoSession, browser_secret: str) -> bool:
+    return bool(session.browser_hash and browser_secret) and hmac.compare_digest(
+        session.browser_hash, secret_hash(browser_secret))
+
+
+def video_page_opened(*, token: str, now: datetime | None = None) -> VideoSession | None:
+    """The page was opened in a browser (its script ran: a preview fetching HTML does not)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = session_for_token(token)
+        if session is None or link_refusal(session, now=now) or session.opened_at is not None:
+            return session
+        updated = VideoSession.objects.filter(pk=session.pk, opened_at__isnull=True).update(
+            opened_at=now)
+        if updated:
+            log_append(session.incident, "video.page_opened", {"session_id": session.pk})
+    _changed(session)
+    return session
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    session: VideoSession | None
+    refusal: str | None = None  # unknown, expired, revoked, ended, second_browser
+    browser_secret: str = ""  # set when this join bound the session to the browser
+
+
+def video_session_join(*, token: str, browser_secret: str = "",
+                       now: datetime | None = None) -> JoinResult:
+    """Consume the link and bind it to this browser; the same browser may join again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        found = session_for_token(token)
+        if found is None:
+            return JoinResult(None, "unknown")
+        session = VideoSession.objects.select_for_update().select_related("incident").get(
+            pk=found.pk)
+        refusal = link_refusal(session, now=now)
+        if refusal == "expired" and session.status == VideoSession.Status.LINK_SENT:
+            _expire(session, now=now)
+        if refusal:
+            return JoinResult(session, refusal)
+        if session.browser_hash:
+            if browser_matches(session, browser_secret):
+                return JoinResult(session)
+            log_append(session.incident, "video.second_browser_refused",
+                       {"session_id": session.pk})
+            _changed(session, kind="video.second_browser")
+            return JoinResult(session, "second_browser")
+        secret = secrets.token_urlsafe(32)
+        session.browser_hash, session.joined_at = secret_hash(secret), now
+        session.status = VideoSession.Status.JOINED
+        session.save(update_fields=["browser_hash", "joined_at", "status"])
+        log_append(session.incident, "video.session_joined", {"session_id": session.pk})
+    _changed(session)
+    return JoinResult(session, browser_secret=secret)
+
+
+def _changed(session: VideoSession, *, kind: str = "video.changed") -> None:
+    incident = session.incident
+    transaction.on_commit(lambda: live_event_send(
+        kind, session_id=session.pk, incident_id=incident.pk,
+        person_id=incident.person_id or 0))
+
+
+def _tell_session(session: VideoSession, kind: str) -> None:
+    """Tell both sides' open websockets (the victim's page shows the link is gone)."""
+    transaction.on_commit(lambda: live_event_send(kind, group=session.group,
+                                                  session_id=session.pk))

@@ -1,0 +1,201 @@
+// The officer's side of a video call: camera, the offer to the victim's browser, chat, stills,
+// and the record forms saved without leaving the page (leaving would drop the call).
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("call-config").textContent);
+  const remote = document.getElementById("remote-video");
+  const local = document.getElementById("local-video");
+  let socket = null;
+  let media = null;
+  let pc = null;
+  let queued = [];
+  let finished = false;
+  let retry = 1000;
+
+  function $(id) { return document.getElementById(id); }
+  function say(id, text) { $(id).textContent = text; }
+
+  function csrf() {
+    return document.querySelector("input[name=csrfmiddlewaretoken]").value;
+  }
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  // H.264 first where both ends have it (older iOS Safari has nothing else), then VP8.
+  function preferCodecs(transceiver) {
+    if (!transceiver.setCodecPreferences || !window.RTCRtpReceiver.getCapabilities) return;
+    const codecs = RTCRtpReceiver.getCapabilities("video").codecs;
+    const rank = function (c) {
+      if (c.mimeType === "video/H264" && /packetization-mode=1/.test(c.sdpFmtpLine || "")) return 0;
+      if (c.mimeType === "video/VP8") return 1;
+      return 2;
+    };
+    transceiver.setCodecPreferences(codecs.slice().sort(function (a, b) { return rank(a) - rank(b); }));
+  }
+
+  async function offer() {
+    if (pc) pc.close();
+    queued = [];
+    pc = new RTCPeerConnection({ iceServers: config.ice_servers,
+      iceTransportPolicy: config.relay_only ? "relay" : "all" });
+    const current = pc;
+    pc.onicecandidate = function (event) {
+      send({ type: "candidate", candidate: event.candidate ? event.candidate.toJSON() : null });
+    };
+    pc.ontrack = function (event) {
+      if (remote.srcObject !== event.streams[0]) {
+        remote.srcObject = event.streams[0];
+        remote.play().catch(function () {});
+      }
+    };
+    pc.onconnectionstatechange = function () {
+      const state = current.connectionState;
+      if (state === "connected") say("call-status", "Connected.");
+      if (state === "failed") say("call-status", "The connection failed. Waiting for the victim to reconnect…");
+    };
+    if (media) {
+      media.getTracks().forEach(function (t) {
+        const sender = pc.addTrack(t, media);
+        if (t.kind === "video") preferCodecs(pc.getTransceivers().find(function (x) { return x.sender === sender; }));
+      });
+    } else {
+      pc.addTransceiver("audio", { direction: "recvonly" });
+      pc.addTransceiver("video", { direction: "recvonly" });
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    send({ type: "offer", sdp: pc.localDescription.sdp });
+  }
+
+  function candidate(value) {
+    if (!pc || !pc.remoteDescription) { queued.push(value); return; }
+    pc.addIceCandidate(value || null).catch(function () {});
+  }
+
+  function chatLine(from, text) {
+    const line = document.createElement("li");
+    line.textContent = (from === "officer" ? "You: " : "Victim: ") + text;
+    $("chat-lines").appendChild(line);
+    line.scrollIntoView({ block: "nearest" });
+  }
+
+  function handle(message) {
+    const handlers = {
+      "peer.joined": function () { if (message.side === "victim") offer(); },
+      "peer.left": function () { if (message.side === "victim") say("call-status", "The victim's connection dropped. Waiting for them to come back…"); },
+      "answer": function () {
+        if (!pc) return;
+        pc.setRemoteDescription({ type: "answer", sdp: message.sdp }).then(function () {
+          queued.splice(0).forEach(candidate);
+        });
+      },
+      "candidate": function () { candidate(message.candidate); },
+      "chat": function () { chatLine(message.from, message.text); },
+      "mode": function () { if (message.side === "victim") say("call-status", message.audio_only ? "The victim is on audio only." : "The victim's video is back on."); },
+      "video.ended": function () { ended("The call has ended. Record the outcome."); },
+      "error": function () { say("call-status", message.reason); }
+    };
+    if (handlers[message.type]) handlers[message.type]();
+  }
+
+  function ended(text) {
+    finished = true;
+    if (pc) pc.close();
+    if (media) media.getTracks().forEach(function (t) { t.stop(); });
+    say("call-status", text);
+    $("outcome-form").scrollIntoView();
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(scheme + "://" + location.host + config.socket);
+    socket.onopen = function () { retry = 1000; offer(); };
+    socket.onmessage = function (event) { handle(JSON.parse(event.data)); };
+    socket.onclose = function (event) {
+      if (finished) return;
+      if (event.code === 4403) { say("call-status", "This call is closed."); return; }
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
+  }
+
+  async function start() {
+    try {
+      media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 } } });
+      local.srcObject = media;
+    } catch (error) {
+      say("call-status", "Your camera or microphone is not available; the victim will not see or hear you.");
+    }
+    if (config.in_call) connect(); else say("call-status", "This call has ended.");
+  }
+
+  // Saving the record without leaving the page.
+
+  async function postForm(form, resultId, describe) {
+    const response = await fetch(form.action, { method: "POST", body: new FormData(form),
+      credentials: "same-origin", headers: { "X-CSRFToken": csrf() } });
+    const data = await response.json().catch(function () { return { error: "Not saved." }; });
+    say(resultId, data.error ? data.error : describe(data));
+  }
+
+  $("dash-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    postForm(event.currentTarget, "dash-result", function (d) {
+      return "Saved: " + d.yes_count + " yes · " + d.level + " risk" +
+        (d.marac_referral ? " · MARAC referral needed: make the referral." : "");
+    });
+  });
+
+  $("notes-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    postForm(event.currentTarget, "notes-result", function () { return "Notes saved."; });
+  });
+
+  $("capture").addEventListener("click", function () {
+    if (!remote.videoWidth) { say("capture-result", "No video from the victim to capture yet."); return; }
+    const canvas = document.createElement("canvas");
+    canvas.width = remote.videoWidth;
+    canvas.height = remote.videoHeight;
+    canvas.getContext("2d").drawImage(remote, 0, 0);
+    canvas.toBlob(async function (blob) {
+      const response = await fetch("/rvr/sessions/" + config.session_id + "/stills/", {
+        method: "POST", body: blob, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf(), "Content-Type": "image/jpeg" } });
+      const data = await response.json().catch(function () { return { error: "Not saved." }; });
+      say("capture-result", data.error ? data.error : "Still saved as evidence. SHA-256 " + data.sha256);
+    }, "image/jpeg", 0.92);
+  });
+
+  $("chat-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    const input = event.currentTarget.elements.text;
+    if (input.value.trim()) send({ type: "chat", text: input.value.trim() });
+    input.value = "";
+  });
+
+  $("mute").addEventListener("click", function (event) {
+    const tracks = media ? media.getAudioTracks() : [];
+    const muted = tracks.length > 0 && tracks[0].enabled;
+    tracks.forEach(function (t) { t.enabled = !muted; });
+    event.currentTarget.setAttribute("aria-pressed", String(muted));
+    event.currentTarget.textContent = muted ? "Unmute" : "Mute";
+  });
+
+  $("camera").addEventListener("click", function (event) {
+    const tracks = media ? media.getVideoTracks() : [];
+    const off = tracks.length > 0 && tracks[0].enabled;
+    tracks.forEach(function (t) { t.enabled = !off; });
+    event.currentTarget.setAttribute("aria-pressed", String(off));
+    event.currentTarget.textContent = off ? "Camera on" : "Camera off";
+  });
+
+  $("end-call").addEventListener("click", function () {
+    send({ type: "hangup" });
+    ended("You ended the call. Record the outcome.");
+  });
+
+  $("outcome-form").addEventListener("submit", function () { send({ type: "hangup" }); finished = true; });
+
+  start();
+})();

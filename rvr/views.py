@@ -1,0 +1,316 @@
+"""RVR pages for staff: the coordinator's check and link, the officer's console and call, the
+supervisor's figures. Thin: each parses, checks, calls one service and responds."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contact_hub.conversations.models import Message
+from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import IncidentRefused, incident_open
+from contact_hub.people.models import Person
+from contact_hub.staff.access import role_required
+from contact_hub.staff.audit import access_record, security_event_record
+from contact_hub.staff.models import AccessEvent, Role
+from rvr.calls import (
+    call_notes_record,
+    evidence_still_record,
+    outcome_record,
+    video_session_accept,
+)
+from rvr.dash import DASH_QUESTIONS, risk_assessment_record
+from rvr.eligibility import (
+    RvrRefused,
+    rvr_assessment_current,
+    rvr_check_record,
+    rvr_consent_record,
+    rvr_ineligibility,
+)
+from rvr.ice import ice_servers, relay_only
+from rvr.links import link_channels, video_link_revoke, video_link_send
+from rvr.models import SAFETY_CHECKS, EvidenceStill, RiskAssessment, RvrAssessment, VideoSession
+from rvr.selectors import person_history, rvr_figures, sessions_waiting
+
+COORDINATING = (Role.COORDINATOR, Role.SUPERVISOR)
+INCIDENT_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER,
+                  Role.PROFESSIONAL_STANDARDS)
+EVIDENCE_ROLES = (Role.RVR_OFFICER, Role.SUPERVISOR, Role.PROFESSIONAL_STANDARDS)
+
+
+# Opening an incident from a contact (the smallest grading step; the triage dashboard's form
+# takes its place when it lands).
+
+@require_POST
+@role_required(*COORDINATING)
+def incident_open_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=person_id)
+    latest = (Message.objects.filter(conversation__person=person,
+                                     direction=Message.Direction.INBOUND)
+              .order_by("-created_at").first())
+    try:
+        incident = incident_open(
+            opening_code=request.POST.get("opening_code", "")[:40] or "UNKNOWN",
+            grade=request.POST.get("grade", ""), actor=request.user, person=person,
+            message=latest)
+    except IncidentRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("people:detail", person_id=person.pk)
+    access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
+                  what=f"incident {incident.reference}", why="grading a contact",
+                  person_id=person.pk)
+    return redirect("incidents:detail", reference=incident.reference)
+
+
+# The coordinator: the check, the victim's choice, the link.
+
+def _incident(reference: str) -> Incident:
+    return get_object_or_404(Incident.objects.select_related("person"), reference=reference)
+
+
+@role_required(*INCIDENT_ROLES)
+def incident_panel_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """The RVR part of the incident page, re-fetched live."""
+    incident = _incident(reference)
+    return render(request, "rvr/_incident_panel.html", {
+        "incident": incident, "refusal": rvr_ineligibility(incident),
+        "assessment": rvr_assessment_current(incident),
+        "sessions": incident.video_sessions.order_by("-link_sent_at")[:5],
+        "may_coordinate": request.user.has_role(*COORDINATING),
+    })
+
+
+@role_required(*COORDINATING)
+def check_view(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = _incident(reference)
+    if request.method == "POST":
+        answers = {key: request.POST.get(key) == "yes" for key in SAFETY_CHECKS
+                   if request.POST.get(key) in ("yes", "no")}
+        try:
+            rvr_check_record(incident=incident, answers=answers, actor=request.user)
+        except RvrRefused as refusal:
+            messages.error(request, str(refusal))
+        return redirect("rvr:check", reference=incident.reference)
+    access_record(actor=request.user, action=AccessEvent.Action.VIEW,
+                  what=f"RVR check {incident.reference}", why="working an incident",
+                  person_id=incident.person_id)
+    assessment = rvr_assessment_current(incident)
+    now = timezone.now()
+    return render(request, "rvr/check.html", {
+        "incident": incident, "refusal": rvr_ineligibility(incident),
+        "checks": SAFETY_CHECKS.items(), "assessment": assessment,
+        "channels": link_channels(incident.person, now=now) if incident.person else [],
+        "sessions": incident.video_sessions.order_by("-link_sent_at"),
+        "link_minutes": settings.RVR_LINK_MINUTES,
+    })
+
+
+@require_POST
+@role_required(*COORDINATING)
+def consent_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = get_object_or_404(RvrAssessment.objects.select_related("incident"),
+                                   pk=assessment_id)
+    choice = request.POST.get("consent")
+    if choice not in ("yes", "no"):
+        messages.error(request, "Record whether the victim chose RVR.")
+    else:
+        try:
+            rvr_consent_record(assessment=assessment, consent=choice == "yes",
+                               actor=request.user)
+        except RvrRefused as refusal:
+            messages.error(request, str(refusal))
+    return redirect("rvr:check", reference=assessment.incident.reference)
+
+
+@require_POST
+@role_required(*COORDINATING)
+def link_send_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = get_object_or_404(RvrAssessment.objects.select_related("incident__person"),
+                                   pk=assessment_id)
+    try:
+        session = video_link_send(assessment=assessment, actor=request.user,
+                                  channel=request.POST.get("channel", ""))
+    except RvrRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
+                      what=f"video link {session.pk}", why="sending a video link",
+                      person_id=assessment.incident.person_id)
+        messages.success(request, f"Link sent by {session.channel}.")
+    return redirect("rvr:check", reference=assessment.incident.reference)
+
+
+@require_POST
+@role_required(*COORDINATING)
+def link_revoke_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
+    try:
+        video_link_revoke(session=session, actor=request.user)
+    except RvrRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Link revoked: it no longer works.")
+    return redirect("rvr:check", reference=session.incident.reference)
+
+
+# The officer: the console, accepting, the call.
+
+@role_required(Role.RVR_OFFICER, Role.SUPERVISOR)
+def console_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "rvr/console.html", _waiting_context(request))
+
+
+@role_required(Role.RVR_OFFICER, Role.SUPERVISOR)
+def waiting_list_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "rvr/_waiting.html", _waiting_context(request))
+
+
+def _waiting_context(request: HttpRequest) -> dict[str, object]:
+    waiting = [(s, person_history(s.incident)) for s in sessions_waiting()]
+    return {"waiting": waiting, "may_accept": request.user.has_role(Role.RVR_OFFICER),
+            "now": timezone.now(),
+            "mine": VideoSession.objects.filter(officer=request.user,
+                                                status=VideoSession.Status.IN_CALL).first()}
+
+
+@require_POST
+@role_required(Role.RVR_OFFICER)
+def accept_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
+    try:
+        video_session_accept(session=session, officer=request.user)
+    except RvrRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("rvr:console")
+    return redirect("rvr:call", session_id=session.pk)
+
+
+def _officer_session(request: HttpRequest, session_id: int) -> VideoSession | HttpResponse:
+    """The session if this officer took it; otherwise a refusal, recorded."""
+    session = get_object_or_404(VideoSession.objects.select_related("incident__person"),
+                                pk=session_id)
+    if session.officer_id != request.user.pk:
+        security_event_record("video_officer_not_assigned", request=request,
+                              detail={"session_id": session.pk})
+        return render(request, "hub/refused.html",
+                      {"reason": "This call is assigned to another officer."}, status=403)
+    return session
+
+
+@role_required(Role.RVR_OFFICER)
+def call_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _officer_session(request, session_id)
+    if isinstance(session, HttpResponse):
+        return session
+    access_record(actor=request.user, action=AccessEvent.Action.VIEW,
+                  what=f"video call {session.pk}", why="Rapid Video Response call",
+                  person_id=session.incident.person_id)
+    risk = RiskAssessment.objects.filter(session=session).first()
+    return render(request, "rvr/call.html", {
+        "session": session, "incident": session.incident,
+        "history": person_history(session.incident),
+        "questions": [(str(n), q, (risk.answers.get(str(n)) if risk else ""))
+                      for n, q in enumerate(DASH_QUESTIONS, start=1)],
+        "risk": risk, "levels": RiskAssessment.Level.choices,
+        "outcomes": VideoSession.Outcome.choices,
+        "call_config": json.dumps({
+            "session_id": session.pk, "socket": f"/ws/rvr/{session.pk}/officer/",
+            "ice_servers": ice_servers(session_id=session.pk, now=timezone.now()),
+            "relay_only": relay_only(), "in_call": session.status == "in_call"}),
+    })
+
+
+@require_POST
+@role_required(Role.RVR_OFFICER)
+def dash_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _officer_session(request, session_id)
+    if isinstance(session, HttpResponse):
+        return session
+    answers = {str(n): request.POST.get(f"q{n}", "") for n in range(1, len(DASH_QUESTIONS) + 1)}
+    try:
+        risk = risk_assessment_record(
+            session=session, officer=request.user, answers=answers,
+            judgement_level=request.POST.get("judgement_level", ""),
+            judgement_reason=request.POST.get("judgement_reason", ""))
+    except RvrRefused as refusal:
+        return JsonResponse({"error": str(refusal)}, status=400)
+    return JsonResponse({"yes_count": risk.yes_count, "level": risk.get_level_display(),
+                         "marac_referral": risk.marac_referral})
+
+
+@require_POST
+@role_required(Role.RVR_OFFICER)
+def notes_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _officer_session(request, session_id)
+    if isinstance(session, HttpResponse):
+        return session
+    try:
+        call_notes_record(session=session, officer=request.user,
+                          safeguarding_advice=request.POST.get("safeguarding_advice", ""),
+                          crime_details=request.POST.get("crime_details", ""))
+    except RvrRefused as refusal:
+        return JsonResponse({"error": str(refusal)}, status=400)
+    return JsonResponse({"saved": True})
+
+
+@require_POST
+@role_required(Role.RVR_OFFICER)
+def still_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _officer_session(request, session_id)
+    if isinstance(session, HttpResponse):
+        return session
+    try:
+        still = evidence_still_record(session=session, officer=request.user,
+                                      image=request.body)
+    except RvrRefused as refusal:
+        return JsonResponse({"error": str(refusal)}, status=400)
+    return JsonResponse({"evidence_id": still.pk, "sha256": still.sha256, "bytes": still.size})
+
+
+@role_required(*EVIDENCE_ROLES)
+def still_image_view(request: HttpRequest, still_id: int) -> HttpResponse:
+    still = get_object_or_404(EvidenceStill.objects.select_related("incident"), pk=still_id)
+    access_record(actor=request.user, action=AccessEvent.Action.VIEW,
+                  what=f"evidence still {still.pk}", why="viewing evidence",
+                  person_id=still.incident.person_id)
+    response = HttpResponse(bytes(still.image), content_type=still.content_type)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@role_required(Role.RVR_OFFICER)
+def outcome_view(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _officer_session(request, session_id)
+    if isinstance(session, HttpResponse):
+        return session
+    try:
+        outcome_record(session=session, officer=request.user,
+                       outcome=request.POST.get("outcome", ""),
+                       reason=request.POST.get("reason", ""))
+    except RvrRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("rvr:call", session_id=session.pk)
+    messages.success(request, "Outcome recorded.")
+    return redirect("incidents:detail", reference=session.incident.reference)
+
+
+# The supervisor.
+
+@role_required(Role.SUPERVISOR)
+def figures_view(request: HttpRequest) -> HttpResponse:
+    days = request.GET.get("days", "")
+    days = min(int(days), 365) if days.isdigit() and int(days) > 0 else 30
+    until = timezone.now()
+    return render(request, "rvr/figures.html", {
+        "days": days, "figures": rvr_figures(since=until - timedelta(days=days), until=until),
+        "recent": VideoSession.objects.select_related("incident", "officer")
+        .order_by("-link_sent_at")[:50],
+    })

@@ -1,0 +1,177 @@
+"""Video links: a neutral text by the safe channel, an unguessable token stored only as a hash,
+revocable, re-issuable, expiring, consumed once by one browser."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from contact_hub.conversations.neutral import neutral_text_problems
+from contact_hub.conversations.sending import MemoryBackend
+from contact_hub.people.models import SafeContactPlan
+from rvr.eligibility import RvrRefused, rvr_check_record
+from rvr.links import (
+    link_url,
+    secret_hash,
+    video_link_revoke,
+    video_link_send,
+    video_links_expire,
+    video_page_opened,
+    video_session_join,
+)
+from rvr.models import VideoSession
+from tests.rvr.conftest import ALL_YES, log_kinds, sent_token
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_text_is_neutral_and_carries_the_link(sent):
+    session, token = sent
+    text = MemoryBackend.sent[-1]
+
+    assert link_url(token) in text.body
+    assert neutral_text_problems(text.body.replace(link_url(token), "")) == []
+    assert "police" not in text.body.lower() and session.incident.reference not in text.body
+    assert text.channel == "sms"
+
+
+def test_the_token_has_at_least_128_bits_and_only_its_hash_is_stored(sent):
+    session, token = sent
+
+    assert len(token) >= 43  # 32 random bytes, base64
+    session.refresh_from_db()
+    assert session.token_hash == secret_hash(token)
+    stored = str(list(VideoSession.objects.values().get(pk=session.pk).values()))
+    assert token not in stored
+    assert token not in str(list(session.incident.log.values_list("data", flat=True)))
+
+
+def test_the_link_send_is_logged_with_its_expiry(sent, settings):
+    session, _ = sent
+
+    entry = session.incident.log.get(kind="video.link_sent")
+    assert entry.data["session_id"] == session.pk and entry.data["channel"] == "sms"
+    assert session.expires_at - session.link_sent_at == timedelta(
+        minutes=settings.RVR_LINK_MINUTES)
+
+
+def test_a_link_is_refused_before_the_victim_chose_rvr(incident, coordinator):
+    checked = rvr_check_record(incident=incident, answers=ALL_YES, actor=coordinator)
+
+    with pytest.raises(RvrRefused, match="chosen RVR"):
+        video_link_send(assessment=checked, actor=coordinator)
+    assert MemoryBackend.sent == []
+
+
+def test_the_link_goes_by_a_channel_the_safe_contact_plan_allows(assessment, coordinator):
+    person = assessment.incident.person
+    SafeContactPlan.objects.create(person=person, channels=["whatsapp"])
+
+    with pytest.raises(RvrRefused, match="does not allow sms"):
+        video_link_send(assessment=assessment, actor=coordinator, channel="sms")
+
+
+def test_no_link_is_sent_outside_the_safe_hours(assessment, coordinator):
+    now = timezone.now()
+    later = (timezone.localtime(now) + timedelta(hours=3)).time()
+    SafeContactPlan.objects.create(person=assessment.incident.person, safe_from=later,
+                                   safe_until=time(later.hour, 59))
+
+    with pytest.raises(RvrRefused, match="Outside the safe hours"):
+        video_link_send(assessment=assessment, actor=coordinator, now=now)
+    assert not VideoSession.objects.exists()
+
+
+def test_a_link_text_that_is_not_neutral_is_refused(assessment, coordinator, settings):
+    settings.RVR_LINK_TEXT = "Police video call: {link}"
+
+    with pytest.raises(RvrRefused, match="not neutral"):
+        video_link_send(assessment=assessment, actor=coordinator)
+
+
+def test_a_new_link_revokes_the_earlier_one(sent, assessment, coordinator,
+                                            django_capture_on_commit_callbacks):
+    first, first_token = sent
+    with django_capture_on_commit_callbacks(execute=True):
+        second = video_link_send(assessment=assessment, actor=coordinator)
+
+    first.refresh_from_db()
+    assert first.status == VideoSession.Status.REVOKED
+    assert video_session_join(token=first_token).refusal == "revoked"
+    assert video_session_join(token=sent_token()).session == second
+
+
+def test_a_revoked_link_cannot_be_joined(sent, coordinator):
+    session, token = sent
+
+    video_link_revoke(session=session, actor=coordinator)
+
+    assert video_session_join(token=token).refusal == "revoked"
+    assert "video.link_revoked" in log_kinds(session.incident)
+
+
+def test_an_expired_link_cannot_be_joined(sent):
+    session, token = sent
+
+    result = video_session_join(token=token, now=session.expires_at + timedelta(seconds=1))
+
+    assert result.refusal == "expired"
+    session.refresh_from_db()
+    assert session.status == VideoSession.Status.EXPIRED
+    assert "video.link_expired" in log_kinds(session.incident)
+
+
+def test_the_sweep_expires_links_nobody_joined(sent):
+    session, _ = sent
+
+    assert video_links_expire(now=session.expires_at - timedelta(seconds=1)) == 0
+    assert video_links_expire(now=session.expires_at + timedelta(seconds=1)) == 1
+    session.refresh_from_db()
+    assert session.status == VideoSession.Status.EXPIRED
+
+
+def test_an_unknown_token_is_refused():
+    assert video_session_join(token="not-a-real-token-" + "x" * 30).refusal == "unknown"
+
+
+def test_joining_binds_the_session_to_the_browser(sent):
+    session, token = sent
+
+    joined = video_session_join(token=token)
+
+    session.refresh_from_db()
+    assert joined.browser_secret and session.browser_hash == secret_hash(joined.browser_secret)
+    assert session.status == VideoSession.Status.JOINED and session.joined_at is not None
+    assert "video.session_joined" in log_kinds(session.incident)
+
+
+def test_the_same_browser_may_join_again(sent):
+    _, token = sent
+    first = video_session_join(token=token)
+
+    again = video_session_join(token=token, browser_secret=first.browser_secret)
+
+    assert again.refusal is None and again.browser_secret == ""
+
+
+def test_a_second_browser_is_refused_and_logged(sent):
+    session, token = sent
+    video_session_join(token=token)
+
+    second = video_session_join(token=token, browser_secret="someone-elses-cookie")
+
+    assert second.refusal == "second_browser"
+    assert "video.second_browser_refused" in log_kinds(session.incident)
+
+
+def test_opening_is_recorded_once_and_consumes_nothing(sent):
+    session, token = sent
+
+    video_page_opened(token=token)
+    video_page_opened(token=token)
+
+    session.refresh_from_db()
+    assert session.opened_at is not None and session.status == VideoSession.Status.LINK_SENT
+    assert log_kinds(session.incident).count("video.page_opened") == 1
