@@ -10,7 +10,6 @@ urlpatterns = [
     path("", views.console_view, name="console"),
     path("waiting/", views.waiting_list_view, name="waiting"),
     path("figures/", views.figures_view, name="figures"),
-    path("people/<int:person_id>/incident/", views.incident_open_view, name="incident_open"),
     path("incidents/<str:reference>/check/", views.check_view, name="check"),
     path("incidents/<str:reference>/panel/", views.incident_panel_view, name="incident_panel"),
     path("checks/<int:assessment_id>/consent/", views.consent_view, name="consent"),

@@ -13,10 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contact_hub.conversations.models import Message
 from contact_hub.incidents.models import Incident
-from contact_hub.incidents.services import IncidentRefused, incident_open
-from contact_hub.people.models import Person
 from contact_hub.staff.access import role_required
 from contact_hub.staff.audit import access_record, security_event_record
 from contact_hub.staff.models import AccessEvent, Role
@@ -43,30 +40,6 @@ COORDINATING = (Role.COORDINATOR, Role.SUPERVISOR)
 INCIDENT_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER,
                   Role.PROFESSIONAL_STANDARDS)
 EVIDENCE_ROLES = (Role.RVR_OFFICER, Role.SUPERVISOR, Role.PROFESSIONAL_STANDARDS)
-
-
-# Opening an incident from a contact (the smallest grading step; the triage dashboard's form
-# takes its place when it lands).
-
-@require_POST
-@role_required(*COORDINATING)
-def incident_open_view(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_object_or_404(Person, pk=person_id)
-    latest = (Message.objects.filter(conversation__person=person,
-                                     direction=Message.Direction.INBOUND)
-              .order_by("-created_at").first())
-    try:
-        incident = incident_open(
-            opening_code=request.POST.get("opening_code", "")[:40] or "UNKNOWN",
-            grade=request.POST.get("grade", ""), actor=request.user, person=person,
-            message=latest)
-    except IncidentRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("people:detail", person_id=person.pk)
-    access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
-                  what=f"incident {incident.reference}", why="grading a contact",
-                  person_id=person.pk)
-    return redirect("incidents:detail", reference=incident.reference)
 
 
 # The coordinator: the check, the victim's choice, the link.

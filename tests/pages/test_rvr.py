@@ -40,11 +40,11 @@ def _context_page(chromium, **options):
     return context, context.new_page()
 
 
-def _coordinator_sends_link(page, base: str, person_id: int) -> str:
-    page.goto(f"{base}/people/{person_id}/")
-    page.get_by_text("Open an incident for this contact").click()
-    page.get_by_label("Type (opening code)").fill("DOMESTIC")
-    page.get_by_label("Grade").select_option("priority")
+def _coordinator_sends_link(page, base: str) -> str:
+    page.goto(f"{base}/triage/")
+    page.locator("tr.item.message").first.get_by_role("link", name="Triage").click()
+    page.get_by_label("Opening code:", exact=True).select_option("DOMESTIC")
+    page.get_by_label("Grade:", exact=True).select_option("priority")
     page.get_by_role("button", name="Open incident").click()
     expect(page.get_by_role("heading", name=re.compile("INC-"))).to_be_visible()
     page.get_by_role("link", name="Open the RVR check").click()
@@ -66,7 +66,7 @@ def test_a_victim_is_seen_by_video_from_a_graded_text(rvr_hub, chromium, coordin
     officer_context, officer_page = _context_page(chromium)
     try:
         sign_in(coordinator_page, rvr_hub, coordinator)
-        link = _coordinator_sends_link(coordinator_page, rvr_hub, person.pk)
+        link = _coordinator_sends_link(coordinator_page, rvr_hub)
         assert re.search(r"/v/[A-Za-z0-9_-]{43}/$", link)
 
         victim.goto(link)

@@ -7,24 +7,12 @@ import pytest
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
 from rvr.models import RvrAssessment, VideoSession
-from tests.factories import StaffFactory, received_message
+from tests.factories import StaffFactory
 from tests.rvr.conftest import da_incident
 
 pytestmark = pytest.mark.django_db
 YES = {"safe_place": "yes", "offender_absent": "yes", "no_crisis": "yes", "talk_freely": "yes",
        "device": "yes"}
-
-
-def test_a_coordinator_opens_an_incident_from_a_contact(coordinator, staff_client):
-    person = received_message().conversation.person
-
-    response = staff_client(coordinator).post(f"/rvr/people/{person.pk}/incident/",
-                                              {"opening_code": "domestic", "grade": "priority"})
-
-    incident = person.incidents.get()
-    assert response.url == f"/incidents/{incident.reference}/"
-    assert (incident.opening_code, incident.grade) == ("DOMESTIC", "priority")
-    assert incident.contacts.count() == 1
 
 
 def test_an_immediate_grade_shows_the_refusal_reason(coordinator, staff_client):
