@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from django.db import connection
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, totp_code
@@ -23,3 +26,18 @@ def sign_in(page, base_url: str, user) -> None:
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def elsewhere(work: Callable[[], object]) -> None:
+    """Run server-side work on another thread, as a webhook or worker would: this thread runs
+    Playwright's event loop, where the channel layer's sync wrapper cannot send events."""
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=30)

@@ -3,32 +3,18 @@ grades one and sees its countdown."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, received_message, totp_code
-from tests.pages.browser import screenshot, sign_in
+from tests.pages.browser import elsewhere, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres]
 
 
 
 def _arrives(**message: str) -> None:
-    """Take a message in on another thread, as a webhook worker would: this thread runs
-    Playwright's event loop, where the channel layer's sync wrapper may not run."""
-
-    def intake() -> None:
-        try:
-            received_message(**message)
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=intake)
-    worker.start()
-    worker.join(timeout=30)
+    elsewhere(lambda: received_message(**message))
 
 
 def test_a_coordinator_watches_a_text_arrive_grades_it_and_sees_the_countdown(
