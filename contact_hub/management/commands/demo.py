@@ -111,14 +111,15 @@ class Command(BaseCommand):
             f"Contact hub demo: open {url}",
             "",
             "Sign in as any of these (username / password), with the 6-digit code from:",
-            "  python manage.py staff_code USERNAME   (stands in for an authenticator app)",
+            "  .venv/bin/python manage.py staff_code USERNAME",
+            "  (it stands in for the authenticator app staff use in production)",
             "",
         ]
         lines += [f"  {u:<12} {u + DEMO_PASSWORD_SUFFIX:<24} {r.label}" for u, r, _ in DEMO_STAFF]
         lines += ["",
                   "Traffic arrives as signed webhooks for every channel (SMS, WhatsApp, Messenger,",
                   "Instagram, X), plus 101 calls and web callback requests.",
-                  "Send your own message: python manage.py simulate --help",
+                  "Send your own message: .venv/bin/python manage.py simulate --help",
                   "Outbound texts and callback calls land in the Outbox page; work the 101",
                   "callback queue on the Callbacks page.",
                   "",
