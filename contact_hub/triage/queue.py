@@ -1,11 +1,9 @@
 """The dashboard's one queue of everything that needs a person, ordered by risk, then age.
 
-Each source is a function returning QueueItems. Messages and incidents are here now; the others
-plug in as one function each, appended to QUEUE_SOURCES:
-  - callback requests and silent-call welfare items (callback/, issue 4): waiting requests,
-    risk from their ContactTriage-style flags, `since` = when requested, key "callback:<id>";
-  - victims waiting for video (rvr/, issue 6): sessions in the waiting room, key "video:<id>".
-Each item names a template (triage/items/_<kind>.html) that renders its row.
+Each source is a function returning QueueItems, listed in QUEUE_SOURCES: new messages,
+incidents near or past their target (or diverted, or without a unit), 101 callback requests
+and silent-call welfare items, and victims waiting for a video call. Each item names a template
+(triage/items/_<kind>.html) that renders its row.
 """
 
 from __future__ import annotations
@@ -19,12 +17,14 @@ from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 
+from callback.models import CallbackRequest
 from contact_hub.incidents.grades import grade_rank
 from contact_hub.incidents.models import Incident
 from contact_hub.staff.models import StaffUser
 from contact_hub.triage.models import Claim, ContactTriage, RiskFlag
 from contact_hub.triage.rules import flag_weight
 from contact_hub.triage.selectors import PersonHistory, person_histories
+from rvr.selectors import sessions_waiting
 
 # A coordinator works the top of the queue; the page says how many more wait. Rendering more
 # rows costs every live refresh (about 1 ms a row).
@@ -95,7 +95,40 @@ def incidents_needing_attention(viewer: StaffUser, now: datetime) -> list[QueueI
                       since=i.created_at, subject=i, person_id=i.person_id) for i in incidents]
 
 
-QUEUE_SOURCES: list[QueueSource] = [contacts_waiting, incidents_needing_attention]
+# A silent call or a hang-up in the menu may be someone who cannot speak: near the top.
+RISK_WELFARE = 80
+RISK_CALLBACK_BY_PRIORITY = {1: 70, 2: 55, 3: 35}
+# A victim sitting in the video waiting room is waiting on us right now.
+RISK_VIDEO_WAITING = 85
+
+
+def callbacks_waiting(viewer: StaffUser, now: datetime) -> list[QueueItem]:
+    """101 callback requests still in the queue, and those a coordinator must look at (silent
+    calls, hang-ups, unable to contact)."""
+    requests = (CallbackRequest.objects
+                .filter(status__in=[CallbackRequest.Status.QUEUED,
+                                    CallbackRequest.Status.COORDINATOR])
+                .select_related("identity").order_by("priority", "joined_at")[:QUEUE_LIMIT])
+    return [QueueItem(key=f"callback:{r.pk}", kind="callback", risk=_callback_risk(r),
+                      since=r.joined_at, subject=r, person_id=r.person_id) for r in requests]
+
+
+def _callback_risk(request: CallbackRequest) -> int:
+    if request.status == CallbackRequest.Status.COORDINATOR:
+        return RISK_WELFARE
+    return RISK_CALLBACK_BY_PRIORITY.get(request.priority, RISK_CALLBACK_BY_PRIORITY[3])
+
+
+def video_victims_waiting(viewer: StaffUser, now: datetime) -> list[QueueItem]:
+    """Victims in the video waiting room, until an officer accepts."""
+    return [QueueItem(key=f"video:{s.pk}", kind="video", risk=RISK_VIDEO_WAITING,
+                      since=s.checked_at or s.joined_at or s.link_sent_at, subject=s,
+                      person_id=s.incident.person_id)
+            for s in sessions_waiting()[:QUEUE_LIMIT]]
+
+
+QUEUE_SOURCES: list[QueueSource] = [contacts_waiting, incidents_needing_attention,
+                                    callbacks_waiting, video_victims_waiting]
 
 
 def queue_items(*, viewer: StaffUser, now: datetime | None = None) -> list[QueueItem]:
