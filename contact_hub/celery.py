@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery
+from celery import Celery, Task
+from celery.exceptions import NotRegistered
 
 from contact_hub.env import env_int
 
@@ -28,3 +29,15 @@ app.conf.beat_schedule = {
     "markers-sweep": {"task": "triage.markers_sweep", "schedule": 300.0},
     "rvr-sweep": {"task": "rvr.sweep", "schedule": 30.0},
 }
+
+
+def registered_task(name: str) -> Task:
+    """A task by name in this process, for running it in-process (embedded mode, the scheduler).
+
+    Celery registers apps' tasks lazily; the first lookup that misses imports them all, once.
+    """
+    try:
+        return app.tasks[name]
+    except NotRegistered:
+        app.loader.import_default_modules()
+        return app.tasks[name]

@@ -16,7 +16,7 @@ CLOSE_FORBIDDEN = 4403
 
 
 @database_sync_to_async
-def _verified_role(scope: dict[str, Any]) -> str | None:
+def verified_staff_role(scope: dict[str, Any]) -> str | None:
     """The user's role if they are staff signed in with a second factor, else None."""
     user = scope.get("user")
     session = scope.get("session")
@@ -30,7 +30,7 @@ def _verified_role(scope: dict[str, Any]) -> str | None:
 
 class HubConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
-        role = await _verified_role(self.scope)
+        role = await verified_staff_role(self.scope)
         if role not in LIVE_ROLES:
             await self.close(code=CLOSE_FORBIDDEN)
             return

@@ -13,6 +13,8 @@ import time
 from celery import Celery
 from django.db import close_old_connections
 
+from contact_hub.celery import registered_task
+
 log = logging.getLogger(__name__)
 
 
@@ -23,7 +25,6 @@ class EmbeddedBeat(threading.Thread):
         self.tick_seconds = tick_seconds
         self.stopping = threading.Event()
         self.next_run: dict[str, float] = {}
-        app.loader.import_default_modules()  # register every app's tasks, as a worker does
 
     def run(self) -> None:
         while not self.stopping.wait(self.tick_seconds):
@@ -44,7 +45,7 @@ class EmbeddedBeat(threading.Thread):
 
     def _run_task(self, entry: dict) -> None:
         try:
-            self.app.tasks[entry["task"]].apply(args=entry.get("args", ()),
+            registered_task(entry["task"]).apply(args=entry.get("args", ()),
                                                 kwargs=entry.get("kwargs", {}))
         except Exception:
             log.exception("embedded beat: task %s failed", entry["task"])

@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
-from contact_hub.consumers import _verified_role
+from contact_hub.consumers import verified_staff_role
 from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.models import Role
 from rvr.calls import (
@@ -77,7 +77,7 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
         self.refusals = 0
         self.limit = RateLimit(burst=settings.RVR_SIGNAL_BURST,
                                per_second=settings.RVR_SIGNAL_PER_SECOND)
-        role = await _verified_role(self.scope) if self.side == OFFICER else None
+        role = await verified_staff_role(self.scope) if self.side == OFFICER else None
         admitted, self.staff, refusal = await _admission(self.scope, self.session_id, self.side,
                                                          role)
         if not admitted:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from contact_hub.conversations.neutral import neutral_text_problems
+from contact_hub.people.identifiers import identifier_mask
 from contact_hub.people.models import Identity, Person
 
 
@@ -119,6 +122,10 @@ class OutboxEntry(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "outbox entries"
 
+    @property
+    def to_masked(self) -> str:
+        return identifier_mask(CHANNEL_IDENTITY_KIND[self.channel], self.to)
+
 
 class MessageTemplate(models.Model):
     """A neutral text staff can send, e.g. asking whether now is a good time to talk.
@@ -137,10 +144,6 @@ class MessageTemplate(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from contact_hub.conversations.neutral import neutral_text_problems
-
         problems = neutral_text_problems(self.body)
         if problems:
             raise ValidationError({"body": problems})

@@ -17,6 +17,8 @@ from typing import ClassVar, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from contact_hub.conversations.models import OutboxEntry
+
 
 @dataclass(frozen=True)
 class OutboundText:
@@ -68,8 +70,6 @@ class OutboxBackend:
         return True
 
     def send(self, text: OutboundText) -> ProviderReceipt:
-        from contact_hub.conversations.models import OutboxEntry
-
         entry = OutboxEntry.objects.create(channel=text.channel, to=text.to, body=text.body)
         return ProviderReceipt(self.provider, f"outbox-{entry.pk}", "delivered")
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from contact_hub.celery import app
+from contact_hub.celery import app, registered_task
 from contact_hub.followups.models import FollowUp
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,7 @@ def followups_pending() -> Any:
 def followup_send(task_name: str, followup_id: int) -> None:
     try:
         if app.conf.task_always_eager:
-            app.loader.import_default_modules()
-            app.tasks[task_name].apply(args=[followup_id])
+            registered_task(task_name).apply(args=[followup_id])
         else:
             app.send_task(task_name, args=[followup_id])
     except Exception:
