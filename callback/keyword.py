@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from callback.numbers import NumberRefused, callback_number_check
+from callback.numbers import NumberRefused
 from callback.services import CallbackAsk, CallbackFlood, callback_request_create
 from callback.windows import WINDOWS
 from contact_hub.conversations.models import Channel, Message
@@ -38,9 +38,10 @@ def callback_keyword_check(message_id: int) -> None:
     if window is None:
         return
     try:
-        number = callback_number_check(message.conversation.identity.value)
+        # The service checks the number against policy; they chose to text us from it, so a
+        # text back is expected.
         callback_request_create(ask=CallbackAsk(
-            # They chose to text us from this number, so a text back is expected.
-            source="text", number=number, window=window, texts_ok=True, message_id=message.pk))
+            source="text", number=message.conversation.identity.value, window=window,
+            texts_ok=True, message_id=message.pk))
     except (NumberRefused, CallbackFlood):
         return

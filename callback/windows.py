@@ -7,6 +7,8 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from contact_hub.people.safe_contact import within_window
+
 
 @dataclass(frozen=True)
 class SafeWindow:
@@ -33,10 +35,7 @@ def window_contains(start: time | None, end: time | None, at: datetime) -> bool:
     """Whether `at` (any timezone) falls in the daily local window; no window is any time."""
     if start is None or end is None:
         return True
-    local = timezone.localtime(at).time()
-    if start <= end:
-        return start <= local < end
-    return local >= start or local < end  # a window that runs past midnight
+    return within_window(timezone.localtime(at).time(), start, end)
 
 
 def window_next_open(start: time | None, end: time | None, earliest: datetime) -> datetime:

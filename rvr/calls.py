@@ -12,15 +12,14 @@ from django.utils import timezone
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import grade_target, incident_close
-from contact_hub.live import live_event_send
 from contact_hub.staff.models import StaffUser
 from rvr.check import CheckResult
 from rvr.eligibility import RvrRefused, incident_flag_add
-from rvr.models import CallMessage, EvidenceStill, VideoSession
+from rvr.live import session_changed, session_tell
+from rvr.models import CHAT_MAX_CHARS, CallMessage, EvidenceStill, VideoSession
 
 ATTENDANCE_FLAG = "attendance_needed"
 CALLBACK_FLAG = "callback_requested"
-CHAT_MAX_CHARS = 1000
 OPEN_STATUSES = (VideoSession.Status.JOINED, VideoSession.Status.WAITING,
                  VideoSession.Status.IN_CALL)
 IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
@@ -47,7 +46,7 @@ def video_check_record(*, session_id: int, result: CheckResult,
         log_append(session.incident, "video.connection_checked", {
             "session_id": session.pk, "rtt_ms": result.rtt_ms, "loss_pct": result.loss_pct,
             "bitrate_kbps": result.bitrate_kbps, "verdict": result.verdict})
-    _changed(session, "video.waiting")
+    session_changed(session, "video.waiting")
     return session
 
 
@@ -67,7 +66,7 @@ def video_session_accept(*, session: VideoSession, officer: StaffUser,
             assigned_to=officer, status=Incident.Status.ASSIGNED)
         log_append(session.incident, "video.officer_accepted",
                    {"session_id": session.pk, "officer": officer.username}, actor=officer)
-    _changed(session, "video.accepted")
+    session_changed(session, "video.accepted")
     return session
 
 
@@ -106,8 +105,8 @@ def video_call_end(*, session_id: int, by: str, actor: StaffUser | None = None,
         session.save(update_fields=["status", "ended_at", "ended_by"])
         log_append(session.incident, "video.call_ended",
                    {"session_id": session.pk, "by": by}, actor=actor)
-    _changed(session, "video.ended")
-    _tell_session(session, "video.ended")
+    session_changed(session, "video.ended")
+    session_tell(session, "video.ended")
     return session
 
 
@@ -123,7 +122,7 @@ def video_callback_request(*, session_id: int, now: datetime | None = None) -> V
             "session_id": session.pk,
             "next": "call the victim back; the incident stays in the dispatch queue"})
     video_call_end(session_id=session_id, by="victim", now=now)
-    _changed(session, "video.callback_requested")
+    session_changed(session, "video.callback_requested")
     return session
 
 
@@ -181,7 +180,7 @@ def outcome_record(*, session: VideoSession, officer: StaffUser, outcome: str, r
                    {"session_id": session.pk, "outcome": outcome, "reason": reason},
                    actor=officer)
         _incident_follow_outcome(session, officer, now=now)
-    _changed(session, "video.outcome")
+    session_changed(session, "video.outcome")
     return session
 
 
@@ -215,13 +214,3 @@ def _officer_check(session: VideoSession, officer: StaffUser) -> None:
     if session.officer_id != officer.pk:
         raise RvrRefused("Only the officer who took this call can record it.")
 
-
-def _changed(session: VideoSession, kind: str) -> None:
-    incident_id, person_id = session.incident_id, session.incident.person_id or 0
-    transaction.on_commit(lambda: live_event_send(
-        kind, session_id=session.pk, incident_id=incident_id, person_id=person_id))
-
-
-def _tell_session(session: VideoSession, kind: str) -> None:
-    transaction.on_commit(lambda: live_event_send(kind, group=session.group,
-                                                  session_id=session.pk))

@@ -112,9 +112,6 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
 
     # What each message does.
 
-    async def on_hello(self, message: dict[str, Any]) -> None:
-        await self._relay({"type": "peer.joined", "side": self.side})
-
     async def on_offer(self, message: dict[str, Any]) -> None:
         await self._relay({"type": message["type"], "sdp": sdp_relay_only(message["sdp"])})
 

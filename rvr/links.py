@@ -27,17 +27,16 @@ from contact_hub.conversations.services import (
     message_send,
 )
 from contact_hub.incidents.log import log_append
-from contact_hub.live import live_event_send
 from contact_hub.people.models import Person
 from contact_hub.people.safe_contact import safe_contact_refusal
 from contact_hub.staff.models import StaffUser
 from rvr.eligibility import RvrRefused, rvr_ineligibility
+from rvr.live import session_changed, session_tell
 from rvr.models import RvrAssessment, VideoSession
 
 LIVE_STATUSES = (VideoSession.Status.LINK_SENT, VideoSession.Status.JOINED,
                  VideoSession.Status.WAITING)
 BROWSER_COOKIE = "hub_video"
-LINK_PLACEHOLDER = "https://example.org/v/link/"
 
 
 def secret_hash(secret: str) -> str:
@@ -126,7 +125,7 @@ def video_link_send(*, assessment: RvrAssessment, actor: StaffUser, channel: str
         log_append(incident, "video.link_sent", {
             "session_id": session.pk, "channel": session.channel, "message_id": message.pk,
             "expires_at": session.expires_at, "held": message.status == "held"}, actor=actor)
-    _changed(session)
+    session_changed(session)
     return session
 
 
@@ -139,7 +138,7 @@ def video_link_revoke(*, session: VideoSession, actor: StaffUser,
         if session.status not in LIVE_STATUSES:
             raise RvrRefused(f"The link cannot be revoked: {session.get_status_display()}.")
         _revoke(session, actor=actor, now=now, reason="revoked by the coordinator")
-    _changed(session)
+    session_changed(session)
     return session
 
 
@@ -149,7 +148,7 @@ def _revoke(session: VideoSession, *, actor: StaffUser | None, now: datetime,
     session.save(update_fields=["status", "revoked_at"])
     log_append(session.incident, "video.link_revoked",
                {"session_id": session.pk, "reason": reason}, actor=actor)
-    _tell_session(session, "video.revoked")
+    session_tell(session, "video.revoked")
 
 
 def video_links_expire(*, now: datetime | None = None) -> int:
@@ -170,7 +169,7 @@ def _expire(session: VideoSession, *, now: datetime) -> None:
     session.status = VideoSession.Status.EXPIRED
     session.save(update_fields=["status"])
     log_append(session.incident, "video.link_expired", {"session_id": session.pk})
-    _changed(session)
+    session_changed(session)
 
 
 # The victim's side: opening and joining.
@@ -212,7 +211,7 @@ def video_page_opened(*, token: str, now: datetime | None = None) -> VideoSessio
             opened_at=now)
         if updated:
             log_append(session.incident, "video.page_opened", {"session_id": session.pk})
-    _changed(session)
+    session_changed(session)
     return session
 
 
@@ -243,25 +242,13 @@ def video_session_join(*, token: str, browser_secret: str = "",
                 return JoinResult(session)
             log_append(session.incident, "video.second_browser_refused",
                        {"session_id": session.pk})
-            _changed(session, kind="video.second_browser")
+            session_changed(session, "video.second_browser")
             return JoinResult(session, "second_browser")
         secret = secrets.token_urlsafe(32)
         session.browser_hash, session.joined_at = secret_hash(secret), now
         session.status = VideoSession.Status.JOINED
         session.save(update_fields=["browser_hash", "joined_at", "status"])
         log_append(session.incident, "video.session_joined", {"session_id": session.pk})
-    _changed(session)
+    session_changed(session)
     return JoinResult(session, browser_secret=secret)
 
-
-def _changed(session: VideoSession, *, kind: str = "video.changed") -> None:
-    incident = session.incident
-    transaction.on_commit(lambda: live_event_send(
-        kind, session_id=session.pk, incident_id=incident.pk,
-        person_id=incident.person_id or 0))
-
-
-def _tell_session(session: VideoSession, kind: str) -> None:
-    """Tell both sides' open websockets (the victim's page shows the link is gone)."""
-    transaction.on_commit(lambda: live_event_send(kind, group=session.group,
-                                                  session_id=session.pk))

@@ -15,6 +15,10 @@ SAFETY_CHECKS = {
 }
 
 
+# The longest chat message either side may send (a victim typing because they cannot speak).
+CHAT_MAX_CHARS = 1000
+
+
 class RvrAssessment(models.Model):
     """A coordinator's RVR eligibility and safety check of an incident, and the victim's choice."""
 

@@ -13,11 +13,12 @@ from typing import Any
 
 from django.conf import settings
 
+from rvr.models import CHAT_MAX_CHARS
+
 VICTIM, OFFICER = "victim", "officer"
 
 # type -> the sides that may send it.
 SENDERS = {
-    "hello": {VICTIM, OFFICER},
     "offer": {OFFICER},
     "answer": {VICTIM},
     "candidate": {VICTIM, OFFICER},
@@ -28,7 +29,6 @@ SENDERS = {
     "callback": {VICTIM},
 }
 MAX_CANDIDATE_CHARS = 1000
-MAX_CHAT_CHARS = 1000
 
 
 class SignalRefused(ValueError):
@@ -105,8 +105,8 @@ def _candidate(message: dict[str, Any]) -> dict[str, Any]:
 def _chat(message: dict[str, Any]) -> dict[str, Any]:
     _exact(message, "text")
     text = message.get("text")
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHAT_CHARS:
-        raise SignalRefused(f"A chat message is 1 to {MAX_CHAT_CHARS} characters.")
+    if not isinstance(text, str) or not text.strip() or len(text) > CHAT_MAX_CHARS:
+        raise SignalRefused(f"A chat message is 1 to {CHAT_MAX_CHARS} characters.")
     return {"type": "chat", "text": text.strip()}
 
 
@@ -118,7 +118,7 @@ def _mode(message: dict[str, Any]) -> dict[str, Any]:
 
 
 VALIDATORS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "hello": _plain, "hangup": _plain, "callback": _plain,
+    "hangup": _plain, "callback": _plain,
     "offer": _description, "answer": _description, "check.offer": _description,
     "candidate": _candidate, "chat": _chat, "mode": _mode,
 }
