@@ -179,11 +179,12 @@ def queue_list_view(request: HttpRequest) -> HttpResponse:
 
 def _queue_context(request: HttpRequest) -> dict[str, object]:
     now = timezone.now()
+    calling = list(callback_calling())
     return {
         "queue": callback_queue_places(now),
-        "calling": callback_calling(),
+        "calling": calling,
         "coordinator_items": callback_needing_coordinator(),
-        "mine": callback_calling().filter(claimed_by=request.user).first(),
+        "mine": next((r for r in calling if r.claimed_by_id == request.user.pk), None),
         "per_hour": round(callbacks_per_minute(now) * 60),
         "now": now,
     }
@@ -206,8 +207,8 @@ def detail_view(request: HttpRequest, request_id: int) -> HttpResponse:
     access_record(actor=request.user, action=AccessEvent.Action.VIEW,
                   what=f"callback request {callback.pk}", why="calling back or welfare check",
                   person_id=callback.person_id)
-    attempts = callback.attempts.select_related("handler").order_by("-started_at")
-    pending = attempts.filter(result="").first()
+    attempts = list(callback.attempts.select_related("handler").order_by("-started_at"))
+    pending = next((a for a in attempts if not a.result), None)
     return render(request, "callback/detail.html", {
         "callback": callback,
         "attempts": attempts,

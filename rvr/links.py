@@ -20,10 +20,10 @@ from django.utils import timezone
 from contact_hub.conversations.models import Conversation
 from contact_hub.conversations.neutral import neutral_text_problems
 from contact_hub.conversations.policy import send_refusal
-from contact_hub.conversations.selectors import IDENTITY_CHANNELS, reply_channels
+from contact_hub.conversations.reply import reply_conversation
+from contact_hub.conversations.selectors import reply_channels
 from contact_hub.conversations.services import (
     MessageRefused,
-    conversation_open,
     message_send,
 )
 from contact_hub.incidents.log import log_append
@@ -74,17 +74,12 @@ def _link_conversation(person: Person, channel: str, *, now: datetime) -> Conver
         if refusal:
             reasons.append(refusal)
             continue
-        identity = next(i for i in person.identities.all() if _carries(i.kind, candidate))
-        conversation = conversation_open(identity=identity, channel=candidate)
+        conversation = reply_conversation(person, candidate)
         refusal = send_refusal(conversation, None, now=now)
         if refusal is None:
             return conversation
         reasons.append(refusal)
     raise RvrRefused(" ".join(reasons) or "The person has no channel a link can be sent on.")
-
-
-def _carries(identity_kind: str, channel: str) -> bool:
-    return channel in IDENTITY_CHANNELS[identity_kind]
 
 
 # Sending, revoking, expiring.

@@ -35,7 +35,6 @@ from contact_hub.triage.services import (
     contact_link,
     flag_add,
     flag_remove,
-    flags_active,
     item_claim,
     item_release,
 )
@@ -92,10 +91,11 @@ def _render_contact(request: HttpRequest, message: Message, form: ThriveForm, *,
                     question: DomesticCodeQuestion | None = None, status: int = 200
                     ) -> HttpResponse:
     person_id = message.conversation.person_id
+    flags = list(message.risk_flags.select_related("removed_by").order_by("kind"))
     return render(request, "triage/contact.html", {
         "message": message, "triage": getattr(message, "triage", None),
-        "flags": flags_active(message),
-        "removed_flags": message.risk_flags.filter(removed_at__isnull=False),
+        "flags": [f for f in flags if f.removed_at is None],
+        "removed_flags": [f for f in flags if f.removed_at is not None],
         "rules": risk_rules(), "form": form, "question": question,
         "claim": Claim.objects.filter(item_key=f"message:{message.pk}")
         .select_related("claimed_by").first(),
