@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -75,17 +76,12 @@ class CallbackTrafficPlayer(threading.Thread):
     def __init__(self, interval: float) -> None:
         super().__init__(name="demo-callback-traffic", daemon=True)
         self.interval = interval
-        self.stopping = threading.Event()
 
     def run(self) -> None:
         for scene in itertools.cycle(SCRIPT):
-            if self.stopping.wait(self.interval):
-                return
+            time.sleep(self.interval)
             close_old_connections()
             try:
                 scene()
             except Exception:
                 log.exception("demo callback traffic: scene failed")
-
-    def stop(self) -> None:
-        self.stopping.set()

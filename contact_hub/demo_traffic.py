@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 
 from contact_hub.demo_simulator import webhook_for, webhook_post
 
@@ -36,16 +37,11 @@ class TrafficPlayer(threading.Thread):
         super().__init__(name="demo-traffic", daemon=True)
         self.base_url = base_url
         self.interval = interval
-        self.stopping = threading.Event()
 
     def run(self) -> None:
         for channel, sender, text in itertools.cycle(SCRIPT):
-            if self.stopping.wait(self.interval):
-                return
+            time.sleep(self.interval)
             try:
                 webhook_post(self.base_url, webhook_for(channel, sender, text))
             except OSError:
                 log.warning("demo traffic: the hub did not take a %s webhook", channel)
-
-    def stop(self) -> None:
-        self.stopping.set()

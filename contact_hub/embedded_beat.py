@@ -23,11 +23,11 @@ class EmbeddedBeat(threading.Thread):
         super().__init__(name="embedded-beat", daemon=True)
         self.app = app
         self.tick_seconds = tick_seconds
-        self.stopping = threading.Event()
         self.next_run: dict[str, float] = {}
 
     def run(self) -> None:
-        while not self.stopping.wait(self.tick_seconds):
+        while True:
+            time.sleep(self.tick_seconds)
             close_old_connections()
             self.run_due(time.monotonic())
             close_old_connections()
@@ -49,9 +49,6 @@ class EmbeddedBeat(threading.Thread):
                                                 kwargs=entry.get("kwargs", {}))
         except Exception:
             log.exception("embedded beat: task %s failed", entry["task"])
-
-    def stop(self) -> None:
-        self.stopping.set()
 
 
 def _seconds(schedule: object) -> float:

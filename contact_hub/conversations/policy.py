@@ -16,7 +16,7 @@ def send_refusal(conversation: Conversation, template: MessageTemplate | None,
                  *, now: datetime) -> str | None:
     """Why this text cannot be sent on this conversation's channel, or None."""
     channel = Channel(conversation.channel)
-    if channel not in text_backend_channels():
+    if channel not in settings.HUB_TEXT_BACKENDS:
         return f"Texts cannot be sent on {channel.label}."
     if not text_backend(channel).is_configured():
         return f"{channel.label} is not set up on this hub, so nothing can be sent on it."
@@ -26,10 +26,6 @@ def send_refusal(conversation: Conversation, template: MessageTemplate | None,
     if channel in META_CHANNELS and not reply_window_open(conversation, now=now):
         return _closed_window_refusal(channel, template)
     return None
-
-
-def text_backend_channels() -> set[str]:
-    return set(settings.HUB_TEXT_BACKENDS)
 
 
 def reply_window_open(conversation: Conversation, *, now: datetime) -> bool:
