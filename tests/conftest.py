@@ -4,6 +4,7 @@ that refuses any outgoing network connection that is not to this machine."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 
@@ -54,6 +55,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skips = {
         "postgres": (_postgres_configured(), "needs PostgreSQL: set DATABASE_URL"),
         "redis": (_redis_reachable(), "needs Redis: set REDIS_URL"),
+        "turn": (shutil.which("turnserver") is not None,
+                 "needs coturn: apt-get install -y coturn (bin/test does this)"),
     }
     for item in items:
         for marker, (available, reason) in skips.items():
