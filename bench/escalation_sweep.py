@@ -40,7 +40,7 @@ def main() -> None:
         cursor.execute("ANALYZE")
     print(f"{Incident.objects.filter(closed_at__isnull=True).count():,} open incidents, "
           f"{EscalationTimer.objects.filter(fired_at__isnull=True).count():,} pending timers, "
-          f"{args.due * 2} due now")
+          f"{args.due * 2} due now, {args.due} of them deadlines with a victim to tell")
 
     for label, moment in (("nothing due", now - timedelta(minutes=31)), ("busy moment", now)):
         with CaptureQueriesContext(connection) as queries:
@@ -66,20 +66,25 @@ def _reset(connection) -> None:
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE incidents_escalationtimer, incidents_logentry, "
                        "triage_alert, incidents_incidentcontact, triage_contacttriage, "
-                       "incidents_incident CASCADE")
+                       "incidents_incident, conversations_message, "
+                       "conversations_conversation, people_identity, people_person, "
+                       "followups_followup CASCADE")
 
 
 def _populate(total: int, due: int, now) -> None:
     from contact_hub.incidents.models import EscalationTimer, Incident
 
+    victims = _victims(due)
     batch = 5000
     for start in range(0, total, batch):
         rows = []
         for n in range(start, min(total, start + batch)):
-            # Most incidents have their points hours away; `due` of them reach a point now.
+            # Most incidents have their points hours away; `due` of them reach their deadline
+            # now, and their victims, reachable by text, are told of the delay.
             target = now if n < due else now + timedelta(minutes=61 + n % 1440)
             rows.append(Incident(reference=f"BENCH-{n:07d}", opening_code="DOMESTIC",
-                                 grade="priority", target_at=target))
+                                 grade="priority", target_at=target,
+                                 person=victims[n] if n < due else None))
         incidents = Incident.objects.bulk_create(rows)
         timers = []
         for incident in incidents:
@@ -91,6 +96,16 @@ def _populate(total: int, due: int, now) -> None:
                                           target_at=incident.target_at,
                                           due_at=incident.target_at))
         EscalationTimer.objects.bulk_create(timers)
+
+
+def _victims(count: int) -> list:
+    """People who have texted the hub, so a delay notice can reach them."""
+    from contact_hub.conversations.intake import InboundMessage, message_intake
+
+    return [message_intake(InboundMessage(
+        channel="sms", provider="bench", provider_message_id=f"bench-victim-{n}",
+        sender=f"+4477009{n:05d}", text="he is outside")).message.conversation.person
+        for n in range(count)]
 
 
 def _plan(connection, now) -> str:

@@ -47,9 +47,20 @@ def followup_task(func: Callable[..., Any]) -> Any:
 
 def followup_queue(task: Any, **payload: Any) -> FollowUp:
     """Store the work with the caller's transaction and send the task once that commits."""
-    followup = FollowUp.objects.create(task_name=task.name, payload=payload)
-    transaction.on_commit(lambda: followup_send(task.name, followup.pk))
-    return followup
+    return followups_queue(task, [payload])[0]
+
+
+def followups_queue(task: Any, payloads: list[dict[str, Any]]) -> list[FollowUp]:
+    """Many runs of one task, stored in one query with the caller's transaction."""
+    followups = FollowUp.objects.bulk_create(
+        [FollowUp(task_name=task.name, payload=payload) for payload in payloads])
+
+    def send() -> None:
+        for followup in followups:
+            followup_send(task.name, followup.pk)
+
+    transaction.on_commit(send)
+    return followups
 
 
 def followup_claim(followup_id: int) -> FollowUp | None:

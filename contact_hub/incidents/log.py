@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,22 +41,39 @@ def entry_hash(*, incident_reference: str, seq: int, at: datetime, actor_label: 
 def log_append(incident: Incident, kind: str, data: dict[str, Any] | None = None, *,
                actor: StaffUser | None = None) -> LogEntry:
     """Append an entry. Runs in the caller's transaction, serialised on the incident row."""
-    data = json.loads(json.dumps(data or {}, default=str))
+    return log_append_many([(incident, kind, data)], actor=actor)[0]
+
+
+def log_append_many(items: Sequence[tuple[Incident, str, dict[str, Any] | None]], *,
+                    actor: StaffUser | None = None) -> list[LogEntry]:
+    """Append entries, in order, to one or many incidents' logs in a handful of queries.
+
+    The incidents are locked in id order (so two callers cannot deadlock) and each chain is
+    extended exactly as one `log_append` after another would extend it.
+    """
+    ids = sorted({incident.pk for incident, _, _ in items})
+    actor_label = _actor_label(actor)
     with transaction.atomic():
-        head = Incident.objects.select_for_update().only(
-            "reference", "log_length", "log_head").get(pk=incident.pk)
-        seq = head.log_length + 1
-        prev_hash = head.log_head or GENESIS
-        at = timezone.now()
-        actor_label = _actor_label(actor)
-        digest = entry_hash(incident_reference=head.reference, seq=seq, at=at,
-                            actor_label=actor_label, kind=kind, data=data, prev_hash=prev_hash)
-        entry = LogEntry.objects.create(incident_id=head.pk, seq=seq, at=at, actor=actor,
-                                        actor_label=actor_label, kind=kind, data=data,
-                                        prev_hash=prev_hash, hash=digest)
-        Incident.objects.filter(pk=head.pk).update(log_length=seq, log_head=digest)
-    incident.log_length, incident.log_head = seq, digest
-    return entry
+        heads = {head.pk: head for head in Incident.objects.select_for_update()
+                 .only("reference", "log_length", "log_head").filter(pk__in=ids).order_by("pk")}
+        entries = []
+        for incident, kind, data in items:
+            head = heads[incident.pk]
+            clean = json.loads(json.dumps(data or {}, default=str))
+            seq, prev_hash, at = head.log_length + 1, head.log_head or GENESIS, timezone.now()
+            digest = entry_hash(incident_reference=head.reference, seq=seq, at=at,
+                                actor_label=actor_label, kind=kind, data=clean,
+                                prev_hash=prev_hash)
+            entries.append(LogEntry(incident_id=head.pk, seq=seq, at=at, actor=actor,
+                                    actor_label=actor_label, kind=kind, data=clean,
+                                    prev_hash=prev_hash, hash=digest))
+            head.log_length, head.log_head = seq, digest
+        LogEntry.objects.bulk_create(entries)
+        Incident.objects.bulk_update(heads.values(), ["log_length", "log_head"])
+    for incident, _, _ in items:
+        head = heads[incident.pk]
+        incident.log_length, incident.log_head = head.log_length, head.log_head
+    return entries
 
 
 def _actor_label(actor: StaffUser | None) -> str:

@@ -26,6 +26,11 @@ def alert_raise(*, kind: str, for_role: str = "", for_user: StaffUser | None = N
     return alert
 
 
+def alerts_raise(alerts: list[Alert]) -> list[Alert]:
+    """Raise many alerts in one query, unannounced: the caller sends one event for the batch."""
+    return Alert.objects.bulk_create(alerts)
+
+
 def alert_acknowledge(*, alert: Alert, actor: StaffUser) -> bool:
     """Mark the alert seen; False if someone already had (the first acknowledgement stands)."""
     done = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(

@@ -62,11 +62,13 @@ def test_half_way_alerts_the_supervisors_once(coordinator):
 
 
 @pytest.mark.django_db
-def test_a_missed_target_alerts_and_tells_the_victim_once_in_neutral_words(coordinator):
+def test_a_missed_target_alerts_and_tells_the_victim_once_in_neutral_words(
+        coordinator, django_capture_on_commit_callbacks):
     incident = _opened(coordinator)
 
-    escalations_sweep(now=incident.target_at)
-    escalations_sweep(now=incident.target_at + SECOND)
+    with django_capture_on_commit_callbacks(execute=True):
+        escalations_sweep(now=incident.target_at)
+        escalations_sweep(now=incident.target_at + SECOND)
 
     assert _alerts(incident) == ["50%", "100%"]
     notice = Message.objects.get(direction="out")
@@ -76,16 +78,48 @@ def test_a_missed_target_alerts_and_tells_the_victim_once_in_neutral_words(coord
     for word in ("police", "officer", incident.reference, "incident"):
         assert word.lower() not in notice.text.lower()
     told = incident.log.get(kind="victim.told_of_delay")
-    assert told.data == {"channel": "sms", "message_id": notice.pk}
+    assert told.data == {"channel": "sms", "message_id": notice.pk,
+                         "target_at": incident.target_at.isoformat()}
 
 
 @pytest.mark.django_db
-def test_after_the_deadline_it_alerts_every_fifteen_minutes_until_closed(coordinator, supervisor):
+def test_a_delay_notice_that_runs_twice_tells_the_victim_once(coordinator):
+    from contact_hub.incidents.tasks import delay_notice_send
+
+    incident = _opened(coordinator)
+    target_at = incident.target_at.isoformat()
+
+    delay_notice_send.work(incident_id=incident.pk, target_at=target_at)
+    delay_notice_send.work(incident_id=incident.pk, target_at=target_at)
+
+    assert Message.objects.filter(direction="out").count() == 1
+    assert incident.log.filter(kind="victim.told_of_delay").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_victim_with_no_safe_channel_is_logged_as_not_told(coordinator,
+                                                             django_capture_on_commit_callbacks):
+    from contact_hub.people.models import SafeContactPlan
+
+    incident = _opened(coordinator)
+    SafeContactPlan.objects.create(person=incident.person, channels=["whatsapp"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        escalations_sweep(now=incident.target_at)
+
+    assert not Message.objects.filter(direction="out").exists()
+    assert incident.log.get(kind="victim.not_told_of_delay").data["channel"] is None
+
+
+@pytest.mark.django_db
+def test_after_the_deadline_it_alerts_every_fifteen_minutes_until_closed(
+        coordinator, supervisor, django_capture_on_commit_callbacks):
     incident = _opened(coordinator)
     deadline = incident.target_at
 
-    for minutes in (0, 14, 15, 29, 30, 44):
-        escalations_sweep(now=deadline + timedelta(minutes=minutes))
+    with django_capture_on_commit_callbacks(execute=True):
+        for minutes in (0, 14, 15, 29, 30, 44):
+            escalations_sweep(now=deadline + timedelta(minutes=minutes))
     incident_close(incident=incident, reason="attended by ALPHA-21", actor=supervisor)
     escalations_sweep(now=deadline + timedelta(minutes=60))
 
@@ -128,6 +162,43 @@ def test_a_grade_without_a_target_has_no_escalation(coordinator):
     incident = _opened(coordinator, grade="resolved")
 
     assert not incident.escalation_timers.exists()
+
+
+@pytest.mark.django_db
+def test_a_busy_moment_fires_every_due_alert_in_a_few_queries(coordinator,
+                                                              django_assert_max_num_queries):
+    incidents = [_opened(coordinator) for _ in range(20)]
+    half_way = max(i.target_at for i in incidents) - timedelta(minutes=30)
+
+    with django_assert_max_num_queries(15):
+        fired = escalations_sweep(now=half_way)
+
+    assert len(fired) == 20
+    assert all(_alerts(incident) == ["50%"] for incident in incidents)
+    assert Alert.objects.count() == 20
+
+
+@pytest.mark.django_db
+def test_one_broken_incident_does_not_hold_back_the_others(coordinator, monkeypatch):
+    from contact_hub.incidents import escalation
+
+    incidents = [_opened(coordinator) for _ in range(3)]
+    broken = incidents[1]
+    real_fire = escalation.escalations_fire
+
+    def fire(timers, *, now):
+        if any(timer.incident_id == broken.pk for timer in timers):
+            raise RuntimeError("this incident's data cannot be read")
+        real_fire(timers, now=now)
+
+    monkeypatch.setattr(escalation, "escalations_fire", fire)
+    half_way = max(i.target_at for i in incidents) - timedelta(minutes=30)
+
+    fired = escalations_sweep(now=half_way)
+
+    assert len(fired) == 2
+    assert [_alerts(i) for i in incidents] == [["50%"], [], ["50%"]]
+    assert broken.escalation_timers.get(point="50%").fired_at is None  # retried next sweep
 
 
 @pytest.mark.postgres

@@ -5,8 +5,10 @@ import itertools
 import pytest
 from django.db import connection
 
-from contact_hub.incidents.log import GENESIS, log_append, log_verify
+from contact_hub.incidents.log import GENESIS, log_append, log_append_many, log_verify
 from contact_hub.incidents.models import Incident, LogEntry
+from contact_hub.incidents.services import incident_open
+from tests.factories import received_message
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +31,24 @@ def test_each_entry_is_chained_to_the_one_before(incident):
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     assert _fresh(incident).log_head == entries[-1].hash
     assert log_verify(_fresh(incident)) is None
+
+
+def test_many_entries_across_incidents_chain_as_one_append_after_another(incident, coordinator):
+    other = incident_open(opening_code="domestic", grade="priority", actor=coordinator,
+                          message=received_message(text="someone at the window"))
+    length_before = (incident.log_length, other.log_length)
+
+    entries = log_append_many([(incident, "escalation.alerted", {"point": "50%"}),
+                               (other, "escalation.alerted", {"point": "50%"}),
+                               (incident, "victim.told_of_delay", {"channel": "sms"})])
+
+    assert [(e.incident_id, e.seq) for e in entries] == [
+        (incident.pk, length_before[0] + 1), (other.pk, length_before[1] + 1),
+        (incident.pk, length_before[0] + 2)]
+    assert entries[2].prev_hash == entries[0].hash
+    assert (incident.log_length, incident.log_head) == (length_before[0] + 2, entries[2].hash)
+    assert log_verify(_fresh(incident)) is None
+    assert log_verify(_fresh(other)) is None
 
 
 def test_entries_record_actor_time_kind_and_data(incident, coordinator):
