@@ -18,13 +18,13 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
 import psycopg
 import redis
 from twilio.request_validator import RequestValidator
 
 from bench.common import (
     REDIS_URL,
+    RawHttpClient,
     closed_loop,
     free_port,
     fresh_database,
@@ -42,6 +42,7 @@ BARE = "/bench/bare/"
 
 
 def signed_sms(base: str, n: int) -> tuple[bytes, dict[str, str]]:
+    """One realistic inbound SMS webhook (its body and headers), signed as Twilio signs it."""
     form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
             "From": f"+447700900{n % 500:03d}", "To": HUB_NUMBER, "NumMedia": "0",
             "Body": "He has been outside the house again tonight, can someone call me back"}
@@ -66,27 +67,26 @@ async def run(args: argparse.Namespace) -> None:
     cursor = iter(prepared)
 
     with hub_server(env, port, args.workers):
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        client = RawHttpClient("127.0.0.1", port, connections=256)
 
-            def poster(path: str):
-                async def post(n: int) -> bool:
-                    body, headers = next(cursor)
-                    response = await client.post(path, content=body, headers=headers)
-                    return response.status_code == 200
-                return post
+        def poster(path: str):
+            async def post(n: int) -> bool:
+                body, headers = next(cursor)
+                return await client.send(client.request("POST", path, body, headers)) == 200
+            return post
 
-            await closed_loop("warm-up", 8, 2, poster(INBOUND))
-            await closed_loop("warm-up", 8, 2, poster(BARE))
-            results = [
-                await open_loop(f"intake @ {args.rate:g}/s", args.rate, args.seconds,
-                                poster(INBOUND)),
-                await open_loop(f"bare insert @ {args.rate:g}/s", args.rate, args.seconds,
-                                poster(BARE)),
-                await closed_loop("intake, max throughput", 32, args.seconds, poster(INBOUND)),
-                await closed_loop("bare insert, max throughput", 32, args.seconds,
-                                  poster(BARE)),
-            ]
+        await closed_loop("warm-up", 8, 2, poster(INBOUND))
+        await closed_loop("warm-up", 8, 2, poster(BARE))
+        results = [
+            await open_loop(f"intake @ {args.rate:g}/s", args.rate, args.seconds,
+                            poster(INBOUND)),
+            await open_loop(f"bare insert @ {args.rate:g}/s", args.rate, args.seconds,
+                            poster(BARE)),
+            await closed_loop("intake, max throughput", 32, args.seconds, poster(INBOUND)),
+            await closed_loop("bare insert, max throughput", 32, args.seconds,
+                              poster(BARE)),
+        ]
+        await client.close()
     with psycopg.connect(database_url) as conn:
         stored = conn.execute("SELECT count(*) FROM conversations_message").fetchone()[0]
     redis.Redis.from_url(REDIS_URL).flushdb()
