@@ -24,24 +24,23 @@ def keyword_window(text: str) -> str | None:
     return None
 
 
-def callback_keyword_check(message_id: int) -> None:
-    """Run for every stored inbound message; acts only on an SMS that is the keyword.
+def callback_keywords_check(message_ids: list[int]) -> None:
+    """Run for every batch of stored inbound messages; acts only on an SMS that is the keyword.
 
     A number policy refusal or a flood is left alone here: the text itself is already in the
     contacts list for a coordinator, and the flood is recorded as a security event."""
-    message = (Message.objects.select_related("conversation__identity")
-               .filter(pk=message_id, direction=Message.Direction.INBOUND,
-                       channel=Channel.SMS).first())
-    if message is None:
-        return
-    window = keyword_window(message.text)
-    if window is None:
-        return
-    try:
-        # The service checks the number against policy; they chose to text us from it, so a
-        # text back is expected.
-        callback_request_create(ask=CallbackAsk(
-            source="text", number=message.conversation.identity.value, window=window,
-            texts_ok=True, message_id=message.pk))
-    except (NumberRefused, CallbackFlood):
-        return
+    texts = (Message.objects.filter(pk__in=message_ids, direction=Message.Direction.INBOUND,
+                                    channel=Channel.SMS)
+             .values_list("pk", "text", "conversation__identity__value"))
+    for message_id, text, number in texts:
+        window = keyword_window(text)
+        if window is None:
+            continue
+        try:
+            # The service checks the number against policy; they chose to text us from it, so
+            # a text back is expected.
+            callback_request_create(ask=CallbackAsk(
+                source="text", number=number, window=window, texts_ok=True,
+                message_id=message_id))
+        except (NumberRefused, CallbackFlood):
+            continue

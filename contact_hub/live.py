@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 HUB_GROUP = "hub"
 
 
-def live_event_send(kind: str, *, group: str = HUB_GROUP, **ids: int | str) -> None:
+def live_event_send(kind: str, *, group: str = HUB_GROUP,
+                    **ids: int | str | list[int]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return

@@ -231,7 +231,7 @@ HUB_CALLBACK_ATTEMPT_TIMEOUT_MINUTES = env_int("HUB_CALLBACK_ATTEMPT_TIMEOUT_MIN
 HUB_TWILIO_REPLAY_MINUTES = env_int("HUB_TWILIO_REPLAY_MINUTES", 60)
 HUB_CALLBACK_KEYWORDS = env_list("HUB_CALLBACK_KEYWORDS", ["CALLBACK", "CALL BACK"])
 # Work done for each inbound message after it is stored (dotted paths, called with its id).
-HUB_MESSAGE_RECEIVED_HOOKS = ["callback.keyword.callback_keyword_check"]
+HUB_MESSAGES_RECEIVED_HOOKS = ["callback.keyword.callback_keywords_check"]
 
 # Rapid Video Response.
 RVR_ELIGIBLE_GRADES = env_list("RVR_ELIGIBLE_GRADES", ["priority", "appointment"])

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import connections
 
 from contact_hub.asgi import application
-from contact_hub.live import live_event_send
 from tests.factories import received_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,12 +38,10 @@ async def test_a_verified_coordinator_is_told_when_a_contact_arrives(coordinator
     assert await socket.receive_json_from(timeout=5) == {"kind": "resync"}
 
     message = await sync_to_async(received_message)()
-    await sync_to_async(live_event_send)("message.received", message_id=message.pk,
-                                         person_id=message.conversation.person_id)
 
     event = await socket.receive_json_from(timeout=5)
-    assert event == {"kind": "message.received", "message_id": message.pk,
-                     "person_id": message.conversation.person_id}
+    assert event == {"kind": "messages.received", "message_ids": [message.pk],
+                     "person_ids": [message.conversation.person_id]}
     await socket.disconnect()
 
 
@@ -54,9 +51,7 @@ async def test_events_carry_no_text_or_identifiers(coordinator, staff_client):
     await socket.connect()
     await socket.receive_json_from(timeout=5)  # the resync every connection starts with
 
-    message = await sync_to_async(received_message)(text="private words",
-                                                    sender="+447700900490")
-    await sync_to_async(live_event_send)("message.received", message_id=message.pk)
+    await sync_to_async(received_message)(text="private words", sender="+447700900490")
 
     raw = await socket.receive_from(timeout=5)
     assert "private words" not in raw and "900490" not in raw
@@ -104,7 +99,7 @@ async def test_a_message_arriving_reaches_the_dashboard_after_triage(coordinator
     message = await sync_to_async(received_message)(text="my ex is outside, I can't talk")
 
     event = await socket.receive_json_from(timeout=5)
-    assert event["kind"] == "message.received" and event["message_id"] == message.pk
+    assert event["kind"] == "messages.received" and event["message_ids"] == [message.pk]
     queue = (await sync_to_async(client.get)("/triage/queue/")).content.decode()
     assert f'data-message-id="{message.pk}"' in queue and "Cannot speak freely" in queue
     await socket.disconnect()
@@ -138,7 +133,7 @@ async def test_a_claim_is_announced_to_every_page(coordinator, supervisor, staff
     await watcher.connect()
     await watcher.receive_json_from(timeout=5)
     message = await sync_to_async(received_message)(text="hello")
-    await watcher.receive_json_from(timeout=5)  # message.received
+    await watcher.receive_json_from(timeout=5)  # messages.received
 
     await sync_to_async(item_claim)(item_key=f"message:{message.pk}", actor=coordinator)
 

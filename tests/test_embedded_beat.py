@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from contact_hub.celery import app as celery_app
-from contact_hub.conversations.tasks import message_received
+from contact_hub.conversations.tasks import messages_received
 from contact_hub.embedded_beat import EmbeddedBeat
 from contact_hub.followups.models import FollowUp
 from contact_hub.followups.services import followup_queue
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_embedded_scheduler_runs_the_beat_schedule_tasks():
     message = received_message()
-    followup = followup_queue(message_received, message_id=message.pk)
+    followup = followup_queue(messages_received, message_id=message.pk)
     FollowUp.objects.filter(pk=followup.pk).update(
         created_at=timezone.now() - timedelta(minutes=5))
     beat = EmbeddedBeat(celery_app)

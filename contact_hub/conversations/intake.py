@@ -13,7 +13,7 @@ from contact_hub.conversations.models import (
     DeliveryStatus,
     Message,
 )
-from contact_hub.conversations.tasks import message_received
+from contact_hub.conversations.tasks import messages_received
 from contact_hub.followups.services import followup_queue
 from contact_hub.people.identifiers import phone_parse
 from contact_hub.people.models import Identity, Person
@@ -80,7 +80,7 @@ def _store(inbound: InboundMessage, kind: str, value: str) -> Message:
         media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
         status=DeliveryStatus.RECEIVED,
     )
-    followup_queue(message_received, message_id=message.pk)
+    followup_queue(messages_received, message_id=message.pk)
     return message
 
 

@@ -8,22 +8,27 @@ from django.utils.module_loading import import_string
 
 from contact_hub.conversations.models import DeliveryStatus, Message
 from contact_hub.conversations.sending import OutboundText, TransportError, text_backend
-from contact_hub.followups.services import followup_task
+from contact_hub.followups.services import followup_batch_task, followup_task
 from contact_hub.live import live_event_send
 
 
-@followup_task
-def message_received(message_id: int) -> None:
-    """Triage the contact (risk flags, its place in the queue), then tell live pages it
-    arrived; they fetch it themselves. Triage is idempotent, so a re-run changes nothing."""
-    from contact_hub.triage.services import contact_triage  # triage → incidents → sending
+@followup_batch_task
+def messages_received(payloads: list[dict[str, int]]) -> None:
+    """Triage the contacts (risk flags, their place in the queue), then tell live pages they
+    arrived; they fetch them themselves. Done in bulk: at a busy moment one run triages every
+    message waiting, in the same few queries as one. Triage is idempotent, so a re-run changes
+    nothing."""
+    from contact_hub.triage.services import contacts_triage  # triage → incidents → sending
 
-    triage = contact_triage(message_id)
-    if triage is None:
+    triaged = contacts_triage([payload["message_id"] for payload in payloads])
+    if not triaged:
         return
-    for hook in settings.HUB_MESSAGE_RECEIVED_HOOKS:
-        import_string(hook)(message_id)
-    live_event_send("message.received", message_id=message_id, person_id=triage.person_id)
+    message_ids = sorted(triaged)
+    for hook in settings.HUB_MESSAGES_RECEIVED_HOOKS:
+        import_string(hook)(message_ids)
+    # One event for the batch: a page re-fetches once, however many arrived.
+    live_event_send("messages.received", message_ids=message_ids,
+                    person_ids=sorted({t.person_id for t in triaged.values()}))
 
 
 @followup_task

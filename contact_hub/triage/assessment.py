@@ -3,14 +3,16 @@ the coordinator, from the contact's flags and the person's markers."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.conf import settings
 from django.db import transaction
 
 from contact_hub.incidents.grades import grade_most_urgent
 from contact_hub.live import live_event_send
-from contact_hub.triage.models import ContactTriage, RiskFlag
+from contact_hub.triage.models import ContactTriage, Marker, RiskFlag
 from contact_hub.triage.rules import flag_weight, risk_rule
-from contact_hub.triage.selectors import markers_active
+from contact_hub.triage.selectors import markers_active_for
 
 # A flagged contact from someone with a marker is more urgent than either alone.
 FLAG_AND_MARKER_BONUS = 10
@@ -18,17 +20,31 @@ FLAG_AND_MARKER_BONUS = 10
 
 def triage_assess(triage: ContactTriage) -> ContactTriage:
     """Risk and suggested grade from the contact's flags and the person's markers."""
-    kinds = list(RiskFlag.objects.filter(message_id=triage.message_id, removed_at__isnull=True)
-                 .values_list("kind", flat=True))
-    markers = list(markers_active(triage.person_id))
+    return triages_assess([triage])[0]
+
+
+def triages_assess(triages: list[ContactTriage]) -> list[ContactTriage]:
+    """triage_assess for many contacts at once, in three queries."""
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for message_id, kind in RiskFlag.objects.filter(
+            message_id__in=[t.message_id for t in triages],
+            removed_at__isnull=True).values_list("message_id", "kind"):
+        kinds[message_id].append(kind)
+    markers: dict[int, list[Marker]] = defaultdict(list)
+    for marker in markers_active_for({t.person_id for t in triages}):
+        markers[marker.person_id].append(marker)
+    for triage in triages:
+        _assess(triage, kinds[triage.message_id], markers[triage.person_id])
+    ContactTriage.objects.bulk_update(triages, ["risk", "suggested_grade"])
+    return triages
+
+
+def _assess(triage: ContactTriage, kinds: list[str], markers: list[Marker]) -> None:
     risk = max([flag_weight(k) for k in kinds] + [_marker_risk(m.kind) for m in markers] + [0])
     suggestions = [getattr(risk_rule(k), "suggest_grade", None) for k in kinds]
     suggestions += [m.raises_grade_to for m in markers]
     triage.risk = min(100, risk + (FLAG_AND_MARKER_BONUS if markers and kinds else 0))
     triage.suggested_grade = grade_most_urgent(suggestions) or ""
-    ContactTriage.objects.filter(pk=triage.pk).update(risk=triage.risk,
-                                                      suggested_grade=triage.suggested_grade)
-    return triage
 
 
 def _marker_risk(kind: str) -> int:
@@ -37,6 +53,6 @@ def _marker_risk(kind: str) -> int:
 
 def person_triage_reassess(person_id: int) -> None:
     """A marker changed: the person's waiting contacts take it into account."""
-    for triage in ContactTriage.objects.filter(person_id=person_id, handled_at__isnull=True):
-        triage_assess(triage)
+    triages_assess(list(ContactTriage.objects.filter(person_id=person_id,
+                                                     handled_at__isnull=True)))
     transaction.on_commit(lambda: live_event_send("queue.changed", person_id=person_id))

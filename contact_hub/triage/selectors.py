@@ -14,10 +14,12 @@ from contact_hub.incidents.models import Incident
 from contact_hub.triage.models import Marker, RiskFlag
 
 
-def markers_active(person_id: int | None, *, now: datetime | None = None) -> QuerySet[Marker]:
+def markers_active_for(person_ids: Iterable[int | None], *,
+                       now: datetime | None = None) -> QuerySet[Marker]:
     now = now or timezone.now()
-    return Marker.objects.filter(person_id=person_id, status=Marker.Status.ACTIVE,
-                                 starts_at__lte=now, expires_at__gt=now).order_by("expires_at")
+    return Marker.objects.filter(person_id__in=[p for p in person_ids if p is not None],
+                                 status=Marker.Status.ACTIVE, starts_at__lte=now,
+                                 expires_at__gt=now).order_by("expires_at")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from contact_hub.conversations.models import Message
 from contact_hub.incidents.grades import opening_code_is_domestic
 from contact_hub.incidents.log import log_append
-from contact_hub.incidents.models import Incident
+from contact_hub.incidents.models import Incident, IncidentContact
 from contact_hub.incidents.services import (
     incident_contact_link,
     incident_flag_add,
@@ -19,7 +19,7 @@ from contact_hub.incidents.services import (
 from contact_hub.live import live_event_send
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, Role, StaffUser
-from contact_hub.triage.assessment import triage_assess
+from contact_hub.triage.assessment import triage_assess, triages_assess
 from contact_hub.triage.models import Claim, ContactTriage, RiskFlag
 from contact_hub.triage.referrals import referral_open
 from contact_hub.triage.rules import risk_rule, rules_match
@@ -50,33 +50,44 @@ def _queue_changed(**ids: int | str) -> None:
 def contact_triage(message_id: int) -> ContactTriage | None:
     """Flag the contact's risk from the rules and put it in the queue. Idempotent: running it
     again adds nothing, and never brings back a flag a coordinator removed."""
-    message = (Message.objects.select_related("conversation")
-               .filter(pk=message_id, direction=Message.Direction.INBOUND).first())
-    if message is None:
-        return None
-    with transaction.atomic():
-        for match in rules_match(message.text):
-            RiskFlag.objects.get_or_create(message=message, kind=match.kind, defaults={
-                "words": list(match.words), "source": RiskFlag.Source.RULE})
-            if match.kind == MISCONDUCT:
-                referral_open(message=message, words=list(match.words), actor=None)
-        try:
-            with transaction.atomic():
-                triage, _ = ContactTriage.objects.get_or_create(message=message, defaults={
-                    "person_id": message.conversation.person_id,
-                    "received_at": message.created_at, **_already_linked(message)})
-        except IntegrityError:  # a concurrent run of the same follow-up created it
-            triage = ContactTriage.objects.get(message=message)
-        return triage_assess(triage)
+    return contacts_triage([message_id]).get(message_id)
 
 
-def _already_linked(message: Message) -> dict:
-    """A contact linked to an incident before its triage ran has been dealt with already."""
-    link = message.incident_links.select_related("incident").first()
-    if link is None:
+def contacts_triage(message_ids: list[int]) -> dict[int, ContactTriage]:
+    """contact_triage for many messages at once, in a fixed handful of queries, so triage
+    keeps up with a busy moment. Returns each inbound message's triage by message id."""
+    messages = list(Message.objects.select_related("conversation")
+                    .filter(pk__in=message_ids, direction=Message.Direction.INBOUND))
+    if not messages:
         return {}
-    return {"handled_at": link.linked_at, "outcome": ContactTriage.Outcome.LINKED,
-            "incident": link.incident}
+    with transaction.atomic():
+        flags = []
+        for message in messages:
+            for match in rules_match(message.text):
+                flags.append(RiskFlag(message=message, kind=match.kind, words=list(match.words),
+                                      source=RiskFlag.Source.RULE))
+                if match.kind == MISCONDUCT:
+                    referral_open(message=message, words=list(match.words), actor=None)
+        # ignore_conflicts: a flag already there (or removed by a coordinator) stays as it is.
+        RiskFlag.objects.bulk_create(flags, ignore_conflicts=True)
+        linked = _already_linked([m.pk for m in messages])
+        ContactTriage.objects.bulk_create(
+            [ContactTriage(message=m, person_id=m.conversation.person_id,
+                           received_at=m.created_at, **linked.get(m.pk, {}))
+             for m in messages], ignore_conflicts=True)
+        triages = triages_assess(list(ContactTriage.objects.filter(
+            message_id__in=[m.pk for m in messages])))
+    return {triage.message_id: triage for triage in triages}
+
+
+def _already_linked(message_ids: list[int]) -> dict[int, dict]:
+    """Contacts linked to an incident before their triage ran have been dealt with already."""
+    linked = {}
+    for link in (IncidentContact.objects.filter(message_id__in=message_ids)
+                 .select_related("incident").order_by("-linked_at")):
+        linked[link.message_id] = {"handled_at": link.linked_at, "incident": link.incident,
+                                   "outcome": ContactTriage.Outcome.LINKED}
+    return linked
 
 
 def flags_active(message: Message) -> list[RiskFlag]:

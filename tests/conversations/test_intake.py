@@ -83,8 +83,8 @@ def test_follow_up_work_runs_after_commit_and_tells_the_dashboard(
     assert len(callbacks) == 1
 
     event = async_to_sync(layer.receive)(listener)
-    assert event["kind"] == "message.received"
-    assert event["message_id"] == result.message.pk
+    assert event["kind"] == "messages.received"
+    assert event["message_ids"] == [result.message.pk]
     assert FollowUp.objects.get().done_at is not None
 
 

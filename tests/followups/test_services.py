@@ -6,7 +6,12 @@ import pytest
 from django.utils import timezone
 
 from contact_hub.followups.models import FollowUp
-from contact_hub.followups.services import followup_claim, followup_queue, followup_task
+from contact_hub.followups.services import (
+    followup_batch_task,
+    followup_claim,
+    followup_queue,
+    followup_task,
+)
 from contact_hub.followups.tasks import followups_sweep
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +112,63 @@ def test_the_sweeper_gives_up_after_the_attempt_limit(settings):
     assert followups_sweep() == 1
     assert followups_sweep() == 1
     assert followups_sweep() == 0
+
+
+BATCHES: list[list[int]] = []
+
+
+@followup_batch_task
+def record_batch(payloads: list[dict]) -> None:
+    if any(p["message_id"] == 13 for p in payloads):
+        raise RuntimeError("this one cannot be read")
+    BATCHES.append([p["message_id"] for p in payloads])
+
+
+@pytest.fixture(autouse=True)
+def no_batches():
+    BATCHES.clear()
+
+
+def test_a_batch_run_does_every_fresh_row_of_its_task_and_the_rest_find_theirs_done():
+    rows = [followup_queue(record_batch, message_id=n) for n in (1, 2, 3)]
+    other = followup_queue(record_call, message_id=4)
+
+    for row in rows:
+        record_batch.apply(args=[row.pk])
+
+    assert BATCHES == [[1, 2, 3]]
+    assert FollowUp.objects.filter(pk__in=[r.pk for r in rows], done_at__isnull=False).count() == 3
+    assert FollowUp.objects.get(pk=other.pk).done_at is None  # another task's row is left alone
+
+
+def test_a_batch_leaves_rows_another_worker_holds():
+    first, held = followup_queue(record_batch, message_id=1), followup_queue(record_batch,
+                                                                            message_id=2)
+    FollowUp.objects.filter(pk=held.pk).update(
+        claimed_until=timezone.now() + timedelta(minutes=1))
+
+    record_batch.apply(args=[first.pk])
+
+    assert BATCHES == [[1]]
+    assert FollowUp.objects.get(pk=held.pk).done_at is None
+
+
+def test_one_bad_row_does_not_hold_back_the_rest_of_its_batch():
+    rows = [followup_queue(record_batch, message_id=n) for n in (12, 13, 14)]
+
+    record_batch.apply(args=[rows[0].pk])
+
+    assert BATCHES == [[12], [14]]  # the batch failed, so each was tried alone
+    bad = FollowUp.objects.get(pk=rows[1].pk)
+    assert (bad.done_at, bad.claimed_until, bad.last_error) == (None, None, "RuntimeError")
+
+
+def test_a_row_that_failed_before_is_retried_alone_not_swept_into_other_batches():
+    bad = followup_queue(record_batch, message_id=13)
+    record_batch.apply(args=[bad.pk])
+    fresh = followup_queue(record_batch, message_id=15)
+
+    record_batch.apply(args=[fresh.pk])
+
+    assert BATCHES == [[15]]
+    assert FollowUp.objects.get(pk=bad.pk).attempts == 1

@@ -79,8 +79,9 @@ def test_a_worker_runs_follow_up_work_and_the_dashboard_hears_of_it(queue):
         worker.terminate()
         worker.wait(timeout=10)
 
-    assert event["kind"] == "message.received"
-    assert event["message_id"] == message.pk
+    assert event["kind"] == "messages.received"
+    assert event["message_ids"] == [message.pk]
+    assert event["person_ids"] == [message.conversation.person_id]
 
 
 def test_work_lost_by_the_broker_is_swept_up_and_run_once(queue):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from contact_hub.conversations.tasks import message_received
+from contact_hub.conversations.tasks import messages_received
 from contact_hub.incidents.models import Incident
 from contact_hub.staff.models import AccessEvent, Role
 from contact_hub.triage.models import ContactTriage, MisconductReferral, RiskFlag
@@ -16,6 +16,7 @@ from contact_hub.triage.services import (
     contact_grade,
     contact_link,
     contact_triage,
+    contacts_triage,
     flag_add,
     flag_remove,
     item_claim,
@@ -42,10 +43,32 @@ def test_a_message_is_flagged_and_queued_by_its_follow_up_work(
     assert (triage.risk, triage.suggested_grade, triage.handled_at) == (70, "priority", None)
 
 
+def test_many_contacts_are_triaged_together_in_the_queries_of_one(
+        django_assert_max_num_queries):
+    texts = [DA_TEXT, "my car was broken into overnight", "he said he'll kill me tonight",
+             "the officer who came keeps texting me", DA_TEXT, "loud party next door"]
+    one = received_message(text=texts[0])
+    with django_assert_max_num_queries(12) as single:
+        contact_triage(one.pk)
+    messages = [received_message(text=text) for text in texts[1:]]
+
+    # Five contacts cost what one does, plus the misconduct referral one of them opens.
+    with django_assert_max_num_queries(len(single.captured_queries) + 8):
+        triaged = contacts_triage([m.pk for m in messages])
+
+    alone = {m.pk: triaged_message(text=m.text) for m in messages}
+    for message in messages:
+        twin = ContactTriage.objects.get(message=alone[message.pk])
+        assert (triaged[message.pk].risk, triaged[message.pk].suggested_grade) == (
+            twin.risk, twin.suggested_grade)
+        assert _flags(message) == _flags(alone[message.pk])
+    assert MisconductReferral.objects.count() == 2  # the misconduct text, and its twin
+
+
 def test_triage_twice_changes_nothing(coordinator):
     message = triaged_message(text=DA_TEXT)
 
-    message_received.work(message_id=message.pk)
+    messages_received.work([{"message_id": message.pk}])
 
     assert RiskFlag.objects.filter(message=message).count() == 2
     assert ContactTriage.objects.filter(message=message).count() == 1

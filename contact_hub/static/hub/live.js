@@ -37,8 +37,9 @@
 
   function concerns(region, event) {
     const person = region.dataset.livePerson;
-    return !person || event.kind === "resync" || event.person_id === undefined ||
-      String(event.person_id) === person;
+    if (!person || event.kind === "resync") { return true; }
+    if (event.person_ids !== undefined) { return event.person_ids.map(String).includes(person); }
+    return event.person_id === undefined || String(event.person_id) === person;
   }
 
   function connect() {
