@@ -154,8 +154,9 @@ async def _timed_fetch(session, base: str) -> float:
 async def _listen(socket, page: Page, events: dict[int, float]) -> None:
     async for frame in socket:
         event = frame.json()
-        if "message_id" in event and event.get("kind") == "message.received":
-            events[event["message_id"]] = time.time()
+        if event.get("kind") == "messages.received":
+            for message_id in event["message_ids"]:
+                events[message_id] = time.time()
         asyncio.get_running_loop().create_task(page.refresh())
 
 

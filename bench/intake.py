@@ -1,5 +1,6 @@
 """Intake benchmark: signed Twilio SMS webhooks against the hub's ASGI server on PostgreSQL and
-Redis, beside a bare Django view doing one INSERT on the same stack.
+Redis, beside a bare Django view doing the same insert (the message row, nothing else) on the same
+stack, and a raw one-row SQL insert as a floor.
 
     .venv/bin/python bench/intake.py [--rate 200] [--seconds 10] [--workers 2]
 
@@ -39,6 +40,7 @@ AUTH_TOKEN = "bench-auth-token"
 HUB_NUMBER = "+447700900000"
 INBOUND = "/sms/twilio/inbound/"
 BARE = "/bench/bare/"
+RAW = "/bench/raw/"
 
 
 def signed_sms(base: str, n: int) -> tuple[bytes, dict[str, str]]:
@@ -61,7 +63,7 @@ async def run(args: argparse.Namespace) -> None:
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE bench_bare (id bigserial PRIMARY KEY, sid text UNIQUE, "
                      "body text)")
-    total = int(args.rate * args.seconds) * 2 + 20000
+    total = int(args.rate * args.seconds) * 2 + 30000
     print(f"signing {total} webhooks…", flush=True)
     prepared = [signed_sms(base, n) for n in range(total)]
     cursor = iter(prepared)
@@ -77,6 +79,7 @@ async def run(args: argparse.Namespace) -> None:
 
         await closed_loop("warm-up", 8, 2, poster(INBOUND))
         await closed_loop("warm-up", 8, 2, poster(BARE))
+        await closed_loop("warm-up", 8, 2, poster(RAW))
         results = [
             await open_loop(f"intake @ {args.rate:g}/s", args.rate, args.seconds,
                             poster(INBOUND)),
@@ -85,10 +88,12 @@ async def run(args: argparse.Namespace) -> None:
             await closed_loop("intake, max throughput", 32, args.seconds, poster(INBOUND)),
             await closed_loop("bare insert, max throughput", 32, args.seconds,
                               poster(BARE)),
+            await closed_loop("raw SQL insert, max", 32, args.seconds, poster(RAW)),
         ]
         await client.close()
     with psycopg.connect(database_url) as conn:
-        stored = conn.execute("SELECT count(*) FROM conversations_message").fetchone()[0]
+        stored = conn.execute("SELECT count(*) FROM conversations_message "
+                              "WHERE provider = 'twilio'").fetchone()[0]
     redis.Redis.from_url(REDIS_URL).flushdb()
 
     print(f"\nuvicorn workers: {args.workers}; PostgreSQL and Redis on 127.0.0.1; 2 cores shared "

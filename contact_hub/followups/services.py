@@ -150,7 +150,7 @@ def followup_send(task_name: str, followup_id: int) -> None:
         if app.conf.task_always_eager:
             registered_task(task_name).apply(args=[followup_id])
         else:
-            app.send_task(task_name, args=[followup_id])
+            app.send_task(task_name, args=[followup_id], ignore_result=True)
     except Exception:
         # The broker is down: the row stays pending and the sweeper sends it later.
         log.warning("could not send follow-up %s #%s; the sweeper will retry", task_name,

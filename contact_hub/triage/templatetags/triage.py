@@ -27,9 +27,9 @@ def countdown_text(target_at: datetime, now: datetime) -> str:
 def countdown(target_at: datetime | None, closed: bool = False) -> str:
     """A live countdown to the target; countdown.js keeps it ticking on every page."""
     if target_at is None:
-        return format_html('<span class="countdown none">no target</span>')
+        return format_html('<span class="countdown none">{}</span>', "no target")
     if closed:
-        return format_html('<span class="countdown none">closed</span>')
+        return format_html('<span class="countdown none">{}</span>', "closed")
     now = timezone.now()
     state = "over" if target_at <= now else "running"
     return format_html('<time class="countdown" data-state="{}" data-target="{}" datetime="{}" '
