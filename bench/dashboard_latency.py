@@ -1,4 +1,4 @@
-"""Inbound message → coordinator dashboard updated, at 200 messages a second, on PostgreSQL and
+"""Inbound webhook → coordinator dashboard updated, at 200 messages a second, on PostgreSQL and
 Redis with a real web server and Celery worker: p50 and p99.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/3 \\
@@ -19,7 +19,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
@@ -34,13 +33,14 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="messages a second")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=2, help="web processes")
     args = parser.parse_args()
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3")
     if "127.0.0.1" not in redis_url and "localhost" not in redis_url:
         sys.exit("benchmarks run against 127.0.0.1 only")
     django_setup(redis_url)
     code = _reset_and_enrol()
-    processes = _start_services(args.port)
+    processes = _start_services(args.port, args.workers)
     try:
         asyncio.run(_run(args, code))
     finally:
@@ -67,11 +67,23 @@ def _reset_and_enrol() -> str:
     return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
 
 
-def _start_services(port: int) -> list[subprocess.Popen]:
-    env = dict(os.environ)
+ACCOUNT_SID = "AC" + "d" * 32
+AUTH_TOKEN = "bench-dashboard-token"
+HUB_NUMBER = "+447700900000"
+INBOUND = "/sms/twilio/inbound/"
+
+
+def _twilio_env(port: int) -> dict[str, str]:
+    return {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_SMS_NUMBERS": HUB_NUMBER, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+
+
+def _start_services(port: int, workers: int) -> list[subprocess.Popen]:
+    env = dict(os.environ) | _twilio_env(port)
     python = sys.executable
-    server = subprocess.Popen([python, "manage.py", "serve", "--port", str(port)], cwd=ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([python, "manage.py", "serve", "--port", str(port), "--workers",
+                               str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     worker = subprocess.Popen([python, "-m", "celery", "-A", "contact_hub", "worker",
                                "--concurrency", "2", "--loglevel", "WARNING"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -121,15 +133,12 @@ async def _run(args: argparse.Namespace, code: str) -> None:
         baseline = [await _timed_fetch(session, base) for _ in range(20)]
         events: dict[int, float] = {}
         async with session.ws_connect(f"{base}/ws/hub/", headers={"Origin": base}) as socket:
-            committed: dict[int, float] = {}
-            producer = threading.Thread(target=_produce, args=(args.rate, args.seconds,
-                                                               committed))
             listening = asyncio.create_task(_listen(socket, page, events))
-            producer.start()
-            await asyncio.get_running_loop().run_in_executor(None, producer.join)
+            sent = await _produce(args.rate, args.seconds, args.port)
             await asyncio.sleep(3)
             await page.refresh()
             listening.cancel()
+    committed = await asyncio.to_thread(_by_message_id, sent)
     _report(args, committed, events, page, baseline)
 
 
@@ -160,36 +169,46 @@ async def _listen(socket, page: Page, events: dict[int, float]) -> None:
         asyncio.get_running_loop().create_task(page.refresh())
 
 
-def _produce(rate: int, seconds: int, committed: dict[int, float]) -> None:
-    """Intake at a steady rate from two threads, as two webhook workers would."""
-    from django.db import connection
+async def _produce(rate: int, seconds: int, port: int) -> dict[str, float]:
+    """Signed Twilio webhooks at a steady rate (open loop). Returns when each was due, by SID."""
+    from urllib.parse import urlencode
 
-    from contact_hub.conversations.intake import InboundMessage, message_intake
+    from twilio.request_validator import RequestValidator
+
+    from bench.common import RawHttpClient, open_loop
 
     texts = ["my ex is outside again, I can't talk", "my car was broken into overnight",
              "he said he'll hurt the kids", "loud party at number 12"]
-    interval = 2.0 / rate
-    total = rate * seconds // 2
+    validator, url = RequestValidator(AUTH_TOKEN), f"http://127.0.0.1:{port}{INBOUND}"
+    client = RawHttpClient("127.0.0.1", port, connections=128)
+    requests, sids = [], []
+    for n in range(rate * seconds):
+        form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
+                "From": f"+44770090{n % 10000:04d}", "To": HUB_NUMBER, "NumMedia": "0",
+                "Body": texts[n % len(texts)]}
+        headers = {"Content-Type": "application/x-www-form-urlencoded",
+                   "X-Twilio-Signature": validator.compute_signature(url, form)}
+        requests.append(client.request("POST", INBOUND, urlencode(form).encode(), headers))
+        sids.append(form["MessageSid"])
+    due: dict[str, float] = {}
+    start = time.time()
 
-    def worker(offset: int) -> None:
-        start = time.perf_counter()
-        try:
-            for n in range(total):
-                time.sleep(max(0.0, start + n * interval - time.perf_counter()))
-                inbound = InboundMessage(channel="sms", provider="bench",
-                                         provider_message_id=uuid.uuid4().hex,
-                                         sender=f"+44770090{(n * 2 + offset) % 10000:04d}",
-                                         text=texts[n % len(texts)])
-                message = message_intake(inbound).message
-                committed[message.pk] = time.time()
-        finally:
-            connection.close()
+    async def post(n: int) -> bool:
+        due[sids[n]] = start + n / rate
+        return await client.send(requests[n]) == 200
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    result = await open_loop("webhooks", rate, seconds, post)
+    await client.close()
+    print(result.line())
+    return due
+
+
+def _by_message_id(sent: dict[str, float]) -> dict[int, float]:
+    from contact_hub.conversations.models import Message
+
+    ids = Message.objects.filter(provider="twilio", provider_message_id__in=list(sent)) \
+        .values_list("provider_message_id", "pk")
+    return {pk: sent[sid] for sid, pk in ids}
 
 
 def _percentiles(values: list[float]) -> str:
@@ -212,8 +231,8 @@ def _report(args, committed, events, page, baseline) -> None:
     span = max(committed.values()) - min(committed.values())
     print(f"{len(committed)} messages in {span:.1f} s ({len(committed) / span:.0f}/s, asked "
           f"{args.rate}/s); {len(page.fetch_times)} queue fetches")
-    print(f"intake committed → websocket event:   {_percentiles(event_latency)}")
-    print(f"intake committed → dashboard updated: {_percentiles(seen)}")
+    print(f"webhook sent → websocket event:       {_percentiles(event_latency)}")
+    print(f"webhook sent → dashboard updated:     {_percentiles(seen)}")
     print(f"queue fetch under load:               {_percentiles(page.fetch_times)}")
     print(f"baseline, queue fetch on an idle hub: {_percentiles(baseline)}")
     print("bar: dashboard updated p99 under 100 ms")
