@@ -4,6 +4,8 @@ incidents (with the domestic abuse prompt), linking, and misconduct referrals.""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contact_hub.conversations.tasks import messages_received
 from contact_hub.incidents.models import Incident
@@ -43,26 +45,24 @@ def test_a_message_is_flagged_and_queued_by_its_follow_up_work(
     assert (triage.risk, triage.suggested_grade, triage.handled_at) == (70, "priority", None)
 
 
-def test_many_contacts_are_triaged_together_in_the_queries_of_one(
-        django_assert_max_num_queries):
+def test_many_contacts_are_triaged_together_in_a_fixed_number_of_queries(
+        django_assert_num_queries):
     texts = [DA_TEXT, "my car was broken into overnight", "he said he'll kill me tonight",
-             "the officer who came keeps texting me", DA_TEXT, "loud party next door"]
-    one = received_message(text=texts[0])
-    with django_assert_max_num_queries(12) as single:
-        contact_triage(one.pk)
-    messages = [received_message(text=text) for text in texts[1:]]
+             "loud party next door"]
+    few = [received_message(text=text) for text in texts]
+    many = [received_message(text=text) for text in texts * 4]
+    with CaptureQueriesContext(connection) as counted:
+        contacts_triage([m.pk for m in few])
 
-    # Five contacts cost what one does, plus the misconduct referral one of them opens.
-    with django_assert_max_num_queries(len(single.captured_queries) + 8):
-        triaged = contacts_triage([m.pk for m in messages])
+    with django_assert_num_queries(len(counted.captured_queries)):  # four times the contacts
+        triaged = contacts_triage([m.pk for m in many])
 
-    alone = {m.pk: triaged_message(text=m.text) for m in messages}
-    for message in messages:
+    alone = {m.pk: triaged_message(text=m.text) for m in many[:len(texts)]}
+    for message in many[:len(texts)]:
         twin = ContactTriage.objects.get(message=alone[message.pk])
         assert (triaged[message.pk].risk, triaged[message.pk].suggested_grade) == (
             twin.risk, twin.suggested_grade)
         assert _flags(message) == _flags(alone[message.pk])
-    assert MisconductReferral.objects.count() == 2  # the misconduct text, and its twin
 
 
 def test_triage_twice_changes_nothing(coordinator):
