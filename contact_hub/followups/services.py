@@ -24,17 +24,7 @@ def followup_task(func: Callable[..., Any]) -> Any:
 
     The task takes only the row's id; the payload lives in the database, committed with the data.
     """
-    name = f"followups.{func.__name__}"
-
-    @shared_task(name=name, ignore_result=True)
-    def run(followup_id: int) -> None:
-        followup = followup_claim(followup_id)
-        if followup is not None and not _rows_run(name, [followup],
-                                                  lambda payloads: func(**payloads[0])):
-            _rows_release([followup])
-
-    run.work = func
-    return run
+    return _followup_runner(func, lambda payloads: func(**payloads[0]), size=1)
 
 
 def followup_batch_task(func: Callable[[list[dict[str, Any]]], Any], *,
@@ -46,41 +36,47 @@ def followup_batch_task(func: Callable[[list[dict[str, Any]]], Any], *,
     rows done. If a batch fails, its rows are tried one at a time, so one bad row cannot hold
     back the rest.
     """
+    return _followup_runner(func, func, size=size)
+
+
+def _followup_runner(func: Callable[..., Any], call: Callable[[list[dict[str, Any]]], Any], *,
+                     size: int) -> Any:
     name = f"followups.{func.__name__}"
 
     @shared_task(name=name, ignore_result=True)
     def run(followup_id: int) -> None:
-        rows = followups_claim(name, followup_id, size)
-        if not rows or _rows_run(name, rows, func):
+        rows = followups_claim(followup_id, more_of=name, size=size)
+        if not rows:
+            return
+        error = _rows_run(name, rows, call)
+        if error is None:
             return
         if len(rows) == 1:
-            _rows_release(rows)
+            _row_release(rows[0], error)
             return
         for row in rows:
-            if not _rows_run(name, [row], func):
-                _rows_release([row])
+            if (error := _rows_run(name, [row], call)) is not None:
+                _row_release(row, error)
 
     run.work = func
     return run
 
 
 def _rows_run(name: str, rows: list[FollowUp],
-              call: Callable[[list[dict[str, Any]]], Any]) -> bool:
+              call: Callable[[list[dict[str, Any]]], Any]) -> str | None:
+    """Do the rows' work and mark them done; on failure, the error's kind."""
     try:
         call([row.payload for row in rows])
     except Exception as error:
         log.exception("follow-up %s %s failed", name, [row.pk for row in rows])
-        for row in rows:
-            row.last_error = type(error).__name__[:200]
-        return False
+        return type(error).__name__[:200]
     FollowUp.objects.filter(pk__in=[row.pk for row in rows]).update(done_at=timezone.now())
-    return True
+    return None
 
 
-def _rows_release(rows: list[FollowUp]) -> None:
-    """Give the rows back for the sweeper to re-send, with what went wrong."""
-    for row in rows:
-        FollowUp.objects.filter(pk=row.pk).update(claimed_until=None, last_error=row.last_error)
+def _row_release(row: FollowUp, error: str) -> None:
+    """Give the row back for the sweeper to re-send, with what went wrong."""
+    FollowUp.objects.filter(pk=row.pk).update(claimed_until=None, last_error=error)
 
 
 def followup_queue(task: Any, **payload: Any) -> FollowUp:
@@ -101,22 +97,9 @@ def followups_queue(task: Any, payloads: list[dict[str, Any]]) -> list[FollowUp]
     return followups
 
 
-def followup_claim(followup_id: int) -> FollowUp | None:
-    """Take a lease on the row, or return None if it is done or another worker holds it."""
-    now = timezone.now()
-    lease_until = now + timedelta(seconds=settings.HUB_FOLLOWUP_LEASE_SECONDS)
-    claimed = (
-        FollowUp.objects.filter(pk=followup_id, done_at__isnull=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=lease_until, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return None
-    return FollowUp.objects.get(pk=followup_id)
-
-
-def followups_claim(task_name: str, followup_id: int, size: int) -> list[FollowUp]:
-    """Take a lease on this row and on up to `size` fresh pending rows of the same task.
+def followups_claim(followup_id: int, *, more_of: str = "", size: int = 1) -> list[FollowUp]:
+    """Take a lease on this row, unless it is done or another worker holds it, and on up to
+    `size - 1` fresh pending rows of the task `more_of`.
 
     Rows that failed before are left for their own run (the sweeper sends them), so a bad row
     is retried alone. The lease is a conditional UPDATE, and the rows returned are those that
@@ -125,9 +108,11 @@ def followups_claim(task_name: str, followup_id: int, size: int) -> list[FollowU
     now = timezone.now()
     lease_until = now + timedelta(seconds=settings.HUB_FOLLOWUP_LEASE_SECONDS)
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    ids = [followup_id, *FollowUp.objects.filter(free, task_name=task_name, attempts=0,
-                                                 done_at__isnull=True)
-           .exclude(pk=followup_id).order_by("pk").values_list("pk", flat=True)[:size - 1]]
+    ids = [followup_id]
+    if more_of and size > 1:
+        ids += (FollowUp.objects.filter(free, task_name=more_of, attempts=0,
+                                        done_at__isnull=True)
+                .exclude(pk=followup_id).order_by("pk").values_list("pk", flat=True)[:size - 1])
     FollowUp.objects.filter(free, pk__in=ids, done_at__isnull=True).update(
         claimed_until=lease_until, attempts=F("attempts") + 1)
     return list(FollowUp.objects.filter(pk__in=ids, claimed_until=lease_until).order_by("pk"))

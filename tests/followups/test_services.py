@@ -8,9 +8,9 @@ from django.utils import timezone
 from contact_hub.followups.models import FollowUp
 from contact_hub.followups.services import (
     followup_batch_task,
-    followup_claim,
     followup_queue,
     followup_task,
+    followups_claim,
 )
 from contact_hub.followups.tasks import followups_sweep
 
@@ -81,17 +81,17 @@ def test_done_work_is_never_run_again():
 def test_a_leased_row_cannot_be_claimed_by_a_second_worker():
     followup = followup_queue(record_call, message_id=11)
 
-    assert followup_claim(followup.pk) is not None
-    assert followup_claim(followup.pk) is None
+    assert followups_claim(followup.pk) == [followup]
+    assert followups_claim(followup.pk) == []
 
 
 def test_an_expired_lease_is_claimable_again():
     followup = followup_queue(record_call, message_id=12)
-    followup_claim(followup.pk)
+    followups_claim(followup.pk)
     FollowUp.objects.filter(pk=followup.pk).update(
         claimed_until=timezone.now() - timedelta(seconds=1))
 
-    assert followup_claim(followup.pk).attempts == 2
+    assert followups_claim(followup.pk)[0].attempts == 2
 
 
 def test_failed_work_is_released_for_the_sweeper_with_the_error_kind():
