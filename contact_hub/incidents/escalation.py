@@ -74,24 +74,19 @@ def escalations_sweep(*, now: datetime | None = None, limit: int = 500) -> list[
 
 
 def _fire_together(timer_ids: list[int], now: datetime) -> list[int]:
-    """Fire a sweep's timers in a few bulk queries; if any of them fails, fire them one at a
-    time so that one broken incident cannot hold back every other alert."""
+    """Fire a sweep's timers in a few bulk queries; if that fails, or another sweeper fired
+    some of them first (only on engines without row locks), fire them one at a time, so one
+    broken incident cannot hold back every other alert."""
     try:
         with transaction.atomic():
-            if _claim(timer_ids, now) != len(timer_ids):
-                raise _AlreadyFired
-            escalations_fire(_timers(timer_ids), now=now)
-            return timer_ids
-    except _AlreadyFired:
-        pass
+            if _claim(timer_ids, now) == len(timer_ids):
+                escalations_fire(_timers(timer_ids), now=now)
+                return timer_ids
+            transaction.set_rollback(True)
     except Exception:
         log.exception("a sweep of %d escalation timers failed; firing them one by one",
                       len(timer_ids))
     return [timer_id for timer_id in timer_ids if _fire_one(timer_id, now)]
-
-
-class _AlreadyFired(Exception):
-    """Another sweeper fired some of these timers first (only on engines without row locks)."""
 
 
 def _fire_one(timer_id: int, now: datetime) -> bool:

@@ -82,11 +82,12 @@ def contacts_triage(message_ids: list[int]) -> dict[int, ContactTriage]:
 
 def _already_linked(message_ids: list[int]) -> dict[int, dict]:
     """Contacts linked to an incident before their triage ran have been dealt with already."""
-    linked = {}
+    linked: dict[int, dict] = {}
     for link in (IncidentContact.objects.filter(message_id__in=message_ids)
-                 .select_related("incident").order_by("-linked_at")):
-        linked[link.message_id] = {"handled_at": link.linked_at, "incident": link.incident,
-                                   "outcome": ContactTriage.Outcome.LINKED}
+                 .select_related("incident").order_by("pk")):
+        # The first link is when it was dealt with.
+        linked.setdefault(link.message_id, {"handled_at": link.linked_at, "incident": link.incident,
+                                            "outcome": ContactTriage.Outcome.LINKED})
     return linked
 
 
