@@ -9,7 +9,7 @@ import factory
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from contact_hub.conversations.intake import InboundMessage, message_intake
+from contact_hub.conversations.intake import InboundMessage, MediaRef, message_intake
 from contact_hub.conversations.models import Message
 from contact_hub.staff.models import Role, StaffUser
 
@@ -45,14 +45,15 @@ def totp_code(user: StaffUser, *, offset_steps: int = 0) -> str:
 
 
 def inbound(*, channel: str = "sms", sender: str | None = None, text: str = "Hello",
-            provider_message_id: str | None = None, provider: str | None = None
-            ) -> InboundMessage:
+            provider_message_id: str | None = None, provider: str | None = None,
+            media: tuple[MediaRef, ...] = ()) -> InboundMessage:
     return InboundMessage(
         channel=channel,
         provider=provider or {"sms": "twilio", "x": "x"}.get(channel, "meta"),
         provider_message_id=provider_message_id or f"SM{uuid.uuid4().hex}",
         sender=sender or drama_number(),
         text=text,
+        media=media,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from contact_hub.conversations.models import (
     CHANNEL_IDENTITY_KIND,
@@ -14,7 +14,9 @@ from contact_hub.conversations.models import (
     Message,
 )
 from contact_hub.conversations.tasks import messages_received
-from contact_hub.followups.services import followup_queue
+from contact_hub.followups.models import FollowUp
+from contact_hub.followups.services import followup_queue, followups_send_on_commit
+from contact_hub.insert_select import insert_select, select_list
 from contact_hub.people.identifiers import phone_parse
 from contact_hub.people.models import Identity, Person
 
@@ -51,26 +53,29 @@ def message_intake(inbound: InboundMessage) -> IntakeResult:
     """
     kind = CHANNEL_IDENTITY_KIND[inbound.channel]
     value = phone_parse(inbound.sender) if kind == Identity.Kind.PHONE else inbound.sender
+    if connection.vendor == "postgresql":
+        known = _store_from_known_sender(inbound, kind, value)
+        if known is not None:
+            return known
     try:
         with transaction.atomic():
             return IntakeResult(_store(inbound, kind, value), created=True)
     except IntegrityError:
-        # The same provider id was stored before, or by a concurrent delivery that committed
-        # first: the unique key makes every repeat harmless.
-        existing = Message.objects.filter(
-            provider=inbound.provider, provider_message_id=inbound.provider_message_id).first()
-        if existing is None:
-            raise
-        return IntakeResult(existing, created=False)
+        return _stored_before(inbound)
 
 
-def _store(inbound: InboundMessage, kind: str, value: str) -> Message:
-    conversation = (Conversation.objects.select_related("identity")
-                    .filter(identity__kind=kind, identity__value=value, channel=inbound.channel)
-                    .first())
-    if conversation is None:
-        conversation = conversation_open_for(identity_for(kind, value), inbound.channel)
-    message = Message.objects.create(
+def _stored_before(inbound: InboundMessage) -> IntakeResult:
+    # The same provider id was stored before, or by a concurrent delivery that committed first:
+    # the unique key makes every repeat harmless.
+    existing = Message.objects.filter(
+        provider=inbound.provider, provider_message_id=inbound.provider_message_id).first()
+    if existing is None:
+        raise IntegrityError("message clashed with a row that is not there")
+    return IntakeResult(existing, created=False)
+
+
+def _new_message(inbound: InboundMessage, conversation: Conversation) -> Message:
+    return Message(
         conversation=conversation,
         direction=Message.Direction.INBOUND,
         channel=inbound.channel,
@@ -80,8 +85,66 @@ def _store(inbound: InboundMessage, kind: str, value: str) -> Message:
         media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
         status=DeliveryStatus.RECEIVED,
     )
+
+
+def _store(inbound: InboundMessage, kind: str, value: str) -> Message:
+    conversation = (Conversation.objects.select_related("identity")
+                    .filter(identity__kind=kind, identity__value=value, channel=inbound.channel)
+                    .first())
+    if conversation is None:
+        conversation = conversation_open_for(identity_for(kind, value), inbound.channel)
+    message = _new_message(inbound, conversation)
+    message.save(force_insert=True)
     followup_queue(messages_received, message_id=message.pk)
     return message
+
+
+def _store_from_known_sender(inbound: InboundMessage, kind: str,
+                             value: str) -> IntakeResult | None:
+    """Nearly every text comes from someone the hub has heard from on that channel: find the
+    conversation and store the message and its follow-up row in one statement, one round trip
+    where the general path takes five. None if the sender is new here (the general path opens
+    the conversation).
+
+    The rows are the ones _store writes (the same model instances, inserted by
+    insert_select), and one statement is atomic on its own or inside the caller's transaction.
+    """
+    conversation_columns, conversation_names = select_list(Conversation, "c", "c_")
+    identity_columns, identity_names = select_list(Identity, "i", "i_")
+    message = _new_message(inbound, Conversation())
+    insert_message, message_params = insert_select(
+        message, source="sender", expressions={"conversation_id": "sender.c_id"})
+    insert_followup, followup_params = insert_select(
+        FollowUp(task_name=messages_received.name), source="message",
+        expressions={"payload": "jsonb_build_object('message_id', message.id)"})
+    quote = connection.ops.quote_name
+    # Built from model metadata and fixed text only; every value is a parameter.
+    sql = f"""
+        WITH sender AS (
+            SELECT {conversation_columns}, {identity_columns}
+            FROM {quote(Conversation._meta.db_table)} c
+            JOIN {quote(Identity._meta.db_table)} i ON i.id = c.identity_id
+            WHERE i.kind = %s AND i.value = %s AND c.channel = %s),
+        message AS ({insert_message} ON CONFLICT DO NOTHING RETURNING id),
+        followup AS ({insert_followup} RETURNING id)
+        SELECT sender.*, (SELECT id FROM message), (SELECT id FROM followup) FROM sender"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [kind, value, inbound.channel, *message_params, *followup_params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    conversation_row = row[:len(conversation_names)]
+    identity_row = row[len(conversation_names):-2]
+    message_id, followup_id = row[-2:]
+    if message_id is None:
+        return _stored_before(inbound)
+    conversation = Conversation.from_db(connection.alias, conversation_names, conversation_row)
+    conversation.identity = Identity.from_db(connection.alias, identity_names, identity_row)
+    message.conversation = conversation
+    message.pk = message_id
+    message._state.adding, message._state.db = False, connection.alias
+    followups_send_on_commit(messages_received, [followup_id])
+    return IntakeResult(message, created=True)
 
 
 def conversation_open_for(identity: Identity, channel: str) -> Conversation:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import redis
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
@@ -31,10 +33,11 @@ def followup_batch_task(func: Callable[[list[dict[str, Any]]], Any], *,
                         size: int = 100) -> Any:
     """Like followup_task, for work that is far cheaper in bulk: `func` takes a list of payloads.
 
-    A run claims its own row and the other fresh rows of the same task (up to `size`) and does
-    them together, so under load one run does the work of many and the runs behind it find their
-    rows done. If a batch fails, its rows are tried one at a time, so one bad row cannot hold
-    back the rest.
+    A run claims its own row and the other fresh rows of the same task (up to `size` at a time,
+    until none are left) and does them together, so under load one run does the work of many.
+    Sending is coalesced too: while a run of the task waits to start, new rows send no task of
+    their own, because that run will claim them. If a batch fails, its rows are tried one at a
+    time, so one bad row cannot hold back the rest.
     """
     return _followup_runner(func, func, size=size)
 
@@ -44,22 +47,31 @@ def _followup_runner(func: Callable[..., Any], call: Callable[[list[dict[str, An
     name = f"followups.{func.__name__}"
 
     @shared_task(name=name, ignore_result=True)
-    def run(followup_id: int) -> None:
+    def run(followup_id: int | None) -> None:
+        if size > 1:
+            # Before claiming: a row committed from now on sends a run of its own.
+            _run_waiting_clear(name)
         rows = followups_claim(followup_id, more_of=name, size=size)
-        if not rows:
-            return
-        error = _rows_run(name, rows, call)
-        if error is None:
-            return
-        if len(rows) == 1:
-            _row_release(rows[0], error)
-            return
-        for row in rows:
-            if (error := _rows_run(name, [row], call)) is not None:
-                _row_release(row, error)
+        while rows:
+            _rows_do(name, rows, call)
+            # Rows whose sends were coalesced into this run may be more than one batch.
+            rows = followups_claim(None, more_of=name, size=size) if size > 1 else []
 
     run.work = func
+    run.batch_size = size
     return run
+
+
+def _rows_do(name: str, rows: list[FollowUp], call: Callable[[list[dict[str, Any]]], Any]) -> None:
+    error = _rows_run(name, rows, call)
+    if error is None:
+        return
+    if len(rows) == 1:
+        _row_release(rows[0], error)
+        return
+    for row in rows:
+        if (error := _rows_run(name, [row], call)) is not None:
+            _row_release(row, error)
 
 
 def _rows_run(name: str, rows: list[FollowUp],
@@ -88,18 +100,29 @@ def followups_queue(task: Any, payloads: list[dict[str, Any]]) -> list[FollowUp]
     """Many runs of one task, stored in one query with the caller's transaction."""
     followups = FollowUp.objects.bulk_create(
         [FollowUp(task_name=task.name, payload=payload) for payload in payloads])
-
-    def send() -> None:
-        for followup in followups:
-            followup_send(task.name, followup.pk)
-
-    transaction.on_commit(send)
+    followups_send_on_commit(task, [followup.pk for followup in followups])
     return followups
 
 
-def followups_claim(followup_id: int, *, more_of: str = "", size: int = 1) -> list[FollowUp]:
-    """Take a lease on this row, unless it is done or another worker holds it, and on up to
-    `size - 1` fresh pending rows of the task `more_of`.
+def followups_send_on_commit(task: Any, followup_ids: list[int]) -> None:
+    """Send the task for rows stored with the caller's transaction, once that commits."""
+
+    def send() -> None:
+        if getattr(task, "batch_size", 1) > 1:
+            # One run claims every fresh row of its task, so one send covers them all.
+            if _run_waiting_mark(task.name) and not followup_send(task.name, followup_ids[0]):
+                _run_waiting_clear(task.name)
+            return
+        for followup_id in followup_ids:
+            followup_send(task.name, followup_id)
+
+    transaction.on_commit(send)
+
+
+def followups_claim(followup_id: int | None, *, more_of: str = "",
+                    size: int = 1) -> list[FollowUp]:
+    """Take a lease on this row (if any), unless it is done or another worker holds it, and on
+    up to `size - 1` fresh pending rows of the task `more_of`.
 
     Rows that failed before are left for their own run (the sweeper sends them), so a bad row
     is retried alone. The lease is a conditional UPDATE, and the rows returned are those that
@@ -108,11 +131,11 @@ def followups_claim(followup_id: int, *, more_of: str = "", size: int = 1) -> li
     now = timezone.now()
     lease_until = now + timedelta(seconds=settings.HUB_FOLLOWUP_LEASE_SECONDS)
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    ids = [followup_id]
+    ids = [] if followup_id is None else [followup_id]
     if more_of and size > 1:
         ids += (FollowUp.objects.filter(free, task_name=more_of, attempts=0,
                                         done_at__isnull=True)
-                .exclude(pk=followup_id).order_by("pk").values_list("pk", flat=True)[:size - 1])
+                .exclude(pk__in=ids).order_by("pk").values_list("pk", flat=True)[:size - len(ids)])
     FollowUp.objects.filter(free, pk__in=ids, done_at__isnull=True).update(
         claimed_until=lease_until, attempts=F("attempts") + 1)
     return list(FollowUp.objects.filter(pk__in=ids, claimed_until=lease_until).order_by("pk"))
@@ -130,7 +153,43 @@ def followups_pending() -> Any:
     )
 
 
-def followup_send(task_name: str, followup_id: int) -> None:
+# How long a mark that a batch run is waiting to start lasts: if the run is slow to start or
+# lost, the next row sends another after this (a spare run finds nothing and ends); the
+# sweeper catches anything a lost run leaves.
+RUN_WAITING_MS = 5000
+
+
+@functools.cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+
+
+def _run_waiting_key(task_name: str) -> str:
+    return f"hub:followups:run-waiting:{task_name}"
+
+
+def _run_waiting_mark(task_name: str) -> bool:
+    """Mark a run of this batch task as waiting to start; False if one already is."""
+    if app.conf.task_always_eager or not settings.REDIS_URL:
+        return True
+    try:
+        return bool(_redis().set(_run_waiting_key(task_name), 1, nx=True, px=RUN_WAITING_MS))
+    except redis.RedisError:
+        return True  # cannot tell: send, a spare run is harmless
+
+
+def _run_waiting_clear(task_name: str) -> None:
+    if app.conf.task_always_eager or not settings.REDIS_URL:
+        return
+    try:
+        _redis().delete(_run_waiting_key(task_name))
+    except redis.RedisError:
+        log.warning("could not clear the waiting mark of %s; the next rows wait for it to lapse",
+                    task_name)
+
+
+def followup_send(task_name: str, followup_id: int) -> bool:
+    """Send the row's task; False if the broker would not take it."""
     try:
         if app.conf.task_always_eager:
             registered_task(task_name).apply(args=[followup_id])
@@ -140,3 +199,5 @@ def followup_send(task_name: str, followup_id: int) -> None:
         # The broker is down: the row stays pending and the sweeper sends it later.
         log.warning("could not send follow-up %s #%s; the sweeper will retry", task_name,
                     followup_id)
+        return False
+    return True

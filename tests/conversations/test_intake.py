@@ -7,7 +7,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 
-from contact_hub.conversations.intake import message_intake
+from contact_hub.conversations.intake import MediaRef, message_intake
 from contact_hub.conversations.models import Conversation, Message
 from contact_hub.followups.models import FollowUp
 from contact_hub.live import HUB_GROUP
@@ -136,3 +136,82 @@ def test_concurrent_first_contacts_from_one_number_make_one_person():
     assert Message.objects.count() == 4
     assert Person.objects.count() == 1
     assert Identity.objects.count() == 1
+
+
+def _stored_row(message: Message) -> dict:
+    row = Message.objects.filter(pk=message.pk).values().get()
+    return {k: v for k, v in row.items()
+            if k not in ("id", "provider_message_id", "created_at", "status_changed_at")}
+
+
+@pytest.mark.postgres
+def test_a_known_sender_is_stored_in_one_round_trip_with_the_same_rows_as_a_first_contact(
+        django_assert_num_queries):
+    media = (MediaRef(url="https://api.twilio.com/m/1", content_type="image/jpeg"),)
+    first = message_intake(inbound(sender="07700900466", text="photo", media=media)).message
+
+    with django_assert_num_queries(1):
+        again = message_intake(inbound(sender="07700900466", text="photo", media=media))
+
+    assert again.created
+    assert _stored_row(again.message) == _stored_row(first)
+    assert again.message.created_at == Message.objects.get(pk=again.message.pk).created_at
+    follow_ups = FollowUp.objects.order_by("pk")
+    assert [f.payload for f in follow_ups] == [{"message_id": first.pk},
+                                               {"message_id": again.message.pk}]
+    assert {(f.task_name, f.attempts, f.done_at, f.claimed_until) for f in follow_ups} == {
+        ("followups.messages_received", 0, None, None)}
+
+
+@pytest.mark.postgres
+def test_a_known_sender_result_carries_their_conversation_and_identity():
+    first = message_intake(inbound(sender="07700900467")).message
+    Identity.objects.update(opted_out_at=first.created_at)
+
+    again = message_intake(inbound(sender="07700900467")).message
+
+    assert again.conversation.pk == first.conversation.pk
+    assert again.conversation.person_id == first.conversation.person_id
+    assert again.conversation.identity.value == "+447700900467"
+    assert again.conversation.identity.opted_out_at == first.created_at
+    assert again.person_id == first.person_id
+
+
+@pytest.mark.postgres
+def test_a_redelivery_from_a_known_sender_is_stored_once():
+    message_intake(inbound(sender="07700900468", provider_message_id="SMknown0"))
+    first = message_intake(inbound(sender="07700900468", provider_message_id="SMknown1"))
+
+    again = message_intake(inbound(sender="07700900468", provider_message_id="SMknown1"))
+
+    assert not again.created
+    assert again.message.pk == first.message.pk
+    assert Message.objects.count() == 2
+    assert FollowUp.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_from_a_known_sender_store_the_message_once():
+    message_intake(inbound(sender="07700900469", provider_message_id="SMbefore"))
+    barrier = threading.Barrier(5)
+    results = []
+
+    def deliver() -> None:
+        barrier.wait()
+        try:
+            results.append(message_intake(inbound(sender="07700900469",
+                                                  provider_message_id="SMrace")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(result.created for result in results) == 1
+    assert len({result.message.pk for result in results}) == 1
+    assert Message.objects.count() == 2
+    assert FollowUp.objects.count() == 2

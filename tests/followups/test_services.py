@@ -124,6 +124,13 @@ def record_batch(payloads: list[dict]) -> None:
     BATCHES.append([p["message_id"] for p in payloads])
 
 
+def _record_pair(payloads: list[dict]) -> None:
+    BATCHES.append([p["message_id"] for p in payloads])
+
+
+record_pairs = followup_batch_task(_record_pair, size=2)
+
+
 @pytest.fixture(autouse=True)
 def no_batches():
     BATCHES.clear()
@@ -172,3 +179,13 @@ def test_a_row_that_failed_before_is_retried_alone_not_swept_into_other_batches(
 
     assert BATCHES == [[15]]
     assert FollowUp.objects.get(pk=bad.pk).attempts == 1
+
+
+def test_a_run_works_through_every_waiting_row_a_batch_at_a_time():
+    """Sends are coalesced while a run waits, so one run may owe more than one batch."""
+    rows = [followup_queue(record_pairs, message_id=n) for n in range(1, 6)]
+
+    record_pairs.apply(args=[rows[0].pk])
+
+    assert BATCHES == [[1, 2], [3, 4], [5]]
+    assert not FollowUp.objects.filter(done_at__isnull=True).exists()

@@ -35,10 +35,20 @@ def queue():
     """A queue of this run's own, so nothing else on the shared Redis is consumed."""
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_routes = {"*": {"queue": QUEUE}}
+    _run_waiting_marks_clear()
     yield QUEUE
     celery_app.conf.task_always_eager = True
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge(QUEUE)
+    _run_waiting_marks_clear()
+
+
+def _run_waiting_marks_clear() -> None:
+    """A mark left by another test would hold back this test's first send."""
+    with celery_app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        for key in client.keys("hub:followups:run-waiting:*"):
+            client.delete(key)
 
 
 def _start_worker(queue: str) -> subprocess.Popen:
@@ -82,6 +92,27 @@ def test_a_worker_runs_follow_up_work_and_the_dashboard_hears_of_it(queue):
     assert event["kind"] == "messages.received"
     assert event["message_ids"] == [message.pk]
     assert event["person_ids"] == [message.conversation.person_id]
+
+
+def test_messages_arriving_while_a_run_waits_send_no_task_of_their_own(queue):
+    """Under load one run takes every message waiting, so they send one task, not one each."""
+    messages = [received_message(text=f"busy moment {n}") for n in range(5)]
+    with celery_app.connection_for_write() as conn:
+        waiting_tasks = conn.default_channel.client.llen(queue)
+    worker = _start_worker(queue)
+    try:
+        for followup in FollowUp.objects.all():
+            _wait_done(followup)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+    assert waiting_tasks == 1
+    assert FollowUp.objects.filter(done_at__isnull=False).count() == len(messages)
+    # the run cleared its mark, so the next message sends a task again
+    received_message(text="after the busy moment")
+    with celery_app.connection_for_write() as conn:
+        assert conn.default_channel.client.llen(queue) == 1
 
 
 def test_work_lost_by_the_broker_is_swept_up_and_run_once(queue):
