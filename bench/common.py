@@ -34,6 +34,25 @@ def fresh_database(name: str) -> str:
     return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
+def commit_latency_probe(database_url: str, seconds: float = 10, rate: float = 200) -> LoadResult:
+    """One-row inserts, each committed, one at a time at `rate` a second straight to PostgreSQL:
+    what this disk's flushes alone cost a durable write, the floor under any web figure."""
+    latencies = []
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_probe (id bigserial PRIMARY KEY)")
+        start = time.perf_counter()
+        for n in range(int(seconds * rate)):
+            delay = start + n / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            began = time.perf_counter()
+            conn.execute("INSERT INTO bench_probe DEFAULT VALUES")
+            latencies.append((time.perf_counter() - began) * 1000)
+        conn.execute("DROP TABLE bench_probe")
+    return LoadResult(f"commit alone @ {rate:g}/s", len(latencies), len(latencies),
+                      time.perf_counter() - start, latencies)
+
+
 def hub_env(database_url: str, **extra: str) -> dict[str, str]:
     return os.environ | {"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
                          "SECRET_KEY": "bench-" + "k" * 50, "LOG_LEVEL": "WARNING",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import django
@@ -16,6 +17,7 @@ django_asgi_app = OneSwitchASGIHandler()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 from contact_hub.routing import websocket_urlpatterns  # noqa: E402
 
@@ -27,3 +29,15 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+def _startup_objects_freeze() -> None:
+    """Load the URLconf and its views now, then move everything loaded so far out of the
+    garbage collector's sight. Otherwise each full collection walks the ~130,000 objects of
+    Django, Celery and the apps, stalling every request in the process for 90 ms or more on a
+    busy machine; frozen, a full collection takes about 10 ms."""
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    gc.freeze()
+
+
+_startup_objects_freeze()

@@ -5,10 +5,12 @@ Workers: `celery -A contact_hub worker`; scheduler: `celery -A contact_hub beat`
 
 from __future__ import annotations
 
+import gc
 import os
 
 from celery import Celery, Task
 from celery.exceptions import NotRegistered
+from celery.signals import worker_process_init
 
 from contact_hub.env import env_int
 
@@ -29,6 +31,13 @@ app.conf.beat_schedule = {
     "markers-sweep": {"task": "triage.markers_sweep", "schedule": 300.0},
     "rvr-sweep": {"task": "rvr.sweep", "schedule": 30.0},
 }
+
+
+@worker_process_init.connect
+def _startup_objects_freeze(**_: object) -> None:
+    """A worker child starts with the app and its tasks loaded: keep them out of the garbage
+    collector's full sweeps, which would otherwise walk them all (see contact_hub.asgi)."""
+    gc.freeze()
 
 
 def registered_task(name: str) -> Task:
