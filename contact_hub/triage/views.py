@@ -23,7 +23,13 @@ from contact_hub.triage.alerts import alert_acknowledge, alerts_open_for
 from contact_hub.triage.forms import MarkerForm, ThriveForm
 from contact_hub.triage.markers import MarkerRefused, marker_decide, marker_set
 from contact_hub.triage.models import Alert, Claim, Marker, MisconductReferral
-from contact_hub.triage.queue import QUEUE_LIMIT, queue_items, queue_summary
+from contact_hub.triage.queue import (
+    QUEUE_LIMIT,
+    queue_contacts,
+    queue_items,
+    queue_order_parse,
+    queue_summary,
+)
 from contact_hub.triage.referrals import ReferralRefused, referral_close, referrals_visible_to
 from contact_hub.triage.rules import risk_rules
 from contact_hub.triage.selectors import person_contacts, person_histories, person_markers
@@ -41,6 +47,8 @@ from contact_hub.triage.services import (
 
 DASHBOARD_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
 TRIAGE_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
+# Contacts a page may ask for by id at once; past this it fetches the whole queue.
+QUEUE_NEW_MOST = 500
 MARKER_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
 
 
@@ -57,8 +65,34 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 @role_required(*DASHBOARD_ROLES)
 def queue_view(request: HttpRequest) -> HttpResponse:
-    """The queue alone, fetched by the page whenever the websocket says something changed."""
-    return render(request, "triage/_queue.html", _queue_context(request))
+    """The queue alone, fetched by the page whenever the websocket says something changed.
+
+    With ?messages=<id>,<id>…, only those contacts (the page asks for these when an event says
+    they were triaged, and places each row by its order itself); with &before=<order> as well,
+    only those that sort above the last row of a page that shows a full queue."""
+    if "messages" not in request.GET:
+        return render(request, "triage/_queue.html", _queue_context(request))
+    ids = request.GET["messages"].split(",")
+    before = request.GET.get("before", "")
+    if len(ids) > QUEUE_NEW_MOST or not all(i.isdigit() and len(i) <= 18 for i in ids):
+        return _queue_refused(request, f"messages must be up to {QUEUE_NEW_MOST} message ids, "
+                                       "separated by commas.")
+    try:
+        if before:
+            queue_order_parse(before)
+    except ValueError:
+        return _queue_refused(request, "before must be the order of a row on the queue.")
+    return render(request, "triage/_queue_new.html", {
+        "items": queue_contacts(viewer=request.user, message_ids=[int(i) for i in ids],
+                                before=before),
+        "summary": queue_summary(), "limit": QUEUE_LIMIT,
+        "may_triage": request.user.has_role(*TRIAGE_ROLES)})
+
+
+def _queue_refused(request: HttpRequest, reason: str) -> HttpResponse:
+    security_event_record("malformed_payload", request=request,
+                          detail={"reason": "queue fetch: " + reason})
+    return HttpResponse(reason, status=400, content_type="text/plain")
 
 
 def _contact(request: HttpRequest, message_id: int) -> Message:

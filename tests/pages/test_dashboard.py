@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, received_message, totp_code
+from contact_hub.triage.queue import QUEUE_LIMIT
+from tests.factories import PASSWORD, received_message, totp_code, triaged_message
 from tests.pages.browser import elsewhere, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres]
-
 
 
 def _arrives(**message: str) -> None:
@@ -85,3 +85,30 @@ def test_the_person_page_shows_one_thread_across_channels(live_hub, page, coordi
     expect(thread.first).to_contain_text("then whatsapp")
     expect(page.get_by_text("Numbers are masked.")).to_be_visible()
     screenshot(page, "person")
+
+
+def test_a_new_contact_takes_its_place_in_a_full_queue_without_refetching_the_rest(
+        live_hub, page, coordinator):
+    waiting = [triaged_message(text=f"noise complaint {n}") for n in range(QUEUE_LIMIT)]
+    sign_in(page, live_hub, coordinator)
+    rows = page.locator("table.queue tbody tr")
+    expect(rows).to_have_count(QUEUE_LIMIT)
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+    expect(page.locator("[data-queue-notice]")).to_be_hidden()
+    expect(page.locator("#queue[data-synced-at]")).to_have_count(1)  # the resync on connect
+    first_waiting = f'tr[data-item="message:{waiting[0].pk}"]'
+    page.evaluate(f"document.querySelector('{first_waiting}').dataset.seen = 'before'")
+
+    _arrives(sender="07700900557", text="he has a knife and says he will kill me")
+
+    expect(rows.first).to_contain_text("he has a knife", timeout=10000)
+    expect(rows).to_have_count(QUEUE_LIMIT)  # the least urgent row made room
+    expect(page.locator(f'tr[data-item="message:{waiting[-1].pk}"]')).to_have_count(0)
+    expect(page.locator("[data-queue-notice]")).to_have_text(
+        f"{QUEUE_LIMIT + 1} contacts are waiting; the {QUEUE_LIMIT} most at risk are shown.")
+    # Only the new row was fetched: the rows already shown are the same elements.
+    assert page.locator(first_waiting).get_attribute("data-seen") == "before"
+    # Once events pause, the page fetches the whole queue again, so nothing drifts.
+    expect(page.locator(first_waiting)).not_to_have_attribute("data-seen", "before",
+                                                              timeout=10000)
+    expect(rows.first).to_contain_text("he has a knife")

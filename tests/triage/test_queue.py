@@ -4,12 +4,19 @@ welfare items, and victims waiting for video."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from callback.models import CallbackRequest
 from callback.services import CallbackAsk, callback_request_create, callback_welfare_create
 from contact_hub.incidents.services import incident_open
 from contact_hub.people.models import Identity, Person
-from contact_hub.triage.queue import RISK_VIDEO_WAITING, RISK_WELFARE, queue_items
+from contact_hub.triage.queue import (
+    RISK_VIDEO_WAITING,
+    RISK_WELFARE,
+    queue_items,
+    queue_order,
+    queue_order_parse,
+)
 from rvr.calls import video_check_record
 from rvr.check import CheckResult
 from rvr.eligibility import rvr_check_record, rvr_consent_record
@@ -71,3 +78,16 @@ def test_a_victim_in_the_video_waiting_room_is_on_the_queue(
     [item] = [i for i in queue_items(viewer=coordinator) if i.kind == "video"]
 
     assert (item.key, item.risk) == (f"video:{session.pk}", RISK_VIDEO_WAITING)
+
+
+def test_a_queue_order_reads_back_to_the_same_risk_and_moment():
+    since = timezone.now()
+
+    assert queue_order_parse(queue_order(85, since)) == (85, since)
+
+
+@pytest.mark.parametrize("order", ["", "15", "015", "1x5-1795466143.5", "015-17954661a3.5",
+                                   "015-1795466143.5.5", "0015-1795466143.5"])
+def test_anything_else_is_not_a_queue_order(order):
+    with pytest.raises(ValueError):
+        queue_order_parse(order)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
 from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
 from contact_hub.triage.models import ContactTriage, MisconductReferral
+from contact_hub.triage.queue import queue_order
 from contact_hub.triage.services import item_claim
 from tests.factories import StaffFactory, triaged_message
 
@@ -36,6 +38,80 @@ def test_the_queue_puts_risk_first_then_the_oldest(coordinator, staff_client):
                        f'data-message-id="{newer_plain.pk}"')
     assert positions == sorted(positions)
     assert "Immediate danger" in page and "has a knife" in page
+
+
+def test_a_page_can_fetch_just_the_contacts_an_event_named(coordinator, staff_client):
+    shown = triaged_message(text="noise from next door again")
+    named = [triaged_message(text="He's here, he has a knife"),
+             triaged_message(text="my bike was stolen")]
+
+    ids = ",".join(str(m.pk) for m in named)
+    page = staff_client(coordinator).get(f"/triage/queue/?messages={ids}").content.decode()
+
+    assert [f'data-message-id="{m.pk}"' in page for m in named] == [True, True]
+    assert f'data-message-id="{shown.pk}"' not in page
+    assert page.count('data-order="') == 2
+    assert 'data-waiting="3"' in page and "has a knife" in page
+
+
+def test_a_contact_dealt_with_or_kept_from_the_viewer_is_not_fetched_by_id(staff_client):
+    named = StaffFactory(username="cole", role=Role.COORDINATOR, collar_number="C9912")
+    alleging = triaged_message(text="the call handler C9912 added me on instagram")
+    handled = triaged_message(text="my bike was stolen")
+    ContactTriage.objects.filter(message=handled).update(handled_at=timezone.now())
+
+    page = staff_client(named).get(
+        f"/triage/queue/?messages={alleging.pk},{handled.pk}").content.decode()
+
+    assert "data-message-id" not in page
+    assert "instagram" not in page
+
+
+def test_a_full_page_fetches_only_the_named_contacts_that_sort_above_its_last_row(
+        coordinator, staff_client):
+    plain = triaged_message(text="my bike was stolen")
+    danger = triaged_message(text="He's here, he has a knife")
+    fold = ContactTriage.objects.get(message=plain)  # the last row of a full page
+
+    page = staff_client(coordinator).get("/triage/queue/", {
+        "messages": f"{plain.pk},{danger.pk}",
+        "before": queue_order(fold.risk, fold.received_at)}).content.decode()
+
+    assert f'data-message-id="{danger.pk}"' in page
+    assert f'data-message-id="{plain.pk}"' not in page  # it sorts below the fold
+
+
+@pytest.mark.parametrize("before", ["soon", "015", "015-12ab"])
+def test_a_malformed_fold_is_refused(coordinator, staff_client, before):
+    response = staff_client(coordinator).get("/triage/queue/", {"messages": "1",
+                                                                "before": before})
+
+    assert response.status_code == 400
+    assert "order of a row" in response.content.decode()
+    assert SecurityEvent.objects.get().kind == "malformed_payload"
+
+
+@pytest.mark.parametrize("messages", ["12,abc", "", "-1", "1;2", ",".join(["1"] * 501)])
+def test_a_malformed_list_of_messages_is_refused(coordinator, staff_client, messages):
+    response = staff_client(coordinator).get("/triage/queue/", {"messages": messages})
+
+    assert response.status_code == 400
+    assert "message ids" in response.content.decode()
+    assert SecurityEvent.objects.get().kind == "malformed_payload"
+
+
+def test_queue_rows_carry_an_order_that_sorts_as_the_queue_does(coordinator, staff_client):
+    old_plain = triaged_message(text="noise from next door again")
+    ContactTriage.objects.filter(message=old_plain).update(
+        received_at=timezone.now() - timedelta(hours=2))
+    triaged_message(text="He's here, he has a knife")
+    triaged_message(text="my bike was stolen")
+
+    page = staff_client(coordinator).get("/triage/queue/").content.decode()
+
+    orders = re.findall(r'data-order="([^"]+)"', page)
+    assert len(orders) == 3
+    assert orders == sorted(orders)
 
 
 def test_the_queue_shows_who_has_claimed_an_item(coordinator, supervisor, staff_client):

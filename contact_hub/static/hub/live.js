@@ -4,6 +4,9 @@
 // arrived meanwhile, so a burst of events costs two fetches, not one each, and no fixed delay.
 //   data-live-person="<id>"    only events about that person refresh the region
 //   data-refresh-seconds="N"   also refresh on a timer (content that depends on the clock)
+//   data-live-new="<kind>"     on events of that kind, fetch only the messages they name
+//                              (?messages=<ids>) and place each row by its data-order; the whole
+//                              region is fetched again once events pause, so nothing drifts
 (function () {
   "use strict";
   const regions = Array.from(document.querySelectorAll("[data-live-url]"));
@@ -11,11 +14,18 @@
   if (!regions.length) return;
   let retry = 1000;
   const running = new Set();
-  const again = new Set();
+  const pending = new Map();  // region -> "new" or "all" (all wins)
+  const newIds = new Map();   // region -> message ids named by events not fetched yet
+  const MOST_IDS = 500;       // the server's limit; past it, fetch the whole region
+  const resync = new Map();   // region -> {timer, due}
+  const QUIET_MS = 2000, MOST_MS = 10000;
 
   function show(s, text) { if (state) { state.dataset.state = s; state.textContent = text; } }
 
-  async function fetchRegion(region) {
+  async function fetchAll(region) {
+    newIds.delete(region);
+    const due = resync.get(region);
+    if (due) { clearTimeout(due.timer); resync.delete(region); }
     const response = await fetch(region.dataset.liveUrl, { credentials: "same-origin", cache: "no-store" });
     if (response.ok) {
       region.innerHTML = await response.text();
@@ -23,11 +33,72 @@
     }
   }
 
-  async function refresh(region) {
-    if (running.has(region)) { again.add(region); return; }
+  // Just these messages' rows, placed by order; false if the region cannot take rows on their
+  // own (nothing shown yet, too many at once), so the caller fetches it all.
+  async function fetchNew(region, ids) {
+    const table = region.querySelector("table[data-limit]");
+    const mark = region.querySelector("[data-newest-message]");
+    if (!table || !mark || !ids.length || ids.length > MOST_IDS) return false;
+    const url = new URL(region.dataset.liveUrl, location.href);
+    url.searchParams.set("messages", ids.join(","));
+    const limit = Number(table.dataset.limit);
+    const rows = table.tBodies[0].rows;
+    // A full page only needs rows that sort above its last one.
+    if (rows.length >= limit) url.searchParams.set("before", rows[rows.length - 1].dataset.order);
+    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) return false;
+    const holder = document.createElement("template");
+    holder.innerHTML = await response.text();
+    const fresh = holder.content.querySelector("[data-newest-message]");
+    if (!fresh) return false;
+    rowsPlace(table.tBodies[0], holder.content.querySelectorAll("tr[data-item]"), limit);
+    mark.dataset.newestMessage = fresh.dataset.newestMessage;
+    mark.dataset.waiting = fresh.dataset.waiting;
+    const notice = region.querySelector("[data-queue-notice]");
+    const newNotice = holder.content.querySelector("[data-queue-notice]");
+    if (notice && newNotice) notice.replaceWith(newNotice);
+    region.dataset.syncedAt = String(Date.now());
+    return true;
+  }
+
+  function rowsPlace(body, rows, limit) {
+    rows.forEach(function (row) {
+      const same = body.querySelector('tr[data-item="' + CSS.escape(row.dataset.item) + '"]');
+      if (same) same.remove();
+      const after = Array.from(body.rows).find(function (r) { return r.dataset.order > row.dataset.order; });
+      body.insertBefore(row, after || null);
+    });
+    // The page shows the top `limit` of the queue: a row pushed below it is no longer shown.
+    while (body.rows.length > limit) body.deleteRow(-1);
+  }
+
+  function resyncLater(region) {
+    const now = Date.now();
+    const current = resync.get(region);
+    const due = current ? current.due : now + MOST_MS;
+    if (current) clearTimeout(current.timer);
+    const timer = setTimeout(function () { resync.delete(region); refresh(region, "all"); },
+                             Math.min(QUIET_MS, Math.max(0, due - now)));
+    resync.set(region, { timer: timer, due: due });
+  }
+
+  async function refresh(region, mode, ids) {
+    if (ids) newIds.set(region, (newIds.get(region) || []).concat(ids));
+    if (pending.get(region) !== "all") pending.set(region, mode);
+    if (running.has(region)) return;
     running.add(region);
     try {
-      do { again.delete(region); await fetchRegion(region); } while (again.has(region));
+      while (pending.has(region)) {
+        const next = pending.get(region);
+        pending.delete(region);
+        const ids = newIds.get(region) || [];
+        newIds.delete(region);
+        if (next === "new" && await fetchNew(region, ids)) {
+          resyncLater(region);
+        } else {
+          await fetchAll(region);
+        }
+      }
     } catch (error) {
       show("offline", "cannot reach the hub");
     } finally {
@@ -48,7 +119,13 @@
     socket.onopen = function () { retry = 1000; show("live", "live"); };
     socket.onmessage = function (message) {
       const event = JSON.parse(message.data);
-      regions.filter(function (r) { return concerns(r, event); }).forEach(refresh);
+      regions.filter(function (r) { return concerns(r, event); }).forEach(function (region) {
+        if (region.dataset.liveNew === event.kind && event.message_ids) {
+          refresh(region, "new", event.message_ids);
+        } else {
+          refresh(region, "all");
+        }
+      });
     };
     socket.onclose = function (event) {
       if (event.code === 4403) { show("offline", "sign in again"); return; }
@@ -59,6 +136,6 @@
   }
   connect();
   regions.filter(function (r) { return r.dataset.refreshSeconds; }).forEach(function (region) {
-    setInterval(function () { refresh(region); }, Number(region.dataset.refreshSeconds) * 1000);
+    setInterval(function () { refresh(region, "all"); }, Number(region.dataset.refreshSeconds) * 1000);
   });
 })();
