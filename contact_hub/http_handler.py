@@ -24,18 +24,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
 
-# Requests served at once by one process; more wait their turn on the event loop. Enough to
-# overlap database waits, few enough that threads do not fight over the GIL.
-HTTP_THREADS = 16
-
-
 class OneSwitchASGIHandler(ASGIHandler):
-    def __init__(self, *, threads: int = HTTP_THREADS) -> None:
+    def __init__(self, *, threads: int | None = None) -> None:
         super().__init__()
-        self._threads = asyncio.Semaphore(threads)
+        # Requests served at once by one process; more wait their turn on the event loop.
+        self._threads = asyncio.Semaphore(threads or settings.HUB_HTTP_THREADS)
         self._idle: list[ThreadPoolExecutor] = []
 
     def load_middleware(self, is_async: bool = False) -> None:
