@@ -172,7 +172,9 @@ async def _run(args: argparse.Namespace, code: str) -> None:
             await asyncio.sleep(3)
             listening.cancel()
     committed = await asyncio.to_thread(_by_message_id, sent)
+    stages = await asyncio.to_thread(_stages, committed)
     _report(args, committed, events, page, baseline)
+    _report_stages(committed, stages, events)
 
 
 async def _sign_in(session, base: str, code: str) -> None:
@@ -230,10 +232,12 @@ async def _produce(rate: float, seconds: float, port: int, senders: int, *,
         requests.append(client.request("POST", INBOUND, urlencode(form).encode(), headers))
         sids.append(form["MessageSid"])
     due: dict[str, float] = {}
-    start = time.time()
+    started: list[float] = []  # when the open loop sent its first request
 
     async def post(n: int) -> bool:
-        due[sids[n]] = start + n / rate
+        if not started:
+            started.append(time.time() - n / rate)
+        due[sids[n]] = started[0] + n / rate
         return await client.send(requests[n]) == 200
 
     result = await open_loop(name, rate, seconds, post)
@@ -248,6 +252,31 @@ def _by_message_id(sent: dict[str, float]) -> dict[int, float]:
     ids = Message.objects.filter(provider="twilio", provider_message_id__in=list(sent)) \
         .values_list("provider_message_id", "pk")
     return {pk: sent[sid] for sid, pk in ids}
+
+
+def _stages(committed: dict[int, float]) -> dict[int, tuple[float, float]]:
+    """When each message was stored (its created_at) and when its triage run finished."""
+    from contact_hub.conversations.models import Message
+    from contact_hub.followups.models import FollowUp
+
+    stored = dict(Message.objects.filter(pk__in=list(committed)).values_list("pk", "created_at"))
+    triaged = {row.payload["message_id"]: row.done_at for row in FollowUp.objects.filter(
+        task_name="followups.messages_received", done_at__isnull=False)}
+    return {pk: (stored[pk].timestamp(), triaged[pk].timestamp())
+            for pk in committed if pk in stored and pk in triaged}
+
+
+def _report_stages(committed, stages, events) -> None:
+    """Where the time goes, stage by stage (one clock: everything runs on this machine)."""
+    rows = [(committed[m], stored, triaged, events[m]) for m, (stored, triaged) in stages.items()
+            if m in events]
+    print("where the time goes:")
+    print(f"  due → stored (web, intake):        "
+          f"{_percentiles([s - due for due, s, _, _ in rows])}")
+    print(f"  stored → triaged (Celery, triage): "
+          f"{_percentiles([t - s for _, s, t, _ in rows])}")
+    print(f"  triaged → event at the page:       "
+          f"{_percentiles([e - t for _, _, t, e in rows])}")
 
 
 def _percentiles(values: list[float]) -> str:
