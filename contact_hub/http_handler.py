@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
 
+
 class OneSwitchASGIHandler(ASGIHandler):
     def __init__(self, *, threads: int | None = None) -> None:
         super().__init__()

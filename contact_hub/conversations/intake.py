@@ -53,13 +53,14 @@ def message_intake(inbound: InboundMessage) -> IntakeResult:
     """
     kind = CHANNEL_IDENTITY_KIND[inbound.channel]
     value = phone_parse(inbound.sender) if kind == Identity.Kind.PHONE else inbound.sender
-    if connection.vendor == "postgresql":
+    looked = connection.vendor == "postgresql"
+    if looked:
         known = _store_from_known_sender(inbound, kind, value)
         if known is not None:
             return known
     try:
         with transaction.atomic():
-            return IntakeResult(_store(inbound, kind, value), created=True)
+            return IntakeResult(_store(inbound, kind, value, looked=looked), created=True)
     except IntegrityError:
         return _stored_before(inbound)
 
@@ -87,12 +88,19 @@ def _new_message(inbound: InboundMessage, conversation: Conversation) -> Message
     )
 
 
-def _store(inbound: InboundMessage, kind: str, value: str) -> Message:
-    conversation = (Conversation.objects.select_related("identity")
-                    .filter(identity__kind=kind, identity__value=value, channel=inbound.channel)
-                    .first())
+def _store(inbound: InboundMessage, kind: str, value: str, *, looked: bool) -> Message:
+    """The general path: first contact on this channel opens the conversation (and the person
+    and identity, if nobody has used it before). `looked`: the sender's conversation was just
+    looked for and not found, so it is not looked for again."""
+    conversation = None if looked else (
+        Conversation.objects.select_related("identity")
+        .filter(identity__kind=kind, identity__value=value, channel=inbound.channel).first())
     if conversation is None:
-        conversation = conversation_open_for(identity_for(kind, value), inbound.channel)
+        identity, new = _identity_found_or_made(kind, value)
+        # Nobody else can see a new identity yet, so its conversation cannot exist or clash.
+        conversation = (Conversation.objects.create(identity=identity, channel=inbound.channel,
+                                                    person_id=identity.person_id)
+                        if new else conversation_open_for(identity, inbound.channel))
     message = _new_message(inbound, conversation)
     message.save(force_insert=True)
     followup_queue(messages_received, message_id=message.pk)
@@ -156,12 +164,17 @@ def conversation_open_for(identity: Identity, channel: str) -> Conversation:
 
 def identity_for(kind: str, value: str) -> Identity:
     """The identity, with a new person behind it if nobody has used it before."""
+    return _identity_found_or_made(kind, value)[0]
+
+
+def _identity_found_or_made(kind: str, value: str) -> tuple[Identity, bool]:
     identity = Identity.objects.filter(kind=kind, value=value).first()
     if identity is not None:
-        return identity
+        return identity, False
     try:
         with transaction.atomic():
             person = Person.objects.create()
-            return Identity.objects.create(person=person, kind=kind, value=value)
+            return Identity.objects.create(person=person, kind=kind, value=value), True
     except IntegrityError:
-        return Identity.objects.get(kind=kind, value=value)
+        # Another delivery made it first; theirs is the one.
+        return Identity.objects.get(kind=kind, value=value), False

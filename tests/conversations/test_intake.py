@@ -215,3 +215,16 @@ def test_concurrent_deliveries_from_a_known_sender_store_the_message_once():
     assert len({result.message.pk for result in results}) == 1
     assert Message.objects.count() == 2
     assert FollowUp.objects.count() == 2
+
+
+@pytest.mark.postgres
+def test_a_first_contact_opens_person_identity_and_conversation_without_looking_twice(
+        django_assert_num_queries):
+    # the one-statement attempt, then: savepoint, identity lookup, savepoint, person, identity,
+    # release, conversation, message, follow-up row, release
+    with django_assert_num_queries(11):
+        result = message_intake(inbound(sender="07700900470", text="first time"))
+
+    conversation = result.message.conversation
+    assert (conversation.channel, conversation.identity.value) == ("sms", "+447700900470")
+    assert conversation.person_id == conversation.identity.person_id
