@@ -47,10 +47,12 @@ BARE = "/bench/bare/"
 RAW = "/bench/raw/"
 
 
-def signed_sms(base: str, n: int) -> tuple[bytes, dict[str, str]]:
-    """One realistic inbound SMS webhook (its body and headers), signed as Twilio signs it."""
+def signed_sms(base: str, n: int, *, first_contact: bool = False) -> tuple[bytes, dict[str, str]]:
+    """One realistic inbound SMS webhook (its body and headers), signed as Twilio signs it: from
+    one of 500 numbers, or from a number never seen before (1,000 to 9,999)."""
+    sender = f"+44770090{1000 + n % 9000:04d}" if first_contact else f"+447700900{n % 500:03d}"
     form = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID,
-            "From": f"+447700900{n % 500:03d}", "To": HUB_NUMBER, "NumMedia": "0",
+            "From": sender, "To": HUB_NUMBER, "NumMedia": "0",
             "Body": "He has been outside the house again tonight, can someone call me back"}
     signature = RequestValidator(AUTH_TOKEN).compute_signature(base + INBOUND, form)
     return urlencode(form).encode(), {"Content-Type": "application/x-www-form-urlencoded",
@@ -71,14 +73,15 @@ async def run(args: argparse.Namespace) -> None:
     print(f"signing {total} webhooks…", flush=True)
     prepared = [signed_sms(base, n) for n in range(total)]
     cursor = iter(prepared)
+    firsts = iter([signed_sms(base, n, first_contact=True) for n in range(9000)])
 
     probe = commit_latency_probe(database_url, seconds=5, rate=args.rate)
     with hub_server(env, port, args.workers):
         client = RawHttpClient("127.0.0.1", port, connections=256)
 
-        def poster(path: str):
+        def poster(path: str, requests=cursor):
             async def post(n: int) -> bool:
-                body, headers = next(cursor)
+                body, headers = next(requests)
                 return await client.send(client.request("POST", path, body, headers)) == 200
             return post
 
@@ -96,6 +99,8 @@ async def run(args: argparse.Namespace) -> None:
             await closed_loop("bare insert, max throughput", 32, args.seconds,
                               poster(BARE)),
             await closed_loop("raw SQL insert, max", 32, args.seconds, poster(RAW)),
+            await closed_loop("intake, first contacts, max", 32, min(args.seconds, 8),
+                              poster(INBOUND, firsts)),
         ]
         await client.close()
     with psycopg.connect(database_url) as conn:
@@ -112,6 +117,8 @@ async def run(args: argparse.Namespace) -> None:
     print(f"\nintake / bare throughput: {ratio:.2f} (aim: at least 0.5)")
     print(f"intake p99 at {args.rate:g}/s: {results[0].percentile(99):.1f} ms (aim: under 100)")
     print(f"messages stored: {stored} (every accepted webhook, once)")
+    print("first contacts (a new person, identity and conversation each) take the general path; "
+          "everyone else's text is one statement")
 
 
 def main() -> None:
