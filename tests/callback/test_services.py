@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from callback.attempts import callback_attempt_record
 from callback.models import CallbackAttempt, CallbackEntry, CallbackRequest
@@ -35,6 +33,7 @@ from contact_hub.incidents.services import incident_open
 from contact_hub.people.models import Identity, Person
 from contact_hub.staff.models import Role, SecurityEvent
 from tests.callback.conftest import local
+from tests.concurrency import all_at_once
 from tests.factories import StaffFactory, drama_number, received_message
 
 pytestmark = pytest.mark.django_db
@@ -249,23 +248,9 @@ def test_concurrent_next_callback_presses_never_hand_out_one_request_twice(twili
         callback_request_create(ask=CallbackAsk(source="web", number=f"+44770090041{n}",
                                                 window="any"))
     handlers = [StaffFactory(role=Role.COORDINATOR) for _ in range(8)]
-    barrier = threading.Barrier(len(handlers))
-    claimed: list[int | None] = []
+    requests = all_at_once([lambda h=h: callback_next_claim(handler=h) for h in handlers])
 
-    def press(handler) -> None:
-        barrier.wait()
-        try:
-            request = callback_next_claim(handler=handler)
-            claimed.append(request.pk if request else None)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=press, args=(h,)) for h in handlers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    claimed = [request.pk if request else None for request in requests]
     handed_out = [pk for pk in claimed if pk is not None]
     assert len(claimed) == 8
     assert len(handed_out) == 4

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import threading
-
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection
 
 from contact_hub.conversations.intake import MediaRef, message_intake
 from contact_hub.conversations.models import Conversation, Message
@@ -13,6 +10,7 @@ from contact_hub.followups.models import FollowUp
 from contact_hub.live import HUB_GROUP
 from contact_hub.people.identifiers import InvalidIdentifier
 from contact_hub.people.models import Identity, Person
+from tests.concurrency import all_at_once
 from tests.factories import inbound
 
 pytestmark = pytest.mark.django_db
@@ -91,22 +89,8 @@ def test_follow_up_work_runs_after_commit_and_tells_the_dashboard(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_five_concurrent_deliveries_of_one_message_store_it_once():
-    barrier = threading.Barrier(5)
-    results = []
-
-    def deliver() -> None:
-        barrier.wait()
-        try:
-            results.append(message_intake(inbound(sender="07700900464",
-                                                  provider_message_id="SMconcurrent")))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once([lambda: message_intake(inbound(
+        sender="07700900464", provider_message_id="SMconcurrent"))] * 5)
 
     assert len(results) == 5
     assert sum(result.created for result in results) == 1
@@ -118,20 +102,8 @@ def test_five_concurrent_deliveries_of_one_message_store_it_once():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_contacts_from_one_number_make_one_person():
-    barrier = threading.Barrier(4)
-
-    def deliver(n: int) -> None:
-        barrier.wait()
-        try:
-            message_intake(inbound(sender="07700900465", provider_message_id=f"SMfirst{n}"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    all_at_once([lambda n=n: message_intake(inbound(
+        sender="07700900465", provider_message_id=f"SMfirst{n}")) for n in range(4)])
 
     assert Message.objects.count() == 4
     assert Person.objects.count() == 1
@@ -194,22 +166,8 @@ def test_a_redelivery_from_a_known_sender_is_stored_once():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_deliveries_from_a_known_sender_store_the_message_once():
     message_intake(inbound(sender="07700900469", provider_message_id="SMbefore"))
-    barrier = threading.Barrier(5)
-    results = []
-
-    def deliver() -> None:
-        barrier.wait()
-        try:
-            results.append(message_intake(inbound(sender="07700900469",
-                                                  provider_message_id="SMrace")))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=deliver) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once([lambda: message_intake(inbound(
+        sender="07700900469", provider_message_id="SMrace"))] * 5)
 
     assert sum(result.created for result in results) == 1
     assert len({result.message.pk for result in results}) == 1

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from contact_hub.conversations.models import Message
 from contact_hub.incidents.escalation import escalations_sweep
 from contact_hub.incidents.models import EscalationTimer, Incident
 from contact_hub.incidents.services import incident_close, incident_grade, incident_open
 from contact_hub.triage.models import Alert
+from tests.concurrency import all_at_once
 from tests.factories import received_message
 
 SECOND = timedelta(seconds=1)
@@ -209,21 +208,7 @@ def test_two_workers_racing_fire_each_alert_exactly_once(coordinator):
     moments = [latest + timedelta(minutes=m) for m in (0, 15, 30)]
 
     for now in moments:
-        start = threading.Barrier(2)
-        fired: list[list[int]] = []
-
-        def sweep(now=now, start=start, fired=fired) -> None:
-            start.wait()
-            try:
-                fired.append(escalations_sweep(now=now, limit=1000))
-            finally:
-                connection.close()
-
-        workers = [threading.Thread(target=sweep) for _ in range(2)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(timeout=30)
+        fired = all_at_once([lambda now=now: escalations_sweep(now=now, limit=1000)] * 2)
         both = fired[0] + fired[1]
         assert len(both) == len(set(both))  # no timer fired by both workers
 
