@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from contact_hub.conversations.models import (
 from contact_hub.conversations.tasks import messages_received
 from contact_hub.followups.models import FollowUp
 from contact_hub.followups.services import followup_queue, followups_send_on_commit
-from contact_hub.insert_select import insert_select, select_list
+from contact_hub.insert_select import insert_params, insert_select_sql, select_list
 from contact_hub.people.identifiers import phone_parse
 from contact_hub.people.models import Identity, Person
 
@@ -107,6 +108,11 @@ def _store(inbound: InboundMessage, kind: str, value: str, *, looked: bool) -> M
     return message
 
 
+# The columns the one-statement path fills from earlier steps rather than from the instance.
+MESSAGE_FROM_SENDER = {"conversation_id": "sender.c_id"}
+FOLLOWUP_FROM_MESSAGE = {"payload": "jsonb_build_object('message_id', message.id)"}
+
+
 def _store_from_known_sender(inbound: InboundMessage, kind: str,
                              value: str) -> IntakeResult | None:
     """Nearly every text comes from someone the hub has heard from on that channel: find the
@@ -114,20 +120,39 @@ def _store_from_known_sender(inbound: InboundMessage, kind: str,
     where the general path takes five. None if the sender is new here (the general path opens
     the conversation).
 
-    The rows are the ones _store writes (the same model instances, inserted by
-    insert_select), and one statement is atomic on its own or inside the caller's transaction.
+    The rows are the ones _store writes (the same model instances, their values prepared as
+    save() would), and one statement is atomic on its own or inside the caller's transaction.
     """
-    conversation_columns, conversation_names = select_list(Conversation, "c", "c_")
-    identity_columns, identity_names = select_list(Identity, "i", "i_")
     message = _new_message(inbound, Conversation())
-    insert_message, message_params = insert_select(
-        message, source="sender", expressions={"conversation_id": "sender.c_id"})
-    insert_followup, followup_params = insert_select(
-        FollowUp(task_name=messages_received.name), source="message",
-        expressions={"payload": "jsonb_build_object('message_id', message.id)"})
+    followup = FollowUp(task_name=messages_received.name)
+    with connection.cursor() as cursor:
+        cursor.execute(_known_sender_sql(), [
+            kind, value, inbound.channel,
+            *insert_params(message, expressions=MESSAGE_FROM_SENDER),
+            *insert_params(followup, expressions=FOLLOWUP_FROM_MESSAGE)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    message_id, followup_id = row[-2:]
+    if message_id is None:
+        return _stored_before(inbound)
+    message.conversation = _sender_from_row(row[:-2])
+    message.pk = message_id
+    message._state.adding, message._state.db = False, connection.alias
+    followups_send_on_commit(messages_received, [followup_id])
+    return IntakeResult(message, created=True)
+
+
+@functools.cache
+def _known_sender_sql() -> str:
     quote = connection.ops.quote_name
+    conversation_columns = select_list(Conversation, "c", "c_")[0]
+    identity_columns = select_list(Identity, "i", "i_")[0]
+    insert_message = insert_select_sql(Message, source="sender", expressions=MESSAGE_FROM_SENDER)
+    insert_followup = insert_select_sql(FollowUp, source="message",
+                                        expressions=FOLLOWUP_FROM_MESSAGE)
     # Built from model metadata and fixed text only; every value is a parameter.
-    sql = f"""
+    return f"""
         WITH sender AS (
             SELECT {conversation_columns}, {identity_columns}
             FROM {quote(Conversation._meta.db_table)} c
@@ -136,23 +161,16 @@ def _store_from_known_sender(inbound: InboundMessage, kind: str,
         message AS ({insert_message} ON CONFLICT DO NOTHING RETURNING id),
         followup AS ({insert_followup} RETURNING id)
         SELECT sender.*, (SELECT id FROM message), (SELECT id FROM followup) FROM sender"""  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [kind, value, inbound.channel, *message_params, *followup_params])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    conversation_row = row[:len(conversation_names)]
-    identity_row = row[len(conversation_names):-2]
-    message_id, followup_id = row[-2:]
-    if message_id is None:
-        return _stored_before(inbound)
-    conversation = Conversation.from_db(connection.alias, conversation_names, conversation_row)
-    conversation.identity = Identity.from_db(connection.alias, identity_names, identity_row)
-    message.conversation = conversation
-    message.pk = message_id
-    message._state.adding, message._state.db = False, connection.alias
-    followups_send_on_commit(messages_received, [followup_id])
-    return IntakeResult(message, created=True)
+
+
+def _sender_from_row(row: tuple) -> Conversation:
+    """The conversation, with its identity, from the sender columns of the statement's row."""
+    conversation_names = select_list(Conversation, "c", "c_")[1]
+    identity_names = select_list(Identity, "i", "i_")[1]
+    split = len(conversation_names)
+    conversation = Conversation.from_db(connection.alias, conversation_names, row[:split])
+    conversation.identity = Identity.from_db(connection.alias, identity_names, row[split:])
+    return conversation
 
 
 def conversation_open_for(identity: Identity, channel: str) -> Conversation:
