@@ -164,13 +164,19 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
 
 
+def _runs_are_sent() -> bool:
+    """Runs go through the broker to workers (not in-process, as embedded), so sends can be
+    coalesced with a mark in Redis."""
+    return not app.conf.task_always_eager and bool(settings.REDIS_URL)
+
+
 def _run_waiting_key(task_name: str) -> str:
     return f"hub:followups:run-waiting:{task_name}"
 
 
 def _run_waiting_mark(task_name: str) -> bool:
     """Mark a run of this batch task as waiting to start; False if one already is."""
-    if app.conf.task_always_eager or not settings.REDIS_URL:
+    if not _runs_are_sent():
         return True
     try:
         return bool(_redis().set(_run_waiting_key(task_name), 1, nx=True, px=RUN_WAITING_MS))
@@ -179,7 +185,7 @@ def _run_waiting_mark(task_name: str) -> bool:
 
 
 def _run_waiting_clear(task_name: str) -> None:
-    if app.conf.task_always_eager or not settings.REDIS_URL:
+    if not _runs_are_sent():
         return
     try:
         _redis().delete(_run_waiting_key(task_name))
