@@ -82,15 +82,15 @@ QueueSource = Callable[[StaffUser, datetime], list[QueueItem]]
 
 
 def contacts_waiting(viewer: StaffUser, now: datetime, *, message_ids: list[int] | None = None,
-                     before: str = "") -> list[QueueItem]:
-    """Messages nobody has dealt with yet (of `message_ids` only, and sorting before the
-    queue_order `before` only, if given). A contact alleging misconduct by the viewer is not
+                     above: tuple[int, datetime] | None = None) -> list[QueueItem]:
+    """Messages nobody has dealt with yet (of `message_ids` only, and sorting above the place
+    `above` (risk, since) only, if given). A contact alleging misconduct by the viewer is not
     shown to them."""
     triages = ContactTriage.objects.filter(handled_at__isnull=True)
     if message_ids is not None:
         triages = triages.filter(message_id__in=message_ids)
-    if before:
-        risk, since = queue_order_parse(before)
+    if above is not None:
+        risk, since = above
         triages = triages.filter(Q(risk__gt=risk) | Q(risk=risk, received_at__lt=since))
     triages = (triages
                .exclude(message__misconduct_referral__named_staff=viewer)
@@ -172,14 +172,15 @@ def queue_items(*, viewer: StaffUser, now: datetime | None = None) -> list[Queue
     return _with_claims_and_history(items[:QUEUE_LIMIT], now)
 
 
-def queue_contacts(*, viewer: StaffUser, message_ids: list[int], before: str = "",
+def queue_contacts(*, viewer: StaffUser, message_ids: list[int],
+                   above: tuple[int, datetime] | None = None,
                    now: datetime | None = None) -> list[QueueItem]:
-    """Only these contacts, as queue items, if they are still waiting (and, given the order of
+    """Only these contacts, as queue items, if they are still waiting (and, given the place of
     the last row a full page shows, only those that sort above it): what a page needs when told
     they joined the queue, at a fraction of the cost of the whole queue."""
     now = now or timezone.now()
     return _with_claims_and_history(
-        contacts_waiting(viewer, now, message_ids=message_ids, before=before), now)
+        contacts_waiting(viewer, now, message_ids=message_ids, above=above), now)
 
 
 def _with_claims_and_history(items: list[QueueItem], now: datetime) -> list[QueueItem]:

@@ -47,15 +47,16 @@ from contact_hub.triage.services import (
 
 DASHBOARD_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
 TRIAGE_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
+MARKER_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
 # Contacts a page may ask for by id at once; past this it fetches the whole queue.
 QUEUE_NEW_MOST = 500
-MARKER_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
 
 
 def _queue_context(request: HttpRequest) -> dict:
     return {"items": queue_items(viewer=request.user), "summary": queue_summary(),
             "alerts": alerts_open_for(request.user),
-            "may_triage": request.user.has_role(*TRIAGE_ROLES), "limit": QUEUE_LIMIT}
+            "may_triage": request.user.has_role(*TRIAGE_ROLES), "limit": QUEUE_LIMIT,
+            "most_ids": QUEUE_NEW_MOST}
 
 
 @role_required(*DASHBOARD_ROLES)
@@ -73,18 +74,16 @@ def queue_view(request: HttpRequest) -> HttpResponse:
     if "messages" not in request.GET:
         return render(request, "triage/_queue.html", _queue_context(request))
     ids = request.GET["messages"].split(",")
-    before = request.GET.get("before", "")
     if len(ids) > QUEUE_NEW_MOST or not all(i.isdigit() and len(i) <= 18 for i in ids):
         return _queue_refused(request, f"messages must be up to {QUEUE_NEW_MOST} message ids, "
                                        "separated by commas.")
     try:
-        if before:
-            queue_order_parse(before)
+        above = queue_order_parse(request.GET["before"]) if "before" in request.GET else None
     except ValueError:
         return _queue_refused(request, "before must be the order of a row on the queue.")
     return render(request, "triage/_queue_new.html", {
         "items": queue_contacts(viewer=request.user, message_ids=[int(i) for i in ids],
-                                before=before),
+                                above=above),
         "summary": queue_summary(), "limit": QUEUE_LIMIT,
         "may_triage": request.user.has_role(*TRIAGE_ROLES)})
 

@@ -16,7 +16,6 @@
   const running = new Set();
   const pending = new Map();  // region -> "new" or "all" (all wins)
   const newIds = new Map();   // region -> message ids named by events not fetched yet
-  const MOST_IDS = 500;       // the server's limit; past it, fetch the whole region
   const resync = new Map();   // region -> {timer, due}
   const QUIET_MS = 2000, MOST_MS = 10000;
 
@@ -38,7 +37,8 @@
   async function fetchNew(region, ids) {
     const table = region.querySelector("table[data-limit]");
     const mark = region.querySelector("[data-newest-message]");
-    if (!table || !mark || !ids.length || ids.length > MOST_IDS) return false;
+    // Past the most ids the server takes at once, the whole region is the cheaper fetch.
+    if (!table || !mark || !ids.length || ids.length > Number(table.dataset.mostIds)) return false;
     const url = new URL(region.dataset.liveUrl, location.href);
     url.searchParams.set("messages", ids.join(","));
     const limit = Number(table.dataset.limit);
