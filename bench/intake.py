@@ -79,10 +79,15 @@ async def run(args: argparse.Namespace) -> None:
     with hub_server(env, port, args.workers):
         client = RawHttpClient("127.0.0.1", port, connections=256)
 
+        accepted = 0  # intake webhooks answered 200, warm-ups included
+
         def poster(path: str, requests=cursor):
             async def post(n: int) -> bool:
+                nonlocal accepted
                 body, headers = next(requests)
-                return await client.send(client.request("POST", path, body, headers)) == 200
+                ok = await client.send(client.request("POST", path, body, headers)) == 200
+                accepted += ok and path == INBOUND
+                return ok
             return post
 
         # Warm up as a server in service is: every sender known, every thread and pooled
@@ -116,7 +121,8 @@ async def run(args: argparse.Namespace) -> None:
     ratio = results[2].throughput / results[3].throughput
     print(f"\nintake / bare throughput: {ratio:.2f} (aim: at least 0.5)")
     print(f"intake p99 at {args.rate:g}/s: {results[0].percentile(99):.1f} ms (aim: under 100)")
-    print(f"messages stored: {stored} (every accepted webhook, once)")
+    print(f"messages stored: {stored} of {accepted} intake webhooks answered 200"
+          + ("" if stored == accepted else "  ← NOT every accepted webhook, once"))
     print("first contacts (a new person, identity and conversation each) take the general path; "
           "everyone else's text is one statement")
 

@@ -197,8 +197,8 @@ HUB_FOLLOWUP_LEASE_SECONDS = env_int("HUB_FOLLOWUP_LEASE_SECONDS", 120)
 # HTTP requests one web process serves at once (each in a kept thread); more wait on the event
 # loop. Enough to overlap database waits, few enough that the threads do not starve the event
 # loop (websockets, live events, accepting requests) of the GIL: measured at 200 webhooks a
-# second, 16 threads let live events reach pages up to a second late (p99), 8 about 0.1 s;
-# 2 was too few to ride out a slow commit.
+# second, 16 threads let live events reach pages up to a second late (p99), 8 within 0.1 to
+# 0.36 s; 2 were too few to ride out a slow commit.
 HUB_HTTP_THREADS = env_int("HUB_HTTP_THREADS", 8)
 HUB_FOLLOWUP_MAX_ATTEMPTS = env_int("HUB_FOLLOWUP_MAX_ATTEMPTS", 8)
 # Roles that may see a victim's full number or handle (always with a recorded reason).
