@@ -9,15 +9,6 @@ from django.core.checks import Error, register
 
 
 @register()
-def production_needs_its_own_secret(app_configs: Any, **kwargs: Any) -> list[Error]:
-    if settings.EMBEDDED or settings.SECRET_KEY != settings.EMBEDDED_SECRET_KEY:
-        return []
-    return [Error("SECRET_KEY is not set, but the hub is running on Redis (production mode).",
-                  hint="Set SECRET_KEY to a long random value in the environment.",
-                  id="hub.E001")]
-
-
-@register()
 def force_configuration_holds_together(app_configs: Any, **kwargs: Any) -> list[Error]:
     from contact_hub.force import force_config_problems
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from contact_hub.env import env_bool, env_int, env_list, env_str
 from contact_hub.force import DEFAULT_FORCE_FILE, force_config_load
@@ -23,7 +24,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("HUB_DATA_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "") or EMBEDDED_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The public base URL providers sign webhooks against (Twilio validates the full URL); behind a
@@ -112,6 +112,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
 EMBEDDED = not REDIS_URL
+# The one-machine demo: SQLite and no Redis. Only it may run on the public embedded key and
+# print authenticator codes (staff_code); any other configuration must bring its own secret.
+DEMO = EMBEDDED and DATABASES["default"]["ENGINE"].endswith("sqlite3")
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEMO:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Only the SQLite demo (no DATABASE_URL, no REDIS_URL) runs "
+            "without one; set SECRET_KEY to a long random value in the environment.")
+    SECRET_KEY = EMBEDDED_SECRET_KEY
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {

@@ -51,8 +51,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, host: str, port: int, traffic_interval: float,
                setup_only: bool, **options: object) -> None:
-        if not settings.EMBEDDED:
-            raise CommandError("The demo runs on the embedded default: unset REDIS_URL.")
+        if not settings.DEMO:
+            raise CommandError("The demo runs on the embedded default: unset DATABASE_URL "
+                               "and REDIS_URL.")
         call_command("migrate", interactive=False, verbosity=0)
         self._staff()
         self._history()

@@ -10,13 +10,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 class Command(BaseCommand):
     help = ("Demo only: print the current authenticator code for a staff account, standing in "
-            "for a phone's authenticator app. Refused unless the hub runs embedded.")
+            "for a phone's authenticator app. Refused unless the hub runs as the SQLite demo.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
 
     def handle(self, *args: object, username: str, **options: object) -> None:
-        if not settings.EMBEDDED:
+        if not settings.DEMO:
             raise CommandError("staff_code only works on the embedded demo, never in production.")
         device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
         if device is None:
