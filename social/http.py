@@ -26,7 +26,10 @@ def post_json(url: str, payload: dict[str, Any], *, token: str, provider: str) -
     if response.status_code >= 400:
         raise TransportError(f"{provider} {response.status_code}", permanent=True)
     try:
-        return response.json()
+        answer = response.json()
     except ValueError as error:
         raise TransportError(f"{provider} answered without JSON", permanent=True,
                              unknown=True) from error
+    if not isinstance(answer, dict):
+        raise TransportError(f"{provider} answered without JSON", permanent=True, unknown=True)
+    return answer

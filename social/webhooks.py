@@ -1,5 +1,5 @@
-"""The guard every JSON webhook (Meta, X) passes: configured, small, signed on the raw body,
-well-formed JSON. A refusal stores nothing and records a security event without content."""
+"""The guard every JSON webhook (Meta, X) passes: configured, small, a JSON object, signed on
+the raw body. A refusal stores nothing and records a security event without content."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from contact_hub.staff.access import public_view
 from contact_hub.staff.audit import security_event_record
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
+# What JSON allows before a value (RFC 8259); bytes.lstrip() alone would also take \v and \f.
+JSON_WHITESPACE = b" \t\r\n"
 
 
 def hmac_sha256(secret: str, body: bytes) -> bytes:
@@ -38,7 +40,7 @@ def json_webhook(*, provider: str, configured: Callable[[], bool],
                 return view(request, None)
             try:
                 payload = json.loads(request.body)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, RecursionError):
                 return _refuse(request, provider, "malformed_payload", 400, "Malformed JSON.")
             if not isinstance(payload, dict):
                 return _refuse(request, provider, "malformed_payload", 400, "Malformed JSON.")
@@ -58,15 +60,28 @@ def _refusal(request: HttpRequest, provider: str, configured: Callable[[], bool]
                        f"{provider} is not configured on this hub.")
     if request.method == "GET":
         return None
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK_BYTES:
-        return _refuse(request, provider, "oversized_body", 413, "Request body too large.")
     try:
-        valid = signature_valid(request)
+        body = _body(request)
     except RequestDataTooBig:
         return _refuse(request, provider, "oversized_body", 413, "Request body too large.")
-    if not valid:
+    if not body.lstrip(JSON_WHITESPACE).startswith(b"{"):
+        # Checked before the signature: some answers we give are HMACs over strings an
+        # outsider chose (X's CRC), and none of those strings starts with "{", so no answer
+        # of ours can ever be a valid signature for a body that gets this far.
+        return _refuse(request, provider, "malformed_payload", 400, "Malformed JSON.")
+    if not signature_valid(request):
         return _refuse(request, provider, "bad_signature", 403, "Invalid signature.")
     return None
+
+
+def _body(request: HttpRequest) -> bytes:
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK_BYTES:
+        raise RequestDataTooBig
+    body = request.body
+    # A body sent without a length (chunked) is only measured once read.
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise RequestDataTooBig
+    return body
 
 
 def _refuse(request: HttpRequest, provider: str, kind: str, status: int,

@@ -1,23 +1,84 @@
-"""Twilio's messaging webhook form fields → the hub's normalised inbound message."""
+"""Twilio's messaging webhook form fields → the hub's normalised inbound message.
+
+Every id and number Twilio sends is checked to Twilio's own format here, so nothing else in
+the hub meets a SID or a number it has not seen the shape of.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 from django.http import QueryDict
 
 from contact_hub.conversations.intake import InboundMessage, MediaRef
+from contact_hub.people.identifiers import InvalidIdentifier, phone_parse
 
 MAX_MEDIA = 10
+# Twilio's SIDs are two letters naming the resource and 32 hex digits.
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+# Twilio writes both ends of a text in E.164: a plus and at most 15 digits.
+E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 class PayloadError(ValueError):
-    """The form is not a Twilio messaging webhook; the reason is safe to log."""
+    """The form is not a Twilio messaging webhook; the reason is safe to log (it names a
+    field, never its value)."""
 
 
-def inbound_sms_parse(form: QueryDict) -> InboundMessage:
-    sid = form.get("MessageSid") or form.get("SmsSid") or ""
+@dataclass(frozen=True)
+class InboundSms:
+    message: InboundMessage
+    account_sid: str
+    to: str
+
+
+def inbound_sms_parse(form: QueryDict) -> InboundSms:
+    sid = _message_sid(form)
+    account_sid, to = form.get("AccountSid", ""), form.get("To", "")
+    if not ACCOUNT_SID.fullmatch(account_sid):
+        raise PayloadError("AccountSid is not a Twilio account SID")
+    if not E164.fullmatch(to):
+        raise PayloadError("To is not an E.164 number")
+    message = InboundMessage(channel="sms", provider="twilio", provider_message_id=sid,
+                             sender=_sender(form), text=form.get("Body", ""),
+                             media=_media(form))
+    return InboundSms(message, account_sid, to)
+
+
+def sms_status_parse(form: QueryDict) -> tuple[str, str]:
+    """A status callback's message SID and the hub's status for it."""
+    sid = form.get("MessageSid", "")
+    status = STATUS_MAP.get(form.get("MessageStatus", ""))
+    if not MESSAGE_SID.fullmatch(sid):
+        raise PayloadError("MessageSid is not a Twilio message SID")
+    if status is None:
+        raise PayloadError("unknown MessageStatus")
+    return sid, status
+
+
+def _message_sid(form: QueryDict) -> str:
+    for name in ("MessageSid", "SmsSid"):
+        if name in form and not MESSAGE_SID.fullmatch(form.get(name, "")):
+            raise PayloadError(f"{name} is not a Twilio message SID")
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    if not sid:
+        raise PayloadError("missing MessageSid")
+    return sid
+
+
+def _sender(form: QueryDict) -> str:
     sender = form.get("From", "")
-    if not sid.startswith(("SM", "MM")) or not sender:
-        raise PayloadError("missing MessageSid or From")
+    if not E164.fullmatch(sender):
+        raise PayloadError("From is not an E.164 number")
+    try:
+        return phone_parse(sender)
+    except InvalidIdentifier as error:
+        raise PayloadError("From is not a possible number") from error
+
+
+def _media(form: QueryDict) -> tuple[MediaRef, ...]:
     try:
         media_count = int(form.get("NumMedia", "0") or 0)
     except ValueError as error:
@@ -31,8 +92,7 @@ def inbound_sms_parse(form: QueryDict) -> InboundMessage:
     )
     if any(not ref.url for ref in media):
         raise PayloadError("a MediaUrl is missing")
-    return InboundMessage(channel="sms", provider="twilio", provider_message_id=sid,
-                          sender=sender, text=form.get("Body", ""), media=media)
+    return media
 
 
 # Twilio's message statuses → the hub's delivery statuses. Twilio's own pre-send steps are all

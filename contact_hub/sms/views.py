@@ -10,9 +10,8 @@ from contact_hub.conversations.intake import message_intake
 from contact_hub.conversations.models import Message
 from contact_hub.conversations.services import message_status_advance
 from contact_hub.followups.services import followup_queue
-from contact_hub.people.identifiers import InvalidIdentifier
 from contact_hub.sms.keywords import opt_out_keywords_apply
-from contact_hub.sms.parse import STATUS_MAP, PayloadError, inbound_sms_parse
+from contact_hub.sms.parse import InboundSms, PayloadError, inbound_sms_parse, sms_status_parse
 from contact_hub.sms.tasks import media_fetch
 from contact_hub.staff.audit import security_event_record
 from contact_hub.twilio_provider import twilio_webhook
@@ -23,47 +22,44 @@ def _empty_twiml() -> HttpResponse:
     return HttpResponse(str(MessagingResponse()), content_type="text/xml")
 
 
-def _for_us(request: HttpRequest) -> bool:
-    if request.POST.get("AccountSid") != settings.TWILIO_ACCOUNT_SID:
+def _for_us(sms: InboundSms) -> bool:
+    if sms.account_sid != settings.TWILIO_ACCOUNT_SID:
         return False
     numbers = settings.TWILIO_SMS_NUMBERS
-    return not numbers or request.POST.get("To", "") in numbers
+    return not numbers or sms.to in numbers
+
+
+def _malformed(request: HttpRequest, error: PayloadError) -> HttpResponse:
+    security_event_record("malformed_payload", request=request,
+                          detail={"provider": "twilio", "reason": str(error)})
+    return HttpResponse("Malformed Twilio request.", status=400)
 
 
 @twilio_webhook
 def inbound_view(request: HttpRequest) -> HttpResponse:
     try:
-        inbound = inbound_sms_parse(request.POST)
+        sms = inbound_sms_parse(request.POST)
     except PayloadError as error:
-        security_event_record("malformed_payload", request=request,
-                              detail={"provider": "twilio", "reason": str(error)})
-        return HttpResponse("Malformed Twilio message.", status=400)
-    if not _for_us(request):
+        return _malformed(request, error)
+    if not _for_us(sms):
         # 200 so Twilio does not retry a delivery we will never accept.
         security_event_record("unknown_destination", request=request,
                               detail={"provider": "twilio"})
         return _empty_twiml()
-    try:
-        result = message_intake(inbound)
-    except InvalidIdentifier:
-        security_event_record("unusable_sender", request=request,
-                              detail={"provider": "twilio", "sid": inbound.provider_message_id})
-        return _empty_twiml()
+    result = message_intake(sms.message)
     if result.created:
-        opt_out_keywords_apply(result.message.conversation.identity, inbound.text)
-        if inbound.media:
+        opt_out_keywords_apply(result.message.conversation.identity, sms.message.text)
+        if sms.message.media:
             followup_queue(media_fetch, message_id=result.message.pk)
     return _empty_twiml()
 
 
 @twilio_webhook
 def status_view(request: HttpRequest) -> HttpResponse:
-    sid = request.POST.get("MessageSid", "")
-    status = STATUS_MAP.get(request.POST.get("MessageStatus", ""))
-    if not sid or status is None:
-        security_event_record("malformed_payload", request=request,
-                              detail={"provider": "twilio", "reason": "status callback"})
-        return HttpResponse("Malformed status callback.", status=400)
+    try:
+        sid, status = sms_status_parse(request.POST)
+    except PayloadError as error:
+        return _malformed(request, error)
     message_id = Message.objects.filter(provider="twilio", provider_message_id=sid).values_list(
         "pk", flat=True).first()
     # Unknown ids and stale or repeated statuses are answered 200 all the same: a non-2xx

@@ -6,6 +6,7 @@ from django.conf import settings
 
 from contact_hub.conversations.sending import OutboundText, ProviderReceipt, TransportError
 from social.http import post_json
+from social.ids import NUMERIC_ID, WHATSAPP_USER_ID, id_path_segment, id_valid
 
 
 class WhatsAppCloud:
@@ -17,21 +18,28 @@ class WhatsAppCloud:
     def send(self, text: OutboundText) -> ProviderReceipt:
         if not self.is_configured():
             raise TransportError("WhatsApp is not configured", permanent=True)
-        payload: dict = {"messaging_product": "whatsapp", "recipient_type": "individual",
-                         "to": text.to.lstrip("+")}
-        if text.template:
-            payload |= {"type": "template", "template": {
-                "name": text.template, "language": {"code": settings.WHATSAPP_TEMPLATE_LANGUAGE}}}
-        else:
-            payload |= {"type": "text", "text": {"body": text.body, "preview_url": False}}
-        url = f"{settings.GRAPH_API_BASE}/{settings.WHATSAPP_PHONE_NUMBER_IDS[0]}/messages"
-        answer = post_json(url, payload, token=settings.WHATSAPP_TOKEN, provider="whatsapp")
+        number_id = id_path_segment(settings.WHATSAPP_PHONE_NUMBER_IDS[0], NUMERIC_ID,
+                                    what="whatsapp number id")
+        answer = post_json(f"{settings.GRAPH_API_BASE}/{number_id}/messages",
+                           _whatsapp_payload(text), token=settings.WHATSAPP_TOKEN,
+                           provider="whatsapp")
         try:
             wamid = answer["messages"][0]["id"]
         except (KeyError, IndexError, TypeError) as error:
             raise TransportError("whatsapp answer without id", permanent=True,
                                  unknown=True) from error
         return ProviderReceipt(self.provider, wamid, "sent")
+
+
+def _whatsapp_payload(text: OutboundText) -> dict:
+    to = text.to.removeprefix("+")
+    if not id_valid(to, WHATSAPP_USER_ID):
+        raise TransportError("whatsapp recipient malformed", permanent=True)
+    payload: dict = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to}
+    if text.template:
+        return payload | {"type": "template", "template": {
+            "name": text.template, "language": {"code": settings.WHATSAPP_TEMPLATE_LANGUAGE}}}
+    return payload | {"type": "text", "text": {"body": text.body, "preview_url": False}}
 
 
 class MetaMessenger:
@@ -45,6 +53,8 @@ class MetaMessenger:
     def send(self, text: OutboundText) -> ProviderReceipt:
         if not self.is_configured():
             raise TransportError("Messenger is not configured", permanent=True)
+        if not id_valid(text.to, NUMERIC_ID):
+            raise TransportError(f"{text.channel} recipient malformed", permanent=True)
         payload = {"recipient": {"id": text.to}, "messaging_type": "RESPONSE",
                    "message": {"text": text.body}}
         answer = post_json(f"{settings.GRAPH_API_BASE}/me/messages", payload,

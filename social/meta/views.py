@@ -13,7 +13,8 @@ from contact_hub.conversations.models import Message
 from contact_hub.conversations.services import message_status_advance
 from contact_hub.people.identifiers import InvalidIdentifier
 from contact_hub.staff.audit import security_event_record
-from social.meta.parse import MetaDelivery, PayloadError, Receipt, meta_delivery_parse
+from social.meta.parse import MetaDelivery, Receipt, meta_delivery_parse
+from social.payload import PayloadError
 from social.webhooks import hmac_sha256, ignored, json_webhook
 
 PROVIDER = "meta"

@@ -6,6 +6,7 @@ from django.conf import settings
 
 from contact_hub.conversations.sending import OutboundText, ProviderReceipt, TransportError
 from social.http import post_json
+from social.ids import NUMERIC_ID, id_path_segment
 
 
 class XDirectMessages:
@@ -17,7 +18,8 @@ class XDirectMessages:
     def send(self, text: OutboundText) -> ProviderReceipt:
         if not self.is_configured():
             raise TransportError("X is not configured", permanent=True)
-        url = f"{settings.X_API_BASE}/2/dm_conversations/with/{text.to}/messages"
+        recipient = id_path_segment(text.to, NUMERIC_ID, what="x recipient id")
+        url = f"{settings.X_API_BASE}/2/dm_conversations/with/{recipient}/messages"
         answer = post_json(url, {"text": text.body}, token=settings.X_ACCESS_TOKEN,
                            provider="x")
         event_id = (answer.get("data") or {}).get("dm_event_id")

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import base64
 import hmac
+import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from contact_hub.conversations.intake import message_intake
 from contact_hub.staff.audit import security_event_record
+from social.payload import PayloadError
 from social.webhooks import hmac_sha256, ignored, json_webhook
-from social.x.parse import PayloadError, x_delivery_parse
+from social.x.parse import x_delivery_parse
 
 PROVIDER = "x"
+# The tokens X sends: base64, url-safe base64 or a UUID. Never a brace, quote, space or byte
+# outside ASCII, which is what keeps the CRC answer from signing a delivery (see _crc).
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,100}")
 
 
 def x_configured() -> bool:
@@ -50,10 +55,17 @@ def webhook_view(request: HttpRequest, payload: dict | None) -> HttpResponse:
 
 
 def _crc(request: HttpRequest) -> HttpResponse:
-    """X proves we hold the consumer secret by asking us to sign a token it chose."""
+    """X proves we hold the consumer secret by asking us to sign a token it chose.
+
+    The answer is the very HMAC a delivery carries, over a string the asker picks, so it must
+    never be a signature for a body we accept. It cannot be: a token is taken only in X's
+    alphabet above, and a delivery's body must start with "{" (after JSON whitespace) before
+    its signature is even checked (social.webhooks). No token holds "{" or whitespace, so no
+    token is ever a body, and an HMAC over one string is no signature for any other.
+    """
     token = request.GET.get("crc_token", "")
-    if not token or len(token) > 200:
+    if not CRC_TOKEN.fullmatch(token):
         security_event_record("malformed_payload", request=request,
-                              detail={"provider": PROVIDER, "reason": "crc without token"})
-        return HttpResponse("Missing crc_token.", status=400)
+                              detail={"provider": PROVIDER, "reason": "crc token not X's form"})
+        return HttpResponse("Malformed crc_token.", status=400)
     return JsonResponse({"response_token": x_signature(token.encode())})

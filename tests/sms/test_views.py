@@ -139,12 +139,12 @@ def test_a_text_to_a_number_that_is_not_ours_is_ignored_with_200(client):
     assert SecurityEvent.objects.get().kind == "unknown_destination"
 
 
-def test_a_sender_that_is_not_a_number_is_ignored_with_200(client):
+def test_a_sender_that_is_not_a_number_is_refused_with_400(client):
     response = post(client, INBOUND, sms_form(From="BANK"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not Message.objects.exists()
-    assert SecurityEvent.objects.get().kind == "unusable_sender"
+    assert SecurityEvent.objects.get().kind == "malformed_payload"
 
 
 def test_get_is_not_allowed(client):

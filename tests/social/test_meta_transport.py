@@ -108,3 +108,29 @@ def test_outside_24_hours_messenger_replies_are_refused(real_providers, coordina
 
     with pytest.raises(MessageRefused, match="within 24 hours"):
         message_send(conversation=conversation, body="Hello", actor=coordinator)
+
+
+@pytest.mark.parametrize("number_id", [
+    "../me", "5550003/../../me", "5550003?fields=name", "", "\uff15\uff15\uff15", "5" * 21])
+def test_a_whatsapp_number_id_that_is_not_metas_sends_nothing(
+        real_providers, settings, coordinator, number_id, django_capture_on_commit_callbacks):
+    settings.WHATSAPP_PHONE_NUMBER_IDS = [number_id]
+    conversation = received_message(channel="whatsapp", sender="+447700900614").conversation
+
+    message = send(conversation, coordinator, django_capture_on_commit_callbacks, body="Hello")
+
+    assert real_providers.requests == []
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == ("failed", "whatsapp number id malformed")
+
+
+@pytest.mark.parametrize("recipient", ["../5550001/feed", "7100000000000012?x=1", "7100-0012"])
+def test_a_messenger_recipient_that_is_not_a_meta_id_sends_nothing(
+        real_providers, coordinator, recipient, django_capture_on_commit_callbacks):
+    conversation = received_message(channel="messenger", sender=recipient).conversation
+
+    message = send(conversation, coordinator, django_capture_on_commit_callbacks, body="Hello")
+
+    assert real_providers.requests == []
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == ("failed", "messenger recipient malformed")

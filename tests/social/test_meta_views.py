@@ -211,3 +211,18 @@ def test_without_meta_credentials_the_webhook_says_it_is_off(client, settings):
     response = client.post(WEBHOOK, {}, content_type="application/json")
 
     assert response.status_code == 503
+
+
+def test_a_delivery_receipt_without_mids_applies_up_to_its_watermark(client, meta, reply):
+    deliver(client, fixture_payload("meta/messenger_text.json"))
+    message = reply("m_messenger_text_1", "m_reply_1")
+    receipt = fixture_payload("meta/messenger_delivery.json")
+    event = receipt["entry"][0]["messaging"][0]
+    del event["delivery"]["mids"]
+    event["delivery"]["watermark"] = 4102444800000
+
+    response = deliver(client, receipt)
+
+    assert response.status_code == 200
+    message.refresh_from_db()
+    assert message.status == "delivered"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 
 import pytest
@@ -13,15 +10,10 @@ from contact_hub.conversations.models import Message
 from contact_hub.conversations.services import message_send
 from contact_hub.staff.models import SecurityEvent
 from tests.factories import received_message
-from tests.social.conftest import X_SECRET, fixture_payload
+from tests.social.conftest import fixture_payload, x_signature
 
 pytestmark = pytest.mark.django_db
 WEBHOOK = "/social/x/webhook/"
-
-
-def x_signature(body: bytes, secret: str = X_SECRET) -> str:
-    return "sha256=" + base64.b64encode(
-        hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
 def deliver(client, payload: dict | bytes, *, signature: str | None = None):
@@ -111,3 +103,21 @@ def test_a_reply_is_sent_through_the_dm_api(client, x_api, settings, coordinator
     assert request.json() == {"text": "Thanks for getting in touch."}
     message.refresh_from_db()
     assert message.provider_message_id == "1580000000000000"
+
+
+@pytest.mark.parametrize("recipient", [
+    "../../tweets?a=", "1618033988749894/../../../2/tweets", "1618033988749894?x=1",
+    "%2e%2e%2f2%2ftweets", "\uff11\uff16\uff11\uff18", "1618033988749894\n", "1" * 21,
+])
+def test_a_recipient_that_is_not_an_x_id_sends_nothing_anywhere(
+        x_api, settings, coordinator, recipient, django_capture_on_commit_callbacks):
+    settings.HUB_TEXT_BACKEND = ""
+    conversation = received_message(channel="x", sender=recipient).conversation
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(conversation=conversation, body="Thanks for getting in touch.",
+                               actor=coordinator)
+
+    assert x_api.requests == []
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == ("failed", "x recipient id malformed")
