@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class CallbackConfig(AppConfig):
     name = "callback"
     label = "callback"
+
+    def ready(self) -> None:
+        # Registers the entries' follow-up tasks in every process, workers included: Celery
+        # only finds callback.tasks, which cannot import them (they use the services, which
+        # use the tasks).
+        from callback import entries  # noqa: F401

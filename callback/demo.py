@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from django.db import close_old_connections
 
-from callback.services import CallbackAsk, callback_request_create
+from callback.entries import callback_web_ask_queue
+from callback.numbers import callback_number_check
 from callback.voice import voice_call_ended, voice_call_start, voice_silence, voice_step
 from contact_hub.conversations.intake import InboundMessage, message_intake
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def _call_sid() -> str:
-    return f"CAdemo{uuid.uuid4().hex}"
+    return f"CA{uuid.uuid4().hex}"
 
 
 def callback_by_phone(caller: str, window_key: str = "3") -> None:
@@ -48,8 +49,8 @@ def hang_up_in_menu(caller: str) -> None:
 
 
 def callback_by_web(number: str) -> None:
-    callback_request_create(ask=CallbackAsk(source="web", number=number, window="any",
-                                            voicemail_ok=True, texts_ok=False))
+    callback_web_ask_queue(number=callback_number_check(number), window="any",
+                           voicemail_ok=True, texts_ok=False, source_ip=None)
 
 
 def callback_by_text(number: str) -> None:
@@ -66,7 +67,7 @@ SCRIPT: list[Callable[[], None]] = [
     lambda: callback_by_phone("+447700900204", window_key="0"),
     lambda: callback_by_text("07700900205"),
     lambda: hang_up_in_menu("+447700900206"),
-    lambda: callback_by_web("07700 900201"),  # the first caller again: merges, keeps place
+    lambda: callback_by_web("07700 900201"),  # the first caller again: keeps place, change held
 ]
 
 

@@ -9,6 +9,7 @@ from callback.numbers import NumberRefused
 from callback.services import CallbackAsk, CallbackFlood, callback_request_create
 from callback.windows import WINDOWS
 from contact_hub.conversations.models import Channel, Message
+from contact_hub.staff.audit import security_event_record
 
 
 def keyword_window(text: str) -> str | None:
@@ -28,7 +29,9 @@ def callback_keywords_check(message_ids: list[int]) -> None:
     """Run for every batch of stored inbound messages; acts only on an SMS that is the keyword.
 
     A number policy refusal or a flood is left alone here: the text itself is already in the
-    contacts list for a coordinator, and the flood is recorded as a security event."""
+    contacts list for a coordinator, and both are recorded as security events. The sender can
+    be spoofed, so on a request that exists the text only makes contact safer (the service
+    holds anything else for the handler to confirm on the call)."""
     texts = (Message.objects.filter(pk__in=message_ids, direction=Message.Direction.INBOUND,
                                     channel=Channel.SMS)
              .values_list("pk", "text", "conversation__identity__value"))
@@ -42,5 +45,7 @@ def callback_keywords_check(message_ids: list[int]) -> None:
             callback_request_create(ask=CallbackAsk(
                 source="text", number=number, window=window, texts_ok=True,
                 message_id=message_id))
-        except (NumberRefused, CallbackFlood):
-            continue
+        except NumberRefused:
+            security_event_record("callback_number_refused", detail={"source": "text"})
+        except CallbackFlood:
+            pass  # the service records a flood, once per flood

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from callback.windows import WINDOWS
 from contact_hub.people.models import Identity, Person
 
 # The statuses in which a request is still someone's to deal with. One number has at most one of
@@ -79,6 +80,15 @@ class CallbackRequest(models.Model):
     @property
     def masked_number(self) -> str:
         return self.identity.masked if self.identity_id else "withheld"
+
+    @property
+    def pending_change(self) -> PreferenceChange | None:
+        """The unconfirmed change asked for, if any; selectors prefetch it for lists."""
+        prefetched = getattr(self, "pending_changes", None)
+        if prefetched is None:
+            prefetched = list(self.preference_changes.filter(
+                status=PreferenceChange.Status.PENDING))
+        return prefetched[0] if prefetched else None
 
     @property
     def safe_window_label(self) -> str:
@@ -160,12 +170,73 @@ class VoiceCall(models.Model):
     refused_numbers = models.PositiveSmallIntegerField(default=0)
     window = models.CharField(max_length=12, blank=True)
     voicemail_ok = models.BooleanField(default=False)
+    texts_ok = models.BooleanField(default=False)
     started_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def in_menu(self) -> bool:
         return self.stage not in (self.Stage.DONE, self.Stage.HOLDING, self.Stage.WELFARE)
+
+
+class PreferenceChange(models.Model):
+    """A change to when or how we may contact a caller that an entry asked for on a request
+    that already exists, and that would make contact less safe (more times, voicemail, texts).
+
+    No entry proves who is asking (caller ID and SMS senders can be spoofed, the form is
+    public), so it is held until the handler confirms it with the caller on the call, or
+    discarded. Only the less safe parts are held: safer ones are applied at once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Not confirmed"
+        CONFIRMED = "confirmed", "Confirmed with the caller"
+        DISCARDED = "discarded", "Discarded"
+
+    request = models.ForeignKey(CallbackRequest, on_delete=models.CASCADE,
+                                related_name="preference_changes")
+    source = models.CharField(max_length=8, choices=CallbackRequest.Source.choices,
+                              help_text="how it was last asked for")
+    asked_at = models.DateTimeField()
+    window = models.CharField(max_length=12, blank=True,
+                              help_text="the safe window asked for; empty if not asked")
+    allow_voicemail = models.BooleanField(default=False)
+    allow_texts = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request"], name="callback_one_pending_change",
+                                    condition=models.Q(status="pending")),
+        ]
+
+    @property
+    def asked_for(self) -> str:
+        """What was asked, in words for staff: 'allow voicemail and allow texts'."""
+        parts = []
+        if self.window:
+            parts.append(f"change the safe time to {WINDOWS[self.window].label.lower()}")
+        if self.allow_voicemail:
+            parts.append("allow voicemail")
+        if self.allow_texts:
+            parts.append("allow texts")
+        return " and ".join(parts)
+
+
+class WebFormAsk(models.Model):
+    """A web form request between the page's answer and the follow-up that acts on it, deleted
+    once acted on. The page answers before anything about the number is looked up, so it
+    reads and takes the same whether or not the number already has a request."""
+
+    number = models.CharField(max_length=20, help_text="E.164, checked against policy")
+    window = models.CharField(max_length=12)
+    voicemail_ok = models.BooleanField()
+    texts_ok = models.BooleanField()
+    source_ip = models.GenericIPAddressField(null=True, blank=True,
+                                             help_text="for the security events it may cause")
+    created_at = models.DateTimeField()
 
 
 class EntryCount(models.Model):

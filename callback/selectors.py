@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from callback.models import CallbackAttempt, CallbackRequest
+from callback.models import CallbackAttempt, CallbackRequest, PreferenceChange
 from callback.windows import window_next_open
 
 QUEUE_ORDER = ("priority", "joined_at", "pk")
@@ -42,9 +42,17 @@ def callback_due(now: datetime) -> QuerySet[CallbackRequest]:
             .filter(no_window | same_day | past_midnight))
 
 
+def with_pending_change(requests: QuerySet[CallbackRequest]) -> QuerySet[CallbackRequest]:
+    """Each request's unconfirmed change (`pending_change`) in one more query for the list."""
+    return requests.prefetch_related(Prefetch(
+        "preference_changes", to_attr="pending_changes",
+        queryset=PreferenceChange.objects.filter(status=PreferenceChange.Status.PENDING)))
+
+
 def callback_needing_coordinator() -> QuerySet[CallbackRequest]:
-    return (CallbackRequest.objects.filter(status=CallbackRequest.Status.COORDINATOR)
-            .select_related("identity").order_by("joined_at"))
+    return with_pending_change(
+        CallbackRequest.objects.filter(status=CallbackRequest.Status.COORDINATOR)
+        .select_related("identity").order_by("joined_at"))
 
 
 def callback_calling() -> QuerySet[CallbackRequest]:
@@ -78,10 +86,12 @@ def callback_place(request: CallbackRequest, *, now: datetime | None = None) -> 
 
 def callback_queue_places(now: datetime, limit: int = 200) -> list[tuple[CallbackRequest,
                                                                           QueuePlace]]:
-    """The queue with each caller's place, in two queries however long it is."""
+    """The queue with each caller's place and unconfirmed change, in three queries however long
+    it is."""
     rate = callbacks_per_minute(now)
     return [(request, _estimate(request, position, rate, now))
-            for position, request in enumerate(callback_queue()[:limit], start=1)]
+            for position, request in enumerate(with_pending_change(callback_queue())[:limit],
+                                               start=1)]
 
 
 def _estimate(request: CallbackRequest, position: int, rate: float, now: datetime) -> QueuePlace:

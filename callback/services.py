@@ -2,6 +2,9 @@
 
 Every entry (101 call, web form, text keyword) becomes a `CallbackAsk` and goes through
 `callback_request_create`, so the merge, flood and confirmation rules are the same for all.
+No entry proves who is asking (caller ID and SMS senders can be spoofed, the form is public),
+so on a request that exists an entry may only make contact safer; anything else waits as a
+`PreferenceChange` for the handler to confirm with the caller on the call.
 """
 
 from __future__ import annotations
@@ -15,11 +18,17 @@ from django.utils import timezone
 
 from callback.attempts import callback_changed
 from callback.limits import entry_count
-from callback.models import ACTIVE_STATUSES, CallbackAttempt, CallbackEntry, CallbackRequest
+from callback.models import (
+    ACTIVE_STATUSES,
+    CallbackAttempt,
+    CallbackEntry,
+    CallbackRequest,
+    PreferenceChange,
+)
 from callback.numbers import callback_number_check
 from callback.selectors import QueuePlace, callback_due, callback_place
 from callback.tasks import callback_call_place
-from callback.windows import ANY_TIME, WINDOWS
+from callback.windows import ANY_TIME, WINDOWS, window_within
 from contact_hub.conversations.intake import identity_for
 from contact_hub.conversations.services import conversation_open, message_send
 from contact_hub.followups.services import followup_queue
@@ -27,8 +36,8 @@ from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
 from contact_hub.people.models import Identity
-from contact_hub.staff.audit import security_event_record
-from contact_hub.staff.models import Role, StaffUser
+from contact_hub.staff.audit import access_record, security_event_record
+from contact_hub.staff.models import AccessEvent, Role, StaffUser
 
 Status = CallbackRequest.Status
 
@@ -52,6 +61,7 @@ class CallbackAsk:
     texts_ok: bool | None = None
     call_sid: str | None = None
     message_id: int | None = None
+    source_ip: str | None = None  # the web form's sender, for the security events it causes
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,8 @@ class CallbackPlaced:
 
 def callback_request_create(*, ask: CallbackAsk, now: datetime | None = None) -> CallbackPlaced:
     """Put the caller in the queue, or merge into the request their number already has (which
-    keeps the place it joined at). A redelivered entry changes nothing.
+    keeps the place it joined at, and takes only the changes that make contact safer). A
+    redelivered entry changes nothing.
 
     Raises NumberRefused if policy does not let us call the number, CallbackFlood if it has
     asked too often in the last hour."""
@@ -72,8 +83,11 @@ def callback_request_create(*, ask: CallbackAsk, now: datetime | None = None) ->
     if existing is not None:
         return CallbackPlaced(existing, True, callback_place(existing, now=now))
     ask = replace(ask, number=callback_number_check(ask.number))
-    if entry_count("number", ask.number, now=now) > settings.HUB_CALLBACK_NUMBER_LIMIT:
-        security_event_record("callback_flood", detail={"source": ask.source, "by": "number"})
+    count = entry_count("number", ask.number, now=now)
+    if count > settings.HUB_CALLBACK_NUMBER_LIMIT:
+        if count == settings.HUB_CALLBACK_NUMBER_LIMIT + 1:  # one event per flood, not one each
+            security_event_record("callback_flood", source_ip=ask.source_ip,
+                                  detail={"source": ask.source, "by": "number"})
         raise CallbackFlood("We already have a callback request from this number.")
     identity = identity_for(Identity.Kind.PHONE, ask.number)
     try:
@@ -106,20 +120,29 @@ def _request_store(ask: CallbackAsk, identity: Identity,
     if request is None:
         request = CallbackRequest(person_id=identity.person_id, identity=identity,
                                   source=ask.source, joined_at=now)
-    elif request.status == Status.COORDINATOR:
-        # They asked again after we could not reach them (or after a silent call): back in
-        # the queue at their original place, with a fresh set of attempts.
-        request.status, request.attempts_made, request.next_attempt_at = Status.QUEUED, 0, None
-    _preferences_apply(request, ask)
-    request.save()
+        _preferences_apply(request, ask)
+        request.save()
+    else:
+        _request_merge(request, ask, now)
     CallbackEntry.objects.create(request=request, source=ask.source, created_at=now,
                                  call_sid=ask.call_sid, message_id=ask.message_id)
     callback_changed(request)
     return request, merged
 
 
+def _request_merge(request: CallbackRequest, ask: CallbackAsk, now: datetime) -> None:
+    if request.status == Status.COORDINATOR:
+        # They asked again after we could not reach them (or after a silent call): back in
+        # the queue at their original place, with a fresh set of attempts.
+        request.status, request.attempts_made, request.next_attempt_at = Status.QUEUED, 0, None
+    held = _preferences_narrow(request, ask)
+    request.save()
+    if held:
+        _change_hold(request, ask, held, now)
+
+
 def _preferences_apply(request: CallbackRequest, ask: CallbackAsk) -> None:
-    """The caller's latest word on when and how we may contact them wins."""
+    """A new request takes the caller's word on when and how we may contact them."""
     if ask.window is not None:
         window = WINDOWS.get(ask.window, ANY_TIME)
         request.safe_from, request.safe_until = window.start, window.end
@@ -127,6 +150,44 @@ def _preferences_apply(request: CallbackRequest, ask: CallbackAsk) -> None:
         request.voicemail_ok = ask.voicemail_ok
     if ask.texts_ok is not None:
         request.texts_ok = ask.texts_ok
+
+
+def _preferences_narrow(request: CallbackRequest, ask: CallbackAsk) -> dict[str, object]:
+    """Apply what makes contact safer (a window inside the stored one, voicemail or texts
+    turned off); return the rest, which must not be applied without the caller's word on a
+    call: the person asking may be the one she is hiding from."""
+    held: dict[str, object] = {}
+    if ask.window is not None:
+        window = WINDOWS.get(ask.window, ANY_TIME)
+        if window_within(window, request.safe_from, request.safe_until):
+            request.safe_from, request.safe_until = window.start, window.end
+        else:
+            held["window"] = window.code
+    if ask.voicemail_ok is not None and ask.voicemail_ok != request.voicemail_ok:
+        if ask.voicemail_ok:
+            held["allow_voicemail"] = True
+        else:
+            request.voicemail_ok = False
+    if ask.texts_ok is not None and ask.texts_ok != request.texts_ok:
+        if ask.texts_ok:
+            held["allow_texts"] = True
+        else:
+            request.texts_ok = False
+    return held
+
+
+def _change_hold(request: CallbackRequest, ask: CallbackAsk, held: dict[str, object],
+                 now: datetime) -> None:
+    """Keep the less safe change for the handler; later asks add to the one change waiting."""
+    change = (PreferenceChange.objects.select_for_update()
+              .filter(request=request, status=PreferenceChange.Status.PENDING).first()
+              or PreferenceChange(request=request))
+    for field, value in held.items():
+        setattr(change, field, value)
+    change.source, change.asked_at = ask.source, now
+    change.save()
+    security_event_record("callback_change_held", source_ip=ask.source_ip, detail={
+        "source": ask.source, "callback_request_id": request.pk, "asked": sorted(held)})
 
 
 def _confirmation_send(request: CallbackRequest, place: QueuePlace) -> None:
@@ -270,6 +331,68 @@ def callback_priority_set(*, request: CallbackRequest, actor: StaffUser,
         request.save(update_fields=["priority"])
         callback_changed(request)
     return request
+
+
+def callback_preferences_confirm(*, request: CallbackRequest, actor: StaffUser,
+                                 now: datetime | None = None) -> CallbackRequest:
+    """The handler checked the unconfirmed change with the caller on the call: apply it.
+
+    Only the handler on an answered call may: the change was asked for by an entry that
+    proves nothing about who sent it, and the call to her number is the one check we have."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = CallbackRequest.objects.select_for_update().get(pk=request.pk)
+        _may_change(request, actor)
+        change = _pending_change(request)
+        if not _on_answered_call(request, actor):
+            raise CallbackRefused("Only the handler on an answered call can confirm this, "
+                                  "after checking it with the caller.")
+        if change.window:
+            window = WINDOWS[change.window]
+            request.safe_from, request.safe_until = window.start, window.end
+        request.voicemail_ok = request.voicemail_ok or change.allow_voicemail
+        request.texts_ok = request.texts_ok or change.allow_texts
+        request.save()
+        _change_decide(change, PreferenceChange.Status.CONFIRMED, request, actor, now,
+                       why="confirmed a change to contact preferences with the caller")
+    return request
+
+
+def callback_preferences_discard(*, request: CallbackRequest, actor: StaffUser,
+                                 now: datetime | None = None) -> CallbackRequest:
+    """Drop the unconfirmed change (the caller did not ask for it, or does not want it)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = CallbackRequest.objects.select_for_update().get(pk=request.pk)
+        _may_change(request, actor)
+        change = _pending_change(request)
+        _change_decide(change, PreferenceChange.Status.DISCARDED, request, actor, now,
+                       why="discarded an unconfirmed change to contact preferences")
+    return request
+
+
+def _pending_change(request: CallbackRequest) -> PreferenceChange:
+    change = (PreferenceChange.objects.select_for_update()
+              .filter(request=request, status=PreferenceChange.Status.PENDING).first())
+    if change is None:
+        raise CallbackRefused("There is no unconfirmed change to contact preferences.")
+    return change
+
+
+def _on_answered_call(request: CallbackRequest, actor: StaffUser) -> bool:
+    if request.status != Status.CALLING or request.claimed_by_id != actor.pk:
+        return False
+    latest = request.attempts.order_by("-started_at", "-pk").first()
+    return latest is not None and latest.result == CallbackAttempt.Result.ANSWERED
+
+
+def _change_decide(change: PreferenceChange, status: str, request: CallbackRequest,
+                   actor: StaffUser, now: datetime, *, why: str) -> None:
+    change.status, change.decided_by, change.decided_at = status, actor, now
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+    access_record(actor=actor, action=AccessEvent.Action.CHANGE,
+                  what=f"callback request {request.pk}", why=why, person_id=request.person_id)
+    callback_changed(request)
 
 
 def _may_change(request: CallbackRequest, actor: StaffUser) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.conf import settings
 from django.urls import reverse
@@ -10,7 +12,7 @@ from django.utils import timezone
 from callback.attempts import attempts_overdue_fail, call_status_advance, callback_attempt_record
 from callback.calling import OutboundCall, call_backend
 from callback.limits import entry_counts_purge
-from callback.models import CallbackAttempt
+from callback.models import CallbackAttempt, WebFormAsk
 from contact_hub.conversations.sending import TransportError
 from contact_hub.followups.services import followup_task
 from contact_hub.live import live_event_send
@@ -52,8 +54,15 @@ def callback_call_place(attempt_id: int) -> None:
     live_event_send("callback.changed", callback_request_id=attempt.request_id)
 
 
+# A form request its follow-up has not taken by then never will be (the follow-up gave up);
+# the number should not stay behind in it.
+WEB_FORM_ASK_KEPT = timedelta(days=1)
+
+
 @shared_task(name="callback.sweep", ignore_result=True)
 def callback_sweep() -> int:
-    """Fail calls that never reported back (so they are retried) and forget old flood counts."""
+    """Fail calls that never reported back (so they are retried), and forget old flood counts
+    and form requests that were never taken."""
     entry_counts_purge()
+    WebFormAsk.objects.filter(created_at__lt=timezone.now() - WEB_FORM_ASK_KEPT).delete()
     return attempts_overdue_fail()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:request_id>/outcome/", views.outcome_view, name="outcome"),
     path("<int:request_id>/requeue/", views.requeue_view, name="requeue"),
     path("<int:request_id>/priority/", views.priority_view, name="priority"),
+    path("<int:request_id>/preferences/", views.preferences_view, name="preferences"),
     path("request/", views.web_request_view, name="web_request"),
     path("voice/", views.voice_incoming_view, name="voice_incoming"),
     path("voice/status/", views.voice_status_view, name="voice_status"),

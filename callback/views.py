@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, timedelta
 from email.utils import parsedate_to_datetime
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +19,7 @@ from django.views.decorators.http import require_POST
 from twilio.twiml.voice_response import VoiceResponse
 
 from callback.attempts import AttemptRefused, callback_attempt_record
+from callback.entries import callback_web_ask_queue
 from callback.forms import CallbackWebForm, form_token
 from callback.limits import entry_count
 from callback.models import CallbackAttempt, CallbackRequest
@@ -26,15 +31,14 @@ from callback.selectors import (
     callbacks_per_minute,
 )
 from callback.services import (
-    CallbackAsk,
-    CallbackFlood,
     CallbackRefused,
     callback_close,
     callback_incident_link,
     callback_incident_open,
     callback_next_claim,
+    callback_preferences_confirm,
+    callback_preferences_discard,
     callback_priority_set,
-    callback_request_create,
     callback_requeue,
 )
 from callback.voice import (
@@ -45,6 +49,7 @@ from callback.voice import (
     voice_silence,
     voice_step,
 )
+from callback.windows import WINDOWS
 from contact_hub.incidents.models import Incident
 from contact_hub.staff.access import public_view, role_required
 from contact_hub.staff.audit import access_record, security_event_record
@@ -52,6 +57,7 @@ from contact_hub.staff.models import AccessEvent, Role
 from contact_hub.twilio_provider import twilio_webhook
 
 CALLBACK_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
+CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 
 
 # The public web form.
@@ -59,6 +65,11 @@ CALLBACK_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
 @public_view
 @never_cache
 def web_request_view(request: HttpRequest) -> HttpResponse:
+    """Anyone may post any number here, her abuser included, so every valid request gets the
+    same page, built only from what was submitted, after the same work: the request is acted
+    on in a follow-up (see callback.entries). The page never says whether the number had asked
+    before, where it is in the queue or what it chose then, and a flood from one number is
+    dropped there, silently. Only the sender's own address limit is answered differently."""
     if request.method != "POST":
         return _web_page(request, CallbackWebForm())
     address = request.META.get("REMOTE_ADDR", "")
@@ -75,15 +86,14 @@ def web_request_view(request: HttpRequest) -> HttpResponse:
         return _web_page(request, None, status=400, refusal="Sorry, we couldn't take that "
                          "request. Please reload the page and try again.")
     if not form.is_valid():
+        security_event_record("callback_form_refused", request=request,
+                              detail={"source": "web", "fields": sorted(form.errors)})
         return _web_page(request, form, status=400)
     data = form.cleaned_data
-    try:
-        placed = callback_request_create(ask=CallbackAsk(
-            source="web", number=data["number"], window=data["window"],
-            voicemail_ok=data["voicemail_ok"] == "yes", texts_ok=data["texts_ok"] == "yes"))
-    except CallbackFlood as refusal:
-        return _web_page(request, None, status=429, refusal=str(refusal))
-    return _web_page(request, None, placed=placed)
+    callback_web_ask_queue(number=data["number"], window=data["window"],
+                           voicemail_ok=data["voicemail_ok"] == "yes",
+                           texts_ok=data["texts_ok"] == "yes", source_ip=address)
+    return _web_page(request, None, asked_window=WINDOWS[data["window"]])
 
 
 def _web_page(request: HttpRequest, form: CallbackWebForm | None, *, status: int = 200,
@@ -100,19 +110,34 @@ def _twiml(response: VoiceResponse) -> HttpResponse:
     return HttpResponse(str(response), content_type="text/xml")
 
 
+def _call_sid_checked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The CallSid names the call in our tables and in Twilio's URLs: anything but Twilio's
+    own format is refused before it reaches either."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not CALL_SID.fullmatch(request.POST.get("CallSid", "")):
+            security_event_record("malformed_payload", request=request,
+                                  detail={"provider": "twilio", "reason": "call sid"})
+            return HttpResponse("CallSid is missing or malformed.", status=400)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 def _call_sid(request: HttpRequest) -> str:
-    return request.POST.get("CallSid", "")[:64]
+    return request.POST["CallSid"]
 
 
 @twilio_webhook
+@_call_sid_checked
 def voice_incoming_view(request: HttpRequest) -> HttpResponse:
-    if not _call_sid(request):
-        return HttpResponse("CallSid is missing.", status=400)
     return _twiml(voice_call_start(call_sid=_call_sid(request),
                                    caller=request.POST.get("From", "")))
 
 
 @twilio_webhook
+@_call_sid_checked
 def voice_step_view(request: HttpRequest, stage: str) -> HttpResponse:
     return _twiml(voice_step(call_sid=_call_sid(request), stage=stage,
                              digits=request.POST.get("Digits", "")[:20],
@@ -120,11 +145,13 @@ def voice_step_view(request: HttpRequest, stage: str) -> HttpResponse:
 
 
 @twilio_webhook
+@_call_sid_checked
 def voice_silence_view(request: HttpRequest, stage: str) -> HttpResponse:
     return _twiml(voice_silence(call_sid=_call_sid(request), stage=stage))
 
 
 @twilio_webhook
+@_call_sid_checked
 def voice_status_view(request: HttpRequest) -> HttpResponse:
     # Unknown calls are answered 200 too, so Twilio does not retry something we cannot use.
     voice_call_ended(call_sid=_call_sid(request), status=request.POST.get("CallStatus", ""))
@@ -138,6 +165,7 @@ def voice_attempt_answer_view(request: HttpRequest, attempt_id: int) -> HttpResp
 
 
 @twilio_webhook
+@_call_sid_checked
 def voice_attempt_status_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if _replayed(request):
         security_event_record("replayed_callback", request=request,
@@ -215,6 +243,7 @@ def detail_view(request: HttpRequest, request_id: int) -> HttpResponse:
         "pending": pending,
         "results": [c for c in CallbackAttempt.Result.choices if c[0]],
         "entries": callback.entries.order_by("created_at"),
+        "pending_change": callback.pending_change,
         "place": callback_place(callback) if callback.status == "queued" else None,
         "is_mine": callback.claimed_by_id == request.user.pk,
         "grades": settings.HUB_GRADES,
@@ -299,4 +328,24 @@ def priority_view(request: HttpRequest, request_id: int) -> HttpResponse:
                               priority=int(request.POST.get("priority", "0") or 0))
     except (CallbackRefused, ValueError) as refusal:
         messages.error(request, str(refusal))
+    return redirect("callback:detail", request_id=callback.pk)
+
+
+@require_POST
+@role_required(*CALLBACK_ROLES)
+def preferences_view(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Confirm (with the caller, on the call) or discard an unconfirmed change an entry asked
+    for; the service records the access."""
+    callback = get_object_or_404(CallbackRequest, pk=request_id)
+    confirm = request.POST.get("action") == "confirm"
+    try:
+        if confirm:
+            callback_preferences_confirm(request=callback, actor=request.user)
+        else:
+            callback_preferences_discard(request=callback, actor=request.user)
+    except CallbackRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("callback:detail", request_id=callback.pk)
+    messages.success(request, "Change confirmed and applied." if confirm else
+                     "Change discarded; nothing was applied.")
     return redirect("callback:detail", request_id=callback.pk)

@@ -19,19 +19,15 @@ from callback.attempts import (
     callback_attempt_record,
     provider_result,
 )
+from callback.entries import callback_voice_ask_queue
 from callback.models import CallbackAttempt, CallbackRequest, VoiceCall
 from callback.numbers import NumberRefused, callback_number_check, caller_withheld
-from callback.selectors import QueuePlace
-from callback.services import (
-    CallbackAsk,
-    CallbackFlood,
-    callback_request_create,
-    callback_welfare_create,
-)
-from callback.windows import WINDOW_BY_KEY
+from callback.services import callback_welfare_create
+from callback.windows import ANY_TIME, WINDOW_BY_KEY, WINDOWS
 from contact_hub.conversations.intake import identity_for
 from contact_hub.people.identifiers import InvalidIdentifier, phone_parse
 from contact_hub.people.models import Identity
+from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.models import StaffUser
 
 Stage = VoiceCall.Stage
@@ -147,6 +143,7 @@ def _keyed(call: VoiceCall, digits: str, speech: str) -> VoiceResponse:
     try:
         number = callback_number_check(digits)
     except NumberRefused as refusal:
+        security_event_record("callback_number_refused", detail={"source": "voice"})
         call.refused_numbers += 1
         if call.refused_numbers >= REFUSED_NUMBERS_BEFORE_HOLD:
             return _hold(call, before=str(refusal))
@@ -172,20 +169,16 @@ def _voicemail(call: VoiceCall, digits: str, speech: str) -> VoiceResponse:
 
 
 def _texts(call: VoiceCall, digits: str, speech: str) -> VoiceResponse:
+    """The last choice. The caller may be someone checking whether the number asked before
+    (caller ID is easy to spoof, and anyone can key in her number), so the answer is the same
+    whatever the queue holds for the number, and the request is made only afterwards."""
     if digits not in ("1", "2"):
         return _ask(call)
-    ask = CallbackAsk(source="voice", number=call.callback_to.value, window=call.window,
-                      voicemail_ok=call.voicemail_ok, texts_ok=digits == "1",
-                      call_sid=call.call_sid)
-    response = VoiceResponse()
-    try:
-        placed = callback_request_create(ask=ask)
-    except CallbackFlood:
-        _say(response, "We already have a call back request from this number, and it keeps "
-                       "its place. Goodbye.")
-    else:
-        _say(response, _place_words(placed.place, placed.request))
-    _advance(call, Stage.DONE)
+    call.texts_ok = digits == "1"
+    with transaction.atomic():
+        _advance(call, Stage.DONE)
+        callback_voice_ask_queue(call)
+    response = _say(VoiceResponse(), _asked_words(call))
     response.hangup()
     return response
 
@@ -194,13 +187,13 @@ STEPS = {Stage.MENU: _menu, Stage.NUMBER: _number, Stage.KEYED: _keyed, Stage.WI
          Stage.VOICEMAIL: _voicemail, Stage.TEXTS: _texts}
 
 
-def _place_words(place: QueuePlace, request: CallbackRequest) -> str:
-    wait = (f"We expect to call you back in about {place.wait_minutes} minutes."
-            if place.wait_minutes is not None else "We'll call you back as soon as we can.")
-    window = "" if request.safe_from is None else (
-        f" We'll only call between {request.safe_from:%H:%M} and {request.safe_until:%H:%M}.")
-    return (f"Thank you. You keep your place: you are number {place.position} in the queue. "
-            f"{wait}{window} You can hang up now.")
+def _asked_words(call: VoiceCall) -> str:
+    """Only what the caller has just chosen: never a place, a wait or an earlier choice."""
+    window = WINDOWS.get(call.window, ANY_TIME)
+    when = "" if window.start is None else (
+        f" You asked for a call between {window.start:%H:%M} and {window.end:%H:%M}.")
+    return (f"Thank you. We'll call you back as soon as we can.{when} If you have asked "
+            "before, you keep your place in the queue. You can hang up now.")
 
 
 def _hold(call: VoiceCall, *, before: str = "") -> VoiceResponse:

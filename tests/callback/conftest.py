@@ -53,5 +53,10 @@ def twiml(response: object) -> ElementTree.Element:
     return root
 
 
+def call_sid(n: int) -> str:
+    """A CallSid in Twilio's format: CA and 32 hex digits."""
+    return f"CA{n:032x}"
+
+
 def spoken(root: ElementTree.Element) -> str:
     return " ".join(say.text or "" for say in root.iter("Say"))

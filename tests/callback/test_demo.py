@@ -23,3 +23,7 @@ def test_the_demo_script_fills_the_queue_and_the_coordinators_list(
                .values_list("flag", flat=True)) == {"silent_call", "hung_up"}
     returning = CallbackRequest.objects.get(identity__value="+447700900201")
     assert returning.entries.count() == 2  # called, then used the web form: one place
+    # The form asked for any time and voicemail: held until the caller confirms it on a call.
+    assert (returning.safe_window_label, returning.voicemail_ok) == ("17:00 to 21:00", False)
+    assert returning.pending_change.asked_for == (
+        "change the safe time to any time and allow voicemail")

@@ -4,6 +4,8 @@ import pytest
 
 from callback.keyword import keyword_window
 from callback.models import CallbackRequest
+from contact_hub.conversations.models import Message
+from contact_hub.staff.models import SecurityEvent
 from tests.factories import received_message
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +57,36 @@ def test_the_keyword_from_a_foreign_number_is_left_for_a_coordinator_to_read(
         received_message(sender="+12025550123", text="CALLBACK")
 
     assert not CallbackRequest.objects.exists()
+    event = SecurityEvent.objects.get(kind="callback_number_refused")
+    assert event.detail == {"source": "text"}
+
+
+def test_a_keyword_text_cannot_loosen_her_settings(ask_callback,
+                                                   django_capture_on_commit_callbacks):
+    """The sender of a text can be spoofed: CALLBACK from her number may not be from her."""
+    hers = ask_callback("07700900604", window="evening", voicemail_ok=False, texts_ok=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        received_message(sender="07700900604", text="CALLBACK")
+
+    hers.refresh_from_db()
+    assert (hers.safe_window_label, hers.voicemail_ok, hers.texts_ok) == (
+        "17:00 to 21:00", False, False)
+    assert (hers.pending_change.window, hers.pending_change.allow_texts) == ("any", True)
+    assert not Message.objects.filter(direction="out").exists()
+    assert SecurityEvent.objects.get(kind="callback_change_held").detail["source"] == "text"
+
+
+def test_a_keyword_text_naming_a_narrower_window_is_applied(
+        ask_callback, django_capture_on_commit_callbacks):
+    hers = ask_callback("07700900605", window="any", texts_ok=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        received_message(sender="07700900605", text="CALLBACK MORNING")
+
+    hers.refresh_from_db()
+    assert (hers.safe_window_label, hers.texts_ok) == ("08:00 to 12:00", True)
+    assert hers.pending_change is None
 
 
 def test_a_keyword_flood_from_one_number_makes_one_request(
@@ -65,3 +97,4 @@ def test_a_keyword_flood_from_one_number_makes_one_request(
             received_message(sender="07700900603", text="CALLBACK")
 
     assert CallbackRequest.objects.get().entries.count() == 2
+    assert SecurityEvent.objects.get(kind="callback_flood").count == 1

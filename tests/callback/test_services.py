@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from callback.attempts import callback_attempt_record
-from callback.models import CallbackAttempt, CallbackEntry, CallbackRequest
+from callback.models import CallbackAttempt, CallbackEntry, CallbackRequest, PreferenceChange
 from callback.numbers import NumberRefused
 from callback.selectors import (
     callback_place,
@@ -21,11 +21,14 @@ from callback.services import (
     callback_incident_link,
     callback_incident_open,
     callback_next_claim,
+    callback_preferences_confirm,
+    callback_preferences_discard,
     callback_priority_set,
     callback_request_create,
     callback_requeue,
     callback_welfare_create,
 )
+from callback.windows import WINDOWS
 from contact_hub.conversations.models import Message
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.incidents.log import log_verify
@@ -76,10 +79,131 @@ def test_a_second_request_from_one_number_merges_and_keeps_the_first_place(ask_c
     assert again.place.position == 1
     merged = CallbackRequest.objects.get(pk=first.pk)
     assert merged.joined_at == NOON
-    assert merged.safe_window_label == "17:00 to 21:00"  # the latest word on safety wins
-    assert merged.voicemail_ok
+    assert merged.safe_window_label == "17:00 to 21:00"  # narrower: safer, so applied
+    assert not merged.voicemail_ok  # turning voicemail on waits for the caller's word
+    assert merged.pending_change.allow_voicemail
     assert sorted(merged.entries.values_list("source", flat=True)) == ["voice", "web"]
     assert CallbackRequest.objects.count() == 2
+
+
+@pytest.mark.parametrize("source", ["web", "voice", "text"])
+def test_no_entry_can_make_an_existing_request_less_safe(ask_callback, source):
+    """Caller ID, the SMS sender and the form all say nothing about who is really asking."""
+    hers = ask_callback("07700900311", window="evening", voicemail_ok=False, texts_ok=False)
+
+    callback_request_create(ask=CallbackAsk(source=source, number="+447700900311",
+                                            window="any", voicemail_ok=True, texts_ok=True))
+
+    hers.refresh_from_db()
+    assert (hers.safe_window_label, hers.voicemail_ok, hers.texts_ok) == (
+        "17:00 to 21:00", False, False)
+    change = hers.pending_change
+    assert (change.window, change.allow_voicemail, change.allow_texts, change.source) == (
+        "any", True, True, source)
+    assert change.asked_for == ("change the safe time to any time and allow voicemail and "
+                                "allow texts")
+    event = SecurityEvent.objects.get(kind="callback_change_held")
+    assert event.detail == {"source": source, "callback_request_id": hers.pk,
+                            "asked": ["allow_texts", "allow_voicemail", "window"]}
+
+
+@pytest.mark.parametrize("stored, asked", [("morning", "evening"), ("evening", "afternoon")])
+def test_moving_the_safe_window_is_held_like_widening_it(ask_callback, stored, asked):
+    hers = ask_callback("07700900312", window=stored)
+
+    ask_callback("07700900312", window=asked)
+
+    hers.refresh_from_db()
+    assert hers.safe_from == WINDOWS[stored].start
+    assert hers.pending_change.window == asked
+
+
+def test_a_safer_change_from_any_entry_is_applied_at_once(ask_callback):
+    hers = ask_callback("07700900313", window="any", voicemail_ok=True, texts_ok=True)
+
+    ask_callback("07700900313", source="voice", window="morning", voicemail_ok=False,
+                 texts_ok=False)
+
+    hers.refresh_from_db()
+    assert (hers.safe_window_label, hers.voicemail_ok, hers.texts_ok) == (
+        "08:00 to 12:00", False, False)
+    assert hers.pending_change is None
+    assert not SecurityEvent.objects.exists()
+
+
+def test_saying_nothing_or_the_same_again_changes_nothing(ask_callback):
+    hers = ask_callback("07700900314", window="evening", voicemail_ok=True)
+
+    ask_callback("07700900314", window=None, voicemail_ok=True, texts_ok=None)
+
+    hers.refresh_from_db()
+    assert (hers.safe_window_label, hers.voicemail_ok, hers.texts_ok) == (
+        "17:00 to 21:00", True, False)
+    assert hers.pending_change is None
+
+
+def test_later_less_safe_asks_add_to_the_one_change_waiting(ask_callback):
+    hers = ask_callback("07700900315", window="evening")
+    ask_callback("07700900315", window=None, voicemail_ok=True, texts_ok=None)
+
+    ask_callback("07700900315", source="text", window="any", voicemail_ok=None, texts_ok=True)
+
+    change = PreferenceChange.objects.get(request=hers)
+    assert (change.window, change.allow_voicemail, change.allow_texts, change.source) == (
+        "any", True, True, "text")
+
+
+def _on_answered_call(request, handler):
+    callback_next_claim(handler=handler, now=local(2026, 1, 5, 18, 0))
+    callback_attempt_record(attempt=request.attempts.get(), result="answered", source="handler")
+
+
+def test_the_handler_on_the_answered_call_confirms_the_change(ask_callback, coordinator):
+    hers = ask_callback("07700900316", window="evening")
+    ask_callback("07700900316", window="any", voicemail_ok=True)
+    _on_answered_call(hers, coordinator)
+
+    confirmed = callback_preferences_confirm(request=hers, actor=coordinator)
+
+    assert (confirmed.safe_window_label, confirmed.voicemail_ok) == ("any time", True)
+    change = PreferenceChange.objects.get()
+    assert (change.status, change.decided_by) == ("confirmed", coordinator)
+    assert change.decided_at is not None
+    assert confirmed.pending_change is None
+
+
+@pytest.mark.parametrize("when", ["queued", "ringing", "someone else's call"])
+def test_a_change_cannot_be_confirmed_without_the_caller_on_the_line(ask_callback, coordinator,
+                                                                     when):
+    hers = ask_callback("07700900317", window="evening")
+    ask_callback("07700900317", window="any")
+    actor = coordinator
+    if when != "queued":
+        callback_next_claim(handler=coordinator, now=local(2026, 1, 5, 18, 0))
+    if when == "someone else's call":
+        callback_attempt_record(attempt=hers.attempts.get(), result="answered",
+                                source="handler")
+        actor = StaffFactory(role=Role.SUPERVISOR)
+
+    with pytest.raises(CallbackRefused, match="Only the handler on an answered call"):
+        callback_preferences_confirm(request=hers, actor=actor)
+
+    hers.refresh_from_db()
+    assert hers.safe_window_label == "17:00 to 21:00"
+    assert hers.pending_change is not None
+
+
+def test_a_change_can_be_discarded_and_nothing_is_applied(ask_callback, coordinator):
+    hers = ask_callback("07700900318", window="evening")
+    ask_callback("07700900318", window="any")
+
+    callback_preferences_discard(request=hers, actor=coordinator)
+
+    hers.refresh_from_db()
+    assert hers.safe_window_label == "17:00 to 21:00"
+    assert PreferenceChange.objects.get().status == "discarded"
+    with pytest.raises(CallbackRefused, match="no unconfirmed change"):
+        callback_preferences_discard(request=hers, actor=coordinator)
 
 
 def test_asking_again_after_we_could_not_reach_them_goes_back_to_the_original_place(
@@ -130,12 +254,14 @@ def test_a_flood_from_one_number_is_refused_and_recorded_without_the_number(ask_
     for minute in range(3):
         ask_callback("07700900306", now=NOON + timedelta(minutes=minute))
 
-    with pytest.raises(CallbackFlood):
-        ask_callback("07700900306", now=NOON + timedelta(minutes=4))
+    for minute in (4, 5, 6):
+        with pytest.raises(CallbackFlood):
+            ask_callback("07700900306", now=NOON + timedelta(minutes=minute))
 
     assert CallbackRequest.objects.count() == 1
     assert CallbackEntry.objects.count() == 3
     event = SecurityEvent.objects.get(kind="callback_flood")
+    assert event.count == 1  # one event per flood, however long it goes on
     assert "900306" not in str(event.detail)
     ask_callback("07700900306", now=NOON + timedelta(hours=1, minutes=1))  # a new hour
 

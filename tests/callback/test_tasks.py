@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
-from callback.models import CallbackAttempt, CallbackRequest
+import pytest
+from django.utils import timezone
+
+from callback.models import CallbackAttempt, CallbackRequest, WebFormAsk
 from callback.services import callback_next_claim
 from callback.tasks import callback_call_place, callback_sweep
 from contact_hub.celery import app
@@ -109,3 +112,15 @@ def test_the_sweep_is_scheduled_and_runs(ask_callback):
     assert app.conf.beat_schedule["callback-sweep"]["task"] == "callback.sweep"
     assert callback_sweep.apply().get() == 0
     assert not CallbackAttempt.objects.exists() and not CallbackRequest.objects.exists()
+
+
+def test_the_sweep_forgets_form_requests_no_follow_up_took():
+    now = timezone.now()
+    for age in (timedelta(days=2), timedelta(minutes=5)):
+        WebFormAsk.objects.create(number="+447700900502", window="any", voicemail_ok=False,
+                                  texts_ok=False, created_at=now - age)
+
+    callback_sweep.apply()
+
+    assert list(WebFormAsk.objects.values_list("created_at", flat=True)) == [
+        now - timedelta(minutes=5)]

@@ -13,11 +13,13 @@ from django.utils import timezone
 from callback.models import CallbackAttempt, CallbackRequest, VoiceCall
 from callback.services import callback_next_claim
 from contact_hub.staff.models import SecurityEvent
-from tests.callback.conftest import spoken, twiml
+from tests.callback.conftest import call_sid, spoken, twiml
 from tests.twilio_fakes import signed_twilio_post
 
 pytestmark = pytest.mark.django_db
 CALLER = "+447700900401"
+SID = call_sid(0x401)
+ATTEMPT_SID = call_sid(0x403)
 
 
 def _post(path: str, data: dict[str, str], **kwargs):
@@ -25,19 +27,19 @@ def _post(path: str, data: dict[str, str], **kwargs):
     return Client().post(request.path, request.data, **request.headers)
 
 
-def _call(sid: str = "CA401", caller: str = CALLER):
+def _call(sid: str = SID, caller: str = CALLER):
     return _post("/callback/voice/", {"CallSid": sid, "From": caller, "To": "+441632960101"})
 
 
-def _press(stage: str, digits: str, sid: str = "CA401", **extra: str):
+def _press(stage: str, digits: str, sid: str = SID, **extra: str):
     return _post(f"/callback/voice/step/{stage}/", {"CallSid": sid, "Digits": digits, **extra})
 
 
-def _silence(stage: str, sid: str = "CA401"):
+def _silence(stage: str, sid: str = SID):
     return _post(f"/callback/voice/silence/{stage}/", {"CallSid": sid})
 
 
-def _hang_up(sid: str = "CA401"):
+def _hang_up(sid: str = SID):
     return _post("/callback/voice/status/", {"CallSid": sid, "CallStatus": "completed"})
 
 
@@ -72,35 +74,38 @@ def test_saying_call_back_works_like_pressing_1():
     assert root.find("Gather").get("action") == "/callback/voice/step/number/"
 
 
-def test_the_whole_menu_puts_the_caller_in_the_queue_with_their_choices():
+def test_the_whole_menu_puts_the_caller_in_the_queue_with_their_choices(
+        django_capture_on_commit_callbacks):
     _call()
     _press("menu", "1")
     _press("number", "1")
     _press("window", "3")
     _press("voicemail", "2")
 
-    root = twiml(_press("texts", "1"))
+    with django_capture_on_commit_callbacks(execute=True):
+        root = twiml(_press("texts", "1"))
 
     request = CallbackRequest.objects.get()
     assert (request.source, request.status) == ("voice", "queued")
     assert request.identity.value == CALLER
     assert request.safe_window_label == "17:00 to 21:00"
     assert (request.voicemail_ok, request.texts_ok) == (False, True)
-    assert "number 1 in the queue" in spoken(root)
-    assert "between 17:00 and 21:00" in spoken(root)
+    assert "You asked for a call between 17:00 and 21:00" in spoken(root)
+    assert "in the queue" in spoken(root) and "number 1" not in spoken(root)
     assert root.find("Hangup") is not None
-    assert request.entries.get().call_sid == "CA401"
+    assert request.entries.get().call_sid == SID
 
 
-def test_the_caller_can_key_in_a_different_number():
+def test_the_caller_can_key_in_a_different_number(django_capture_on_commit_callbacks):
     _call()
     _press("menu", "1")
     root = twiml(_press("number", "2"))
     assert root.find("Gather").get("finishOnKey") == "#"
 
     _press("keyed", "07700900402")
-    for stage, digits in (("window", "0"), ("voicemail", "1"), ("texts", "2")):
-        _press(stage, digits)
+    with django_capture_on_commit_callbacks(execute=True):
+        for stage, digits in (("window", "0"), ("voicemail", "1"), ("texts", "2")):
+            _press(stage, digits)
 
     request = CallbackRequest.objects.get()
     assert request.identity.value == "+447700900402"
@@ -121,6 +126,9 @@ def test_a_keyed_premium_rate_number_is_refused_and_asked_for_again():
     assert "in this country" in spoken(second)
     assert second.find("Enqueue").text == "101"
     assert not CallbackRequest.objects.exists()
+    events = SecurityEvent.objects.filter(kind="callback_number_refused")
+    assert sum(e.count for e in events) == 2  # repeats in one minute share a row
+    assert all(e.detail == {"source": "voice"} for e in events)
 
 
 def test_a_caller_from_a_foreign_number_is_asked_to_key_in_one_we_can_call():
@@ -190,11 +198,13 @@ def test_hanging_up_during_the_menu_becomes_a_welfare_item_once():
     assert (item.status, item.flag) == ("coordinator", "hung_up")
 
 
-def test_hanging_up_after_asking_for_a_callback_is_not_a_welfare_item():
+def test_hanging_up_after_asking_for_a_callback_is_not_a_welfare_item(
+        django_capture_on_commit_callbacks):
     _call()
-    for stage, digits in (("menu", "1"), ("number", "1"), ("window", "0"),
-                          ("voicemail", "2"), ("texts", "2")):
-        _press(stage, digits)
+    with django_capture_on_commit_callbacks(execute=True):
+        for stage, digits in (("menu", "1"), ("number", "1"), ("window", "0"),
+                              ("voicemail", "2"), ("texts", "2")):
+            _press(stage, digits)
 
     _hang_up()
 
@@ -213,7 +223,7 @@ def test_a_retried_answer_to_an_earlier_prompt_repeats_the_current_one():
 
 
 def test_a_forged_signature_is_refused_and_nothing_is_stored():
-    request = signed_twilio_post("/callback/voice/", {"CallSid": "CA1", "From": CALLER},
+    request = signed_twilio_post("/callback/voice/", {"CallSid": call_sid(1), "From": CALLER},
                                  token="not-our-token")
 
     response = Client().post(request.path, request.data, **request.headers)
@@ -224,7 +234,7 @@ def test_a_forged_signature_is_refused_and_nothing_is_stored():
 
 
 def test_the_voice_line_is_off_without_twilio_credentials(settings):
-    request = signed_twilio_post("/callback/voice/", {"CallSid": "CA1", "From": CALLER})
+    request = signed_twilio_post("/callback/voice/", {"CallSid": call_sid(1), "From": CALLER})
     settings.TWILIO_AUTH_TOKEN = ""
 
     response = Client().post(request.path, request.data, **request.headers)
@@ -233,8 +243,11 @@ def test_the_voice_line_is_off_without_twilio_credentials(settings):
     assert not VoiceCall.objects.exists()
 
 
-def test_a_call_without_a_call_sid_is_refused():
+def test_a_call_without_a_call_sid_is_refused_and_recorded():
     assert _post("/callback/voice/", {"From": CALLER}).status_code == 400
+
+    assert not VoiceCall.objects.exists()
+    assert SecurityEvent.objects.get().detail == {"provider": "twilio", "reason": "call sid"}
 
 
 # Calls placed to callers.
@@ -247,10 +260,10 @@ def attempt(ask_callback, coordinator) -> CallbackAttempt:
 
 def _answer(attempt, answered_by: str = "human"):
     return _post(f"/callback/voice/attempt/{attempt.pk}/answer/",
-                 {"CallSid": "CA403", "AnsweredBy": answered_by})
+                 {"CallSid": ATTEMPT_SID, "AnsweredBy": answered_by})
 
 
-def _status(attempt, status: str, *, sid: str = "CA403", at=None, **extra: str):
+def _status(attempt, status: str, *, sid: str = ATTEMPT_SID, at=None, **extra: str):
     data = {"CallSid": sid, "CallStatus": status,
             "Timestamp": format_datetime(at or timezone.now()), **extra}
     return _post(f"/callback/voice/attempt/{attempt.pk}/status/", data)
@@ -309,7 +322,7 @@ def test_status_callbacks_record_an_unanswered_call_and_schedule_the_retry(attem
 
     attempt.refresh_from_db()
     assert (attempt.call_status, attempt.result, attempt.call_sid) == (
-        "no-answer", "no_answer", "CA403")
+        "no-answer", "no_answer", ATTEMPT_SID)
     request = CallbackRequest.objects.get()
     assert request.status == "queued" and request.next_attempt_at is not None
 
@@ -347,17 +360,26 @@ def test_a_replayed_old_status_callback_is_refused_and_recorded(attempt):
 
 
 def test_a_status_callback_for_another_call_is_ignored(attempt):
-    _status(attempt, "ringing", sid="CA403")
+    _status(attempt, "ringing", sid=ATTEMPT_SID)
 
-    _status(attempt, "failed", sid="CAother")
+    _status(attempt, "failed", sid=call_sid(0xbad))
 
     attempt.refresh_from_db()
     assert (attempt.call_status, attempt.result) == ("ringing", "")
 
 
+def test_a_status_callback_with_a_malformed_call_sid_is_refused(attempt):
+    response = _status(attempt, "completed", sid="CA403")
+
+    assert response.status_code == 400
+    attempt.refresh_from_db()
+    assert (attempt.call_sid, attempt.result) == (None, "")
+    assert SecurityEvent.objects.get().kind == "malformed_payload"
+
+
 def test_a_status_callback_for_an_unknown_attempt_is_answered_and_ignored(db):
     response = _post("/callback/voice/attempt/999/status/",
-                     {"CallSid": "CAx", "CallStatus": "completed"})
+                     {"CallSid": call_sid(0x999), "CallStatus": "completed"})
 
     assert response.status_code == 204
 
@@ -371,7 +393,7 @@ def test_a_completed_call_answered_by_a_machine_counts_as_voicemail(attempt):
 
 def test_a_forged_status_callback_changes_nothing(attempt):
     request = signed_twilio_post(f"/callback/voice/attempt/{attempt.pk}/status/",
-                                 {"CallSid": "CA403", "CallStatus": "completed"},
+                                 {"CallSid": ATTEMPT_SID, "CallStatus": "completed"},
                                  token="forged")
 
     response = Client().post(request.path, request.data, **request.headers)
