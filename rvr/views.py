@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from contact_hub.conversations.stored_files import stored_file_response
 from contact_hub.incidents.models import Incident
 from contact_hub.staff.access import role_required
 from contact_hub.staff.audit import access_record, security_event_record
@@ -253,9 +254,7 @@ def still_image_view(request: HttpRequest, still_id: int) -> HttpResponse:
     access_record(actor=request.user, action=AccessEvent.Action.VIEW,
                   what=f"evidence still {still.pk}", why="viewing evidence",
                   person_id=still.incident.person_id)
-    response = HttpResponse(bytes(still.image), content_type=still.content_type)
-    response["Cache-Control"] = "no-store"
-    return response
+    return stored_file_response(bytes(still.image), name=f"still-{still.pk}")
 
 
 @require_POST

@@ -7,6 +7,7 @@ with what the test queued, or 200 with the default body.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +40,8 @@ class ProviderServer:
 
 
 @contextmanager
-def provider_server() -> Iterator[ProviderServer]:
+def provider_server(tls: ssl.SSLContext | None = None) -> Iterator[ProviderServer]:
+    """Serves plain HTTP, or HTTPS with `tls` (a server-side context holding its certificate)."""
     state = ProviderServer(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -62,7 +64,9 @@ def provider_server() -> Iterator[ProviderServer]:
             """Quiet: tests read the recorded requests instead."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    state.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()

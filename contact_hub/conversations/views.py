@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from contact_hub.conversations.reply import reply_send
 from contact_hub.conversations.selectors import person_thread, reply_channels
 from contact_hub.conversations.sending import outbox_enabled
 from contact_hub.conversations.services import MessageRefused, message_cancel, message_release
+from contact_hub.conversations.stored_files import stored_file_response
 from contact_hub.people.models import Person
 from contact_hub.staff.access import role_required
 from contact_hub.staff.audit import access_record
@@ -109,19 +110,8 @@ def media_view(request: HttpRequest, message_id: int, index: int) -> HttpRespons
     entry = entries[index]
     access_record(actor=request.user, action=AccessEvent.Action.VIEW, what="message attachment",
                   why="triage of a new contact", person_id=message.conversation.person_id)
-    path = settings.MEDIA_ROOT / entry["sha256"]
-    response = FileResponse(path.open("rb"), content_type=_safe_type(entry["content_type"]))
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _safe_type(content_type: str) -> str:
-    """Show images, audio and video inline; anything else downloads as opaque bytes."""
-    if content_type.split("/")[0] in ("image", "audio", "video"):
-        return content_type
-    return "application/octet-stream"
+    content = (settings.MEDIA_ROOT / entry["sha256"]).read_bytes()
+    return stored_file_response(content, name=f"attachment-{index + 1}")
 
 
 @role_required(Role.COORDINATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)

@@ -108,6 +108,21 @@ def test_a_still_is_posted_as_the_image_body(in_call_session, officer, staff_cli
     assert response.status_code == 200 and len(response.json()["sha256"]) == 64
 
 
+def test_a_captured_still_is_shown_inline_as_a_sandboxed_image(in_call_session, officer,
+                                                               staff_client):
+    client = staff_client(officer)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    still = client.post(f"/rvr/sessions/{in_call_session.pk}/stills/", png,
+                        content_type="image/png").json()
+
+    response = client.get(f"/rvr/stills/{still['evidence_id']}/")
+
+    assert response.content == png and response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == f'inline; filename="still-{still["evidence_id"]}.png"'
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
 def test_the_supervisor_sees_the_figures(in_call_session, supervisor, staff_client):
     content = staff_client(supervisor).get("/rvr/figures/").content.decode()
 

@@ -6,46 +6,31 @@ import hashlib
 
 import pytest
 
-from contact_hub.conversations.models import Message
-from contact_hub.followups.models import FollowUp
-from contact_hub.sms.tasks import media_fetch, media_host_allowed
-from tests.factories import received_message
-from tests.provider_server import provider_server
+from contact_hub.sms.media import MediaRefused, media_target
+from contact_hub.sms.tasks import media_fetch
+from contact_hub.staff.models import SecurityEvent
+from tests.media_host import (
+    MEDIA_URL,
+    MediaHost,
+    media_fetch_run,
+    message_with_media,
+    twilio_media_host,
+)
 
 pytestmark = pytest.mark.django_db
-IMAGE = b"\x89PNG\r\n" + b"x" * 5000
+IMAGE = b"\x89PNG\r\n\x1a\n" + b"x" * 5000
 
 
 @pytest.fixture
-def media_host(settings, twilio, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    settings.DEBUG_MEDIA_HTTP = True
-    settings.TWILIO_MEDIA_HOSTS = ["127.0.0.1"]
-    with provider_server() as server:
-        yield server
+def media_host(settings, twilio, tmp_path, monkeypatch):
+    with twilio_media_host(settings, monkeypatch, tmp_path) as host:
+        yield host
 
 
-def message_with_media(*urls: str) -> Message:
-    message = received_message()
-    Message.objects.filter(pk=message.pk).update(
-        media=[{"url": url, "content_type": "image/png"} for url in urls])
-    return message
+def test_media_is_stored_by_its_sha256(media_host: MediaHost, settings):
+    media_host.server.reply(200, IMAGE, {"Content-Type": "image/png"})
 
-
-def run_fetch(message: Message) -> list[dict]:
-    from contact_hub.followups.services import followup_queue
-
-    followup = followup_queue(media_fetch, message_id=message.pk)
-    media_fetch(followup.pk)
-    assert FollowUp.objects.get(pk=followup.pk).done_at is not None
-    message.refresh_from_db()
-    return message.media
-
-
-def test_media_is_stored_by_its_sha256(media_host, settings):
-    media_host.reply(200, IMAGE, {"Content-Type": "image/png"})
-
-    [entry] = run_fetch(message_with_media(f"{media_host.url}/Media/ME1"))
+    [entry] = media_fetch_run(message_with_media(MEDIA_URL))
 
     digest = hashlib.sha256(IMAGE).hexdigest()
     assert entry["status"] == "stored"
@@ -53,67 +38,117 @@ def test_media_is_stored_by_its_sha256(media_host, settings):
     assert (settings.MEDIA_ROOT / digest).read_bytes() == IMAGE
 
 
-def test_redirects_are_followed_only_to_allowed_hosts(media_host):
-    media_host.reply(307, b"", {"Location": "http://169.254.169.254/latest/meta-data"})
+def test_the_type_the_bytes_show_is_recorded_beside_the_declared_one(media_host: MediaHost):
+    media_host.server.reply(200, b"<svg onload='alert(1)'/>", {"Content-Type": "image/png"})
 
-    [entry] = run_fetch(message_with_media(f"{media_host.url}/Media/ME2"))
+    [entry] = media_fetch_run(message_with_media(MEDIA_URL))
+
+    assert (entry["content_type"], entry["stored_type"]) == ("image/png",
+                                                             "application/octet-stream")
+
+
+def test_twilio_credentials_go_to_api_twilio_com_only(media_host: MediaHost):
+    media_host.server.reply(307, b"", {"Location": "https://media.twiliocdn.com/ME1"})
+    media_host.server.reply(200, IMAGE)
+
+    [entry] = media_fetch_run(message_with_media(MEDIA_URL))
+
+    assert entry["status"] == "stored"
+    assert [r.headers["Host"] for r in media_host.server.requests] == ["api.twilio.com",
+                                                                       "media.twiliocdn.com"]
+    assert media_host.hosts_given_credentials() == ["api.twilio.com"]
+
+
+def test_redirects_are_followed_only_to_allowed_hosts(media_host: MediaHost):
+    media_host.server.reply(307, b"", {"Location": "http://169.254.169.254/latest/meta-data"})
+
+    [entry] = media_fetch_run(message_with_media(MEDIA_URL))
 
     assert entry["status"] == "refused: not a Twilio media host"
-    assert len(media_host.requests) == 1
+    assert len(media_host.server.requests) == 1
 
 
-def test_a_url_on_another_host_is_never_fetched(media_host):
-    [entry] = run_fetch(message_with_media("http://localhost:9/evil"))
+def test_a_url_on_another_host_is_never_fetched(media_host: MediaHost):
+    [entry] = media_fetch_run(message_with_media("https://localhost/evil"))
 
     assert entry["status"] == "refused: not a Twilio media host"
-    assert media_host.requests == []
+    assert media_host.server.requests == []
 
 
-def test_media_over_the_size_limit_is_refused_and_not_stored(media_host, settings):
+def test_media_over_the_size_limit_is_refused_and_not_stored(media_host: MediaHost, settings):
     settings.HUB_MEDIA_MAX_BYTES = 1000
-    media_host.reply(200, IMAGE)
+    media_host.server.reply(200, IMAGE)
 
-    [entry] = run_fetch(message_with_media(f"{media_host.url}/Media/ME3"))
+    [entry] = media_fetch_run(message_with_media(MEDIA_URL))
 
     assert entry["status"] == "refused: larger than the size limit"
-    assert list(settings.MEDIA_ROOT.iterdir()) == []
+    assert media_host.stored_files() == []
+    assert SecurityEvent.objects.get(kind="media_refused").detail == {
+        "provider": "twilio", "reason": "too large"}
 
 
-@pytest.mark.parametrize("url, allowed", [
-    ("https://api.twilio.com/2010-04-01/Accounts/AC/Messages/MM/Media/ME", True),
-    ("https://s3-external-1.twiliocdn.com/x", True),
-    ("https://api.twilio.com.evil.example/x", False),
-    ("http://api.twilio.com/x", False),
-    ("https://eviltwiliocdn.com/x", False),
+def test_a_host_that_does_not_answer_is_tried_again_later(media_host: MediaHost):
+    from contact_hub.followups.services import followup_queue
+
+    media_host.dns.answer("api.twilio.com")
+    message = message_with_media(MEDIA_URL)
+    followup = followup_queue(media_fetch, message_id=message.pk)
+
+    media_fetch(followup.pk)
+
+    followup.refresh_from_db()
+    message.refresh_from_db()
+    assert followup.done_at is None and followup.last_error == "MediaUnreachable"
+    assert "status" not in message.media[0]
+
+
+@pytest.mark.parametrize("url", [
+    "https://api.twilio.com/2010-04-01/Accounts/AC/Messages/MM/Media/ME",
+    "https://s3-external-1.twiliocdn.com/x",
+    "https://API.Twilio.com:443/x",
 ])
-def test_only_twilio_https_hosts_are_allowed(settings, url, allowed):
+def test_twilio_https_hosts_are_allowed(settings, url):
     settings.TWILIO_MEDIA_HOSTS = ["api.twilio.com", ".twiliocdn.com"]
 
-    assert media_host_allowed(url) is allowed
+    assert media_target(url).host in ("api.twilio.com", "s3-external-1.twiliocdn.com")
 
 
-def test_staff_see_a_stored_attachment_and_the_look_is_logged(media_host, coordinator,
-                                                              staff_client):
+@pytest.mark.parametrize("url", [
+    "https://api.twilio.com.evil.example/x",
+    "http://api.twilio.com/x",
+    "https://eviltwiliocdn.com/x",
+    "https://twiliocdn.com/x",
+    "https://54.172.60.1/x",
+])
+def test_other_hosts_are_refused(settings, url):
+    settings.TWILIO_MEDIA_HOSTS = ["api.twilio.com", ".twiliocdn.com"]
+
+    with pytest.raises(MediaRefused):
+        media_target(url)
+
+
+def test_staff_see_a_stored_attachment_and_the_look_is_logged(media_host: MediaHost,
+                                                              coordinator, staff_client):
     from contact_hub.staff.models import AccessEvent
 
-    media_host.reply(200, IMAGE, {"Content-Type": "image/png"})
-    message = message_with_media(f"{media_host.url}/Media/ME4")
-    run_fetch(message)
+    media_host.server.reply(200, IMAGE, {"Content-Type": "image/png"})
+    message = message_with_media(MEDIA_URL)
+    media_fetch_run(message)
     client = staff_client(coordinator)
 
     thread = client.get(f"/people/{message.conversation.person_id}/thread/").content.decode()
     response = client.get(f"/contacts/messages/{message.pk}/media/0/")
 
     assert "Attachment 1 (image/png" in thread
-    assert b"".join(response.streaming_content) == IMAGE
-    assert response["Cache-Control"] == "no-store"
+    assert response.content == IMAGE and response["Content-Type"] == "image/png"
+    assert "no-store" in response["Cache-Control"]
     assert AccessEvent.objects.filter(what="message attachment").exists()
 
 
-def test_an_attachment_that_was_refused_cannot_be_opened(media_host, coordinator,
+def test_an_attachment_that_was_refused_cannot_be_opened(media_host: MediaHost, coordinator,
                                                          staff_client):
-    message = message_with_media("http://localhost:9/evil")
-    run_fetch(message)
+    message = message_with_media("https://localhost/evil")
+    media_fetch_run(message)
 
     response = staff_client(coordinator).get(f"/contacts/messages/{message.pk}/media/0/")
 
