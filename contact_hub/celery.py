@@ -6,11 +6,14 @@ Workers: `celery -A contact_hub worker`; scheduler: `celery -A contact_hub beat`
 from __future__ import annotations
 
 import gc
+import logging
 import os
 
 from celery import Celery, Task
 from celery.exceptions import NotRegistered
-from celery.signals import worker_process_init
+from celery.signals import setup_logging, worker_process_init
+from django.conf import settings
+from django.utils.log import configure_logging
 
 from contact_hub.env import env_int
 
@@ -31,6 +34,18 @@ app.conf.beat_schedule = {
     "markers-sweep": {"task": "triage.markers_sweep", "schedule": 300.0},
     "rvr-sweep": {"task": "rvr.sweep", "schedule": 30.0},
 }
+
+
+@setup_logging.connect
+def _django_logging_apply(loglevel: int | str | None = None, **_: object) -> None:
+    """Worker and beat log through settings.LOGGING, whose handler redacts numbers and tokens.
+
+    Answering this signal is what stops Celery replacing the root logger's handlers with its own
+    (which would print tracebacks and task arguments unredacted)."""
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    if loglevel:
+        # --loglevel keeps its meaning; which lines are printed and how is still ours.
+        logging.getLogger().setLevel(loglevel)
 
 
 @worker_process_init.connect

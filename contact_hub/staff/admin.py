@@ -38,5 +38,5 @@ class AccessEventAdmin(ReadOnlyAdmin):
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "kind", "actor", "source_ip", "path")
+    list_display = ("at", "kind", "count", "actor", "source_ip", "path")
     list_filter = ("kind",)

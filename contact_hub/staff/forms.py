@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -13,3 +15,17 @@ class StaffLoginForm(forms.Form):
                                                        "authenticator app."},
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
                                                           "inputmode": "numeric"}))
+
+
+class SecurityEventFilterForm(forms.Form):
+    """Which security events professional standards are looking at: a kind and a time range."""
+
+    kind = forms.ChoiceField(required=False)
+    since = forms.DateTimeField(label="From", required=False, widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}))
+    until = forms.DateTimeField(label="To", required=False, widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}))
+
+    def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Every kind"), *((k, k) for k in kinds)]

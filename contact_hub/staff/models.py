@@ -59,7 +59,12 @@ class AccessEvent(models.Model):
 
 
 class SecurityEvent(models.Model):
-    """A refusal worth a second look: a forged signature, a lockout, a wrong role."""
+    """A refusal worth a second look: a forged signature, a lockout, a wrong role.
+
+    One row counts the refusals of one kind from one source (and staff member) in one minute,
+    so a flood adds to a count instead of burying other events; `at`, `path` and `detail` are
+    the first refusal's.
+    """
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(max_length=60, db_index=True)
@@ -68,6 +73,13 @@ class SecurityEvent(models.Model):
                               on_delete=models.SET_NULL, related_name="security_events")
     path = models.CharField(max_length=300, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    minute = models.DateTimeField(help_text="the minute this row counts refusals in")
+    repeat_key = models.CharField(max_length=160, help_text="kind, source and staff member: "
+                                  "the refusals this row counts")
+    count = models.PositiveIntegerField(default=1)
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["repeat_key", "minute"],
+                                               name="security_event_one_row_a_minute")]
+        indexes = [models.Index(fields=["kind", "-at"])]

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import django_otp
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.signals import user_login_failed
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,10 +15,11 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from contact_hub.staff.access import public_view, role_required
-from contact_hub.staff.forms import StaffLoginForm
+from contact_hub.staff.forms import SecurityEventFilterForm, StaffLoginForm
 from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
 
 SIGN_IN_FAILED = "Those details are not right. Check your username, password and code."
+SECURITY_EVENTS_PAGE_SIZE = 50
 
 
 @public_view
@@ -72,9 +76,29 @@ def access_log_view(request: HttpRequest) -> HttpResponse:
     events = AccessEvent.objects.select_related("actor")
     if request.GET.get("flagged"):
         events = events.filter(flagged=True)
+    kinds = SecurityEvent.objects.order_by("kind").values_list("kind", flat=True).distinct()
+    security_filter = SecurityEventFilterForm(request.GET, kinds=list(kinds))
+    security_events = Paginator(_security_events_matching(security_filter),
+                                SECURITY_EVENTS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "staff/access_log.html", {
         "events": events[:300],
-        "security_events": SecurityEvent.objects.select_related("actor")[:100],
+        "security_filter": security_filter,
+        "security_events": security_events,
         "only_flagged": bool(request.GET.get("flagged")),
     })
 
+
+def _security_events_matching(form: SecurityEventFilterForm) -> QuerySet[SecurityEvent]:
+    # A field that does not parse is shown with its error and left out of the filter.
+    form.is_valid()
+    wanted = form.cleaned_data
+    events = SecurityEvent.objects.select_related("actor")
+    if wanted.get("kind"):
+        events = events.filter(kind=wanted["kind"])
+    if wanted.get("since"):
+        events = events.filter(at__gte=wanted["since"])
+    if wanted.get("until"):
+        # The fields have minute precision: "to 10:00" takes in the events of 10:00 itself.
+        events = events.filter(at__lt=wanted["until"].replace(second=0, microsecond=0)
+                               + timedelta(minutes=1))
+    return events

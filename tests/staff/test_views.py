@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
@@ -50,6 +51,44 @@ def test_a_wrong_password_is_refused_the_same_way(coordinator):
 
     assert b"Those details are not right" in response.content
     assert SecurityEvent.objects.get().detail == {"username": "casey"}
+
+
+def test_a_name_that_is_no_account_is_recorded_only_as_a_keyed_hash(coordinator):
+    Client(REMOTE_ADDR="203.0.113.5").post(LOGIN, {
+        "username": "Hunter2-my-password", "password": "guess", "code": "123456"})
+
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username.startswith("unknown:")
+    assert "Hunter2" not in attempt.username + attempt.post_data
+    assert SecurityEvent.objects.get().detail == {"username": attempt.username}
+
+
+def test_five_failures_with_one_unknown_name_lock_that_name_out_from_that_address(coordinator):
+    def sign_in_as_unknown(ip: str = "203.0.113.5"):
+        return Client(REMOTE_ADDR=ip).post(LOGIN, {
+            "username": "Hunter2-my-password", "password": "guess", "code": "123456"})
+
+    for _ in range(5):
+        sign_in_as_unknown()
+
+    assert sign_in_as_unknown().status_code == 429
+    assert sign_in_as_unknown(ip="198.51.100.66").status_code == 200
+    assert AccessAttempt.objects.get(ip_address="203.0.113.5").failures_since_start == 6
+
+
+def test_a_real_usernames_failures_are_recorded_under_the_username(coordinator):
+    for _ in range(2):
+        _sign_in(coordinator, password="guess")
+
+    assert AccessAttempt.objects.get().username == "casey"
+    assert AccessAttempt.objects.get().failures_since_start == 2
+    assert SecurityEvent.objects.get(kind="login_failed").detail == {"username": "casey"}
+
+
+def test_the_code_typed_is_not_kept_with_a_failed_attempt(coordinator):
+    _sign_in(coordinator, password="guess", code="654321")
+
+    assert "654321" not in AccessAttempt.objects.get().post_data
 
 
 def test_an_account_without_an_authenticator_cannot_sign_in(coordinator):
