@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+from typing import Any
 
 import django
 
@@ -17,18 +18,31 @@ django_asgi_app = OneSwitchASGIHandler()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware  # noqa: E402
 
+from contact_hub.request_limits import RequestBodyLimit  # noqa: E402
 from contact_hub.routing import websocket_urlpatterns  # noqa: E402
+from contact_hub.victim_host import VictimHostWebsocketGuard  # noqa: E402
 
-application = ProtocolTypeRouter(
+
+def client_address_from_trusted_proxies(app: Any) -> Any:
+    """X-Forwarded-For and X-Forwarded-Proto count only from HUB_TRUSTED_PROXIES; from anyone
+    else (or with none set) the connecting address and scheme stand, whatever the headers say."""
+    if not settings.HUB_TRUSTED_PROXIES:
+        return app
+    return ProxyHeadersMiddleware(app, trusted_hosts=settings.HUB_TRUSTED_PROXIES)
+
+
+application = client_address_from_trusted_proxies(RequestBodyLimit(ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": VictimHostWebsocketGuard(AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        )),
     }
-)
+)))
 
 
 def _startup_objects_freeze() -> None:

@@ -10,6 +10,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from contact_hub.live import HUB_GROUP
+from contact_hub.staff.sessions import staff_session_ended
 
 LIVE_ROLES = {"coordinator", "supervisor", "rvr_officer"}
 CLOSE_FORBIDDEN = 4403
@@ -21,6 +22,8 @@ def verified_staff_role(scope: dict[str, Any]) -> str | None:
     user = scope.get("user")
     session = scope.get("session")
     if user is None or not user.is_authenticated or not user.is_active or session is None:
+        return None
+    if staff_session_ended(session) is not None:
         return None
     device = Device.from_persistent_id(session.get(DEVICE_ID_SESSION_KEY) or "")
     if device is None or device.user_id != user.pk:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -56,7 +58,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise: the victims' host serves the victim page and its files, nothing else.
+    "contact_hub.victim_host.VictimHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their caching; every page below is no-store.
+    "contact_hub.page_headers.NoStoreMiddleware",
+    "contact_hub.page_headers.HubCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -64,6 +71,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "contact_hub.staff.middleware.StaffSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "contact_hub.staff.sessions.StaffSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -161,17 +169,61 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "contact_hub.staff.views.locked_out"
 AXES_VERBOSE = False
+# The client address is REMOTE_ADDR alone: contact_hub/asgi.py has already set it from a trusted
+# proxy's X-Forwarded-For, and a header from anyone else must not move a lockout elsewhere.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# A typed name that is no account is often a password: axes stores a keyed hash of it instead.
+AXES_USERNAME_CALLABLE = "contact_hub.staff.signals.axes_username"
+# Masked in the form data axes keeps with each failure (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
 
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Contact hub")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 60 * 60 * 10  # one control-room shift
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_AGE = 60 * 60 * 10  # one control-room shift: a session never outlives it
+# A staff session also ends after this long without a request from the person (pages' own
+# background fetches do not count), so a screen left signed in does not stay open.
+HUB_SESSION_IDLE_MINUTES = env_int("HUB_SESSION_IDLE_MINUTES", 30)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Served over TLS (by a proxy in front of the web server): every setting `check --deploy` asks
+# for. On by default everywhere but the SQLite demo; bin/test turns it off for its plain-HTTP
+# test client.
+HUB_HTTPS = env_bool("HUB_HTTPS", not DEMO)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HUB_HTTPS
+SECURE_SSL_REDIRECT = HUB_HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # the container's own health check speaks plain HTTP
+SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60 if HUB_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HUB_HTTPS
+SECURE_HSTS_PRELOAD = HUB_HTTPS and env_bool("HUB_HSTS_PRELOAD", True)
+# The addresses (or networks) of the proxies in front of the web server. Only from them are
+# X-Forwarded-For and X-Forwarded-Proto believed (contact_hub/asgi.py); from anyone else they
+# are ignored, so lockout, rate limits and security events see the real client address.
+HUB_TRUSTED_PROXIES = env_list("HUB_TRUSTED_PROXIES", [])
+# The largest request body any endpoint takes, refused while it is read (contact_hub/asgi.py);
+# the paths listed after it take larger ones (evidence stills).
+HUB_REQUEST_MAX_BYTES = env_int("HUB_REQUEST_MAX_BYTES", 1024 * 1024)
+
+# One strict policy for every page, staff and victim alike: nothing from anywhere else, no
+# inline script or style. Stored files send their own, stricter `sandbox` policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:", "mediastream:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],  # and the page's own websocket origin, added per request
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "Europe/London")
@@ -275,6 +327,17 @@ RVR_SIGNAL_MAX_BYTES = env_int("RVR_SIGNAL_MAX_BYTES", 24 * 1024)
 RVR_SIGNAL_BURST = env_int("RVR_SIGNAL_BURST", 60)
 RVR_SIGNAL_PER_SECOND = env_int("RVR_SIGNAL_PER_SECOND", 20)
 RVR_STILL_MAX_BYTES = env_int("RVR_STILL_MAX_BYTES", 4 * 1024 * 1024)
+# Request paths that take a larger body than HUB_REQUEST_MAX_BYTES, with their own limit.
+HUB_REQUEST_LARGE_BODIES = [(r"^/rvr/sessions/\d+/stills/$", RVR_STILL_MAX_BYTES)]
+# The host that serves victims' links. When it is not the staff address it serves the victim
+# pages and nothing else (contact_hub/victim_host.py): no staff login, no hub name, 404 for
+# every other address. By default it is the host of RVR_LINK_BASE_URL when that differs from
+# PUBLIC_BASE_URL's; the demo serves both from one host.
+_link_host = urlsplit(RVR_LINK_BASE_URL).hostname or ""
+HUB_VICTIM_HOST = env_str("HUB_VICTIM_HOST", "") or (
+    _link_host if _link_host != urlsplit(PUBLIC_BASE_URL).hostname else "")
+if HUB_VICTIM_HOST and HUB_VICTIM_HOST not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(HUB_VICTIM_HOST)
 
 # Twilio (SMS and the 101 voice line). Without credentials the Twilio channels are off.
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
@@ -283,8 +346,12 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_SMS_NUMBERS = env_list("TWILIO_SMS_NUMBERS", [])
 # Media is only ever fetched from Twilio's own hosts (a suffix match), never from any URL.
 TWILIO_MEDIA_HOSTS = env_list("TWILIO_MEDIA_HOSTS", ["api.twilio.com", ".twiliocdn.com"])
-# Only tests fetch media over plain HTTP (from a local server standing in for Twilio).
-DEBUG_MEDIA_HTTP = False
+# Media is fetched over https only, its certificate checked against this CA bundle (empty: the
+# system's trust store); tests name their own test CA's.
+HUB_MEDIA_CA_BUNDLE = env_str("HUB_MEDIA_CA_BUNDLE", "")
+# Networks the media fetcher may connect to although they are not public. Only tests set it
+# (their stand-in for Twilio listens on 127.0.0.1), so it is never read from the environment.
+HUB_MEDIA_TEST_NETWORKS: list[str] = []
 # Tests swap the SDK's HTTP layer (never the SDK) via this dotted path; empty: the real one.
 TWILIO_HTTP_CLIENT = ""
 
@@ -305,18 +372,27 @@ X_ACCESS_TOKEN = env_str("X_ACCESS_TOKEN", "")
 X_USER_ID = env_str("X_USER_ID", "")
 X_API_BASE = env_str("X_API_BASE", "https://api.x.com")
 
+# One handler, on the root logger, and every line it prints is redacted (message, traceback and
+# stack: contact_hub.log_redaction). Celery's worker and beat apply this same configuration
+# (contact_hub.celery), and uvicorn's loggers (serve passes log_config=None) propagate to it.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "contact_hub.log_redaction.RedactFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
-    },
+    "formatters": {"redacted": {"()": "contact_hub.log_redaction.RedactingFormatter",
+                                "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "redacted"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Provider SDKs log request and response bodies (numbers, message text) at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"},
-                "twilio": {"level": "WARNING"},
-                # ICE logs every candidate pair: addresses of victims and officers.
-                "aioice": {"level": "WARNING"}, "aiortc": {"level": "WARNING"}},
+    "loggers": {
+        # Django's defaults give these their own unredacted handlers (a traceback on the console
+        # under DEBUG, runserver's request lines); send them to the root handler instead.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        # Provider SDKs log request and response bodies (numbers, message text) at INFO.
+        "axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"},
+        "twilio": {"level": "WARNING"},
+        # Its DEBUG lines carry request paths and query strings (signed media URLs).
+        "urllib3": {"level": "WARNING"},
+        # ICE logs every candidate pair: addresses of victims and officers.
+        "aioice": {"level": "WARNING"}, "aiortc": {"level": "WARNING"},
+    },
 }

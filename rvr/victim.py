@@ -15,6 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from contact_hub.staff.access import public_view
@@ -44,25 +45,35 @@ COOKIE_SECONDS = 6 * 60 * 60
 
 
 def victim_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Public, and every response carries the headers that keep the visit private."""
+    """Public, and every response carries the headers that keep the visit private (the strict
+    CSP and no-store come with every page, contact_hub/page_headers.py).
+
+    The victim's posts carry no CSRF token: Django's token is a year-long cookie, a trace on a
+    phone the abuser may see. The link's token is the secret a forged post would need, and a
+    post from any other origin is refused as well."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST" and not _same_origin(request):
+            security_event_record("cross_origin_post", request=request)
+            return HttpResponse("Refused.", status=403)
         response = view(request, *args, **kwargs)
-        scheme = "wss" if request.is_secure() else "ws"
-        response["Content-Security-Policy"] = (
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: "
-            f"blob:; media-src 'self' blob: mediastream:; connect-src 'self' "
-            f"{scheme}://{request.get_host()}; base-uri 'none'; form-action 'self'; "
-            "frame-ancestors 'none'")
         response["Referrer-Policy"] = "no-referrer"
-        response["Cache-Control"] = "no-store, max-age=0"
-        response["Pragma"] = "no-cache"
         response["X-Robots-Tag"] = "noindex, nofollow, noarchive"
         response["Permissions-Policy"] = "camera=(self), microphone=(self), geolocation=()"
         return response
 
-    return public_view(wrapped)
+    return public_view(csrf_exempt(wrapped))
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    """Not from another site's page. The victim page posts with no referrer, so its Origin is
+    "null" (Fetch spec); a browser marks a cross-site post with Sec-Fetch-Site or a foreign
+    Origin, and those are refused."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin", "null")
+    return origin in ("null", f"{request.scheme}://{request.get_host()}")
 
 
 @victim_page

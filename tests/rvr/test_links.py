@@ -75,9 +75,11 @@ def test_the_link_goes_by_a_channel_the_safe_contact_plan_allows(assessment, coo
 
 def test_no_link_is_sent_outside_the_safe_hours(assessment, coordinator):
     now = timezone.now()
-    later = (timezone.localtime(now) + timedelta(hours=3)).time()
-    SafeContactPlan.objects.create(person=assessment.incident.person, safe_from=later,
-                                   safe_until=time(later.hour, 59))
+    # A whole hour three hours from now: never the current time, never wrapping past midnight
+    # into it (a window ending before it starts is an overnight one).
+    later = (timezone.localtime(now) + timedelta(hours=3)).hour
+    SafeContactPlan.objects.create(person=assessment.incident.person, safe_from=time(later, 0),
+                                   safe_until=time(later, 59))
 
     with pytest.raises(RvrRefused, match="Outside the safe hours"):
         video_link_send(assessment=assessment, actor=coordinator, now=now)

@@ -8,8 +8,10 @@ import shutil
 import subprocess
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from aiortc import RTCPeerConnection
 from django.utils import timezone
 
@@ -20,17 +22,28 @@ pytestmark = pytest.mark.turn
 SECRET = "turn-test-shared-secret"
 
 
+def deployment_peer_rules() -> list[str]:
+    """The peer rules docker-compose.yml gives the production coturn."""
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml")
+                             .read_text())
+    return [arg for arg in compose["services"]["coturn"]["command"]
+            if arg.startswith(("--denied-peer-ip=", "--no-multicast-peers"))]
+
+
 @pytest.fixture
-def coturn(settings):
+def coturn(settings, request):
+    """coturn on loopback (so these peers may use it), plus any rules the test names."""
     path = shutil.which("turnserver")
     port = free_port()
+    extra = getattr(request, "param", [])
     process = subprocess.Popen(
         [path, "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", f"--listening-port={port}",
          "--use-auth-secret", f"--static-auth-secret={SECRET}", "--realm=hub.test",
          "--no-cli", "--no-tls", "--no-dtls", "--allow-loopback-peers", "--fingerprint",
-         "--min-port=49900", "--max-port=49990"],
+         "--min-port=49900", "--max-port=49990", *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
+    assert process.poll() is None, "coturn refused its arguments"
     settings.TURN_URLS = [f"turn:127.0.0.1:{port}?transport=udp"]
     settings.TURN_SECRET = SECRET
     settings.STUN_URLS = []
@@ -86,3 +99,14 @@ async def test_expired_credentials_are_refused_by_coturn(coturn):
     with pytest.raises(TimeoutError):
         await _connect(rtc_configuration(session_id=2, now=long_ago),
                        rtc_configuration(session_id=2, now=long_ago), seconds=6)
+
+
+@pytest.mark.parametrize("coturn", [deployment_peer_rules()], indirect=True)
+async def test_the_deployments_coturn_refuses_to_relay_to_loopback(coturn):
+    """The same peers as the first test, through a coturn with the production peer rules: their
+    relayed addresses are on loopback, which those rules deny even with loopback allowed."""
+    now = timezone.now()
+
+    with pytest.raises(TimeoutError):
+        await _connect(rtc_configuration(session_id=3, now=now),
+                       rtc_configuration(session_id=3, now=now), seconds=6)

@@ -29,4 +29,9 @@ def serve(*, host: str, port: int, workers: int = 1) -> None:
         workers = 1
         EmbeddedBeat(celery_app).start()
     uvicorn.run("contact_hub.asgi:application", host=host, port=port, workers=workers,
-                log_config=None, proxy_headers=True, lifespan="off")
+                log_config=None, lifespan="off",
+                # The ASGI app itself decides which proxies to believe (HUB_TRUSTED_PROXIES);
+                # uvicorn's own default would trust X-Forwarded-* from 127.0.0.1.
+                proxy_headers=False,
+                # No websocket message the hub takes comes near this; refuse bigger ones early.
+                ws_max_size=max(4 * settings.RVR_SIGNAL_MAX_BYTES, 64 * 1024))

@@ -19,13 +19,24 @@
   const resync = new Map();   // region -> {timer, due}
   const QUIET_MS = 2000, MOST_MS = 10000;
 
+  // The page fetching by itself is not the person using it: it must not keep an idle session
+  // open (contact_hub/staff/sessions.py). When the session has ended, reload to the sign-in.
+  const BACKGROUND = { credentials: "same-origin", cache: "no-store",
+                       headers: { "X-Hub-Background": "1" } };
+  function signedOut(response) {
+    if (response.status !== 401) return false;
+    location.reload();
+    return true;
+  }
+
   function show(s, text) { if (state) { state.dataset.state = s; state.textContent = text; } }
 
   async function fetchAll(region) {
     newIds.delete(region);
     const due = resync.get(region);
     if (due) { clearTimeout(due.timer); resync.delete(region); }
-    const response = await fetch(region.dataset.liveUrl, { credentials: "same-origin", cache: "no-store" });
+    const response = await fetch(region.dataset.liveUrl, BACKGROUND);
+    if (signedOut(response)) return;
     if (response.ok) {
       region.innerHTML = await response.text();
       region.dataset.syncedAt = String(Date.now());
@@ -45,7 +56,8 @@
     const rows = table.tBodies[0].rows;
     // A full page only needs rows that sort above its last one.
     if (rows.length >= limit) url.searchParams.set("before", rows[rows.length - 1].dataset.order);
-    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+    const response = await fetch(url, BACKGROUND);
+    if (signedOut(response)) return true;
     if (!response.ok) return false;
     const holder = document.createElement("template");
     holder.innerHTML = await response.text();

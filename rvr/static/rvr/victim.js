@@ -28,14 +28,9 @@
 
   function say(selector, text) { const el = $(selector); if (el) el.textContent = text; }
 
-  function csrf() {
-    const input = $("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
-
   function post(path) {
     return fetch(base + path, { method: "POST", credentials: "same-origin", cache: "no-store",
-      referrerPolicy: "no-referrer", headers: { "X-CSRFToken": csrf() } });
+      referrerPolicy: "no-referrer" });
   }
 
   function send(message) {

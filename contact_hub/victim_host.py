@@ -1,0 +1,56 @@
+"""The host victims' links point at serves the victim page and nothing else.
+
+Anyone who sees a link (the abuser holding her phone included) can open that host. It must not
+lead to a staff sign-in page or show the hub's name: every address but the victim page, its own
+two static files and its websocket is a plain 404. With no separate victim host (the demo), the
+one host serves everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from channels.security.websocket import WebsocketDenier
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http.request import split_domain_port
+
+VICTIM_PATHS = re.compile(
+    r"^/(v/[A-Za-z0-9_-]+/(opened/|join/)?|static/rvr/victim\.(css|js))$")
+VICTIM_SOCKET = re.compile(r"^/ws/rvr/\d+/victim/$")
+
+
+def on_victim_host(host: str) -> bool:
+    domain, _port = split_domain_port(host)
+    return bool(settings.HUB_VICTIM_HOST) and domain == settings.HUB_VICTIM_HOST.lower()
+
+
+def not_found() -> HttpResponse:
+    """Says nothing about what else the host might be."""
+    return HttpResponseNotFound("Not found.", content_type="text/plain; charset=utf-8")
+
+
+class VictimHostMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        host = request.META.get("HTTP_HOST", "")
+        if on_victim_host(host) and not VICTIM_PATHS.match(request.path):
+            return not_found()
+        return self.get_response(request)
+
+
+class VictimHostWebsocketGuard:
+    """On the victim host only the victim's own side of a video session may connect."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin1")
+        if on_victim_host(host) and not VICTIM_SOCKET.match(scope.get("path", "")):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.app(scope, receive, send)

@@ -1,0 +1,100 @@
+"""Configuration, from the outsider's side: no public secret off the demo, a production
+configuration `check --deploy` has nothing to say about, and coturn relaying only to public
+addresses."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTGRES = "postgres://postgres@127.0.0.1:5432/contact_hub"
+
+
+def _manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Runs manage.py with only the environment given (no settings inherited from the tests)."""
+    base = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "HUB_DATA_DIR": str(tmp_path)}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=base | env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def _production(**overrides: str) -> dict[str, str]:
+    return {"DATABASE_URL": POSTGRES, "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "hub.example.police.uk",
+            "PUBLIC_BASE_URL": "https://hub.example.police.uk",
+            "CSRF_TRUSTED_ORIGINS": "https://hub.example.police.uk",
+            "RVR_LINK_BASE_URL": "https://meet.example.org",
+            "HUB_TRUSTED_PROXIES": "10.0.0.2"} | overrides
+
+
+@pytest.mark.parametrize("services", [
+    {"DATABASE_URL": POSTGRES},
+    {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+    {"DATABASE_URL": POSTGRES, "REDIS_URL": "redis://127.0.0.1:6379/0"},
+], ids=["postgres", "redis", "both"])
+def test_without_a_secret_key_only_the_sqlite_demo_starts(tmp_path, services):
+    result = _manage(tmp_path, "check", **services)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+    assert "embedded-default" not in result.stderr
+
+
+def test_the_sqlite_demo_starts_on_its_embedded_key(tmp_path):
+    result = _manage(tmp_path, "check")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_authenticator_codes_are_never_printed_off_the_demo_even_on_postgres(tmp_path):
+    result = _manage(tmp_path, "staff_code", "coordinator", DATABASE_URL=POSTGRES,
+                     SECRET_KEY=secrets.token_urlsafe(50))
+
+    assert result.returncode != 0
+    assert "only works on the embedded demo" in result.stderr
+
+
+def test_a_production_configuration_passes_check_deploy_without_a_warning(tmp_path):
+    result = _manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **_production())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_speaks_up_when_https_is_turned_off(tmp_path):
+    result = _manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING",
+                     **_production(HUB_HTTPS="0"))
+
+    assert result.returncode != 0
+    assert "SECURE_HSTS_SECONDS" in result.stderr + result.stdout
+
+
+def _coturn_denied() -> list[tuple[ipaddress.ip_address, ipaddress.ip_address]]:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    ranges = []
+    for arg in compose["services"]["coturn"]["command"]:
+        if arg.startswith("--denied-peer-ip="):
+            low, _, high = arg.split("=", 1)[1].partition("-")
+            ranges.append((ipaddress.ip_address(low), ipaddress.ip_address(high or low)))
+    return ranges
+
+
+@pytest.mark.parametrize("network", [
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7", "fe80::/10",
+    "::ffff:0:0/96",
+])
+def test_coturn_never_relays_to_a_private_loopback_or_link_local_peer(network):
+    net = ipaddress.ip_network(network)
+
+    covered = any(low.version == net.version and low <= net[0] and net[-1] <= high
+                  for low, high in _coturn_denied())
+
+    assert covered, f"coturn may relay to {network}"
