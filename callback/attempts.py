@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from callback.models import CallbackAttempt, CallbackRequest
 from callback.windows import window_next_open
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 
 Status, Flag, Result = CallbackRequest.Status, CallbackRequest.Flag, CallbackAttempt.Result
 UNANSWERED = {Result.BUSY, Result.NO_ANSWER, Result.VOICEMAIL, Result.FAILED}
@@ -101,5 +101,4 @@ def attempts_overdue_fail(*, now: datetime | None = None) -> int:
 def callback_changed(request: CallbackRequest) -> None:
     """Tell live pages after commit; they fetch the queue themselves."""
     request_id = request.pk
-    transaction.on_commit(lambda: live_event_send("callback.changed",
-                                                  callback_request_id=request_id))
+    live_event_send(LiveEvent.CALLBACK_CHANGED, callback_request_id=request_id)

@@ -15,7 +15,7 @@ from callback.limits import entry_counts_purge
 from callback.models import CallbackAttempt, WebFormAsk
 from contact_hub.conversations.sending import TransportError
 from contact_hub.followups.services import followup_task
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 
 
 def _public(name: str, attempt_id: int) -> str:
@@ -51,7 +51,7 @@ def callback_call_place(attempt_id: int) -> None:
     CallbackAttempt.objects.filter(pk=attempt_id, call_sid__isnull=True).update(
         provider=receipt.provider, call_sid=receipt.call_sid, placed_at=timezone.now())
     call_status_advance(attempt, receipt.status)
-    live_event_send("callback.changed", callback_request_id=attempt.request_id)
+    live_event_send(LiveEvent.CALLBACK_CHANGED, callback_request_id=attempt.request_id)
 
 
 # A form request its follow-up has not taken by then never will be (the follow-up gave up);

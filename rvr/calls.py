@@ -12,6 +12,7 @@ from django.utils import timezone
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import grade_target, incident_close
+from contact_hub.live import LiveEvent
 from contact_hub.staff.models import StaffUser
 from rvr.check import CheckResult
 from rvr.eligibility import RvrRefused, incident_flag_add
@@ -46,7 +47,7 @@ def video_check_record(*, session_id: int, result: CheckResult,
         log_append(session.incident, "video.connection_checked", {
             "session_id": session.pk, "rtt_ms": result.rtt_ms, "loss_pct": result.loss_pct,
             "bitrate_kbps": result.bitrate_kbps, "verdict": result.verdict})
-    session_changed(session, "video.waiting")
+    session_changed(session, LiveEvent.VIDEO_WAITING)
     return session
 
 
@@ -66,7 +67,7 @@ def video_session_accept(*, session: VideoSession, officer: StaffUser,
             assigned_to=officer, status=Incident.Status.ASSIGNED)
         log_append(session.incident, "video.officer_accepted",
                    {"session_id": session.pk, "officer": officer.username}, actor=officer)
-    session_changed(session, "video.accepted")
+    session_changed(session, LiveEvent.VIDEO_ACCEPTED)
     return session
 
 
@@ -105,8 +106,8 @@ def video_call_end(*, session_id: int, by: str, actor: StaffUser | None = None,
         session.save(update_fields=["status", "ended_at", "ended_by"])
         log_append(session.incident, "video.call_ended",
                    {"session_id": session.pk, "by": by}, actor=actor)
-    session_changed(session, "video.ended")
-    session_tell(session, "video.ended")
+    session_changed(session, LiveEvent.VIDEO_ENDED)
+    session_tell(session, LiveEvent.VIDEO_ENDED)
     return session
 
 
@@ -122,7 +123,7 @@ def video_callback_request(*, session_id: int, now: datetime | None = None) -> V
             "session_id": session.pk,
             "next": "call the victim back; the incident stays in the dispatch queue"})
     video_call_end(session_id=session_id, by="victim", now=now)
-    session_changed(session, "video.callback_requested")
+    session_changed(session, LiveEvent.VIDEO_CALLBACK_REQUESTED)
     return session
 
 
@@ -180,7 +181,7 @@ def outcome_record(*, session: VideoSession, officer: StaffUser, outcome: str, r
                    {"session_id": session.pk, "outcome": outcome, "reason": reason},
                    actor=officer)
         _incident_follow_outcome(session, officer, now=now)
-    session_changed(session, "video.outcome")
+    session_changed(session, LiveEvent.VIDEO_OUTCOME)
     return session
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from contact_hub.incidents.grades import opening_code_is_domestic
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.models import StaffUser
 from rvr.models import SAFETY_CHECKS, RvrAssessment
 
@@ -134,5 +134,5 @@ def incident_flag_add(incident: Incident, flag: str) -> None:
 
 
 def _changed(incident: Incident) -> None:
-    transaction.on_commit(lambda: live_event_send(
-        "rvr.changed", incident_id=incident.pk, person_id=incident.person_id or 0))
+    live_event_send(
+        LiveEvent.RVR_CHANGED, incident_id=incident.pk, person_id=incident.person_id or 0)

@@ -27,6 +27,7 @@ from contact_hub.conversations.services import (
     message_send,
 )
 from contact_hub.incidents.log import log_append
+from contact_hub.live import LiveEvent
 from contact_hub.people.models import Person
 from contact_hub.people.safe_contact import safe_contact_refusal
 from contact_hub.staff.models import StaffUser
@@ -143,7 +144,7 @@ def _revoke(session: VideoSession, *, actor: StaffUser | None, now: datetime,
     session.save(update_fields=["status", "revoked_at"])
     log_append(session.incident, "video.link_revoked",
                {"session_id": session.pk, "reason": reason}, actor=actor)
-    session_tell(session, "video.revoked")
+    session_tell(session, LiveEvent.VIDEO_REVOKED)
 
 
 def video_links_expire(*, now: datetime | None = None) -> int:
@@ -237,7 +238,7 @@ def video_session_join(*, token: str, browser_secret: str = "",
                 return JoinResult(session)
             log_append(session.incident, "video.second_browser_refused",
                        {"session_id": session.pk})
-            session_changed(session, "video.second_browser")
+            session_changed(session, LiveEvent.VIDEO_SECOND_BROWSER)
             return JoinResult(session, "second_browser")
         secret = secrets.token_urlsafe(32)
         session.browser_hash, session.joined_at = secret_hash(secret), now

@@ -18,7 +18,7 @@ from contact_hub.conversations.models import (
 from contact_hub.conversations.policy import send_refusal
 from contact_hub.conversations.tasks import message_deliver
 from contact_hub.followups.services import followup_queue
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.people.models import Identity
 from contact_hub.people.safe_contact import safe_contact_refusal
 from contact_hub.staff.audit import access_record
@@ -110,6 +110,5 @@ def message_status_advance(message_id: int, status: str, *, error_code: str = ""
     if updated:
         person_id = Message.objects.filter(pk=message_id).values_list(
             "conversation__person_id", flat=True).get()
-        transaction.on_commit(lambda: live_event_send("message.status", message_id=message_id,
-                                                      person_id=person_id))
+        live_event_send(LiveEvent.MESSAGE_STATUS, message_id=message_id, person_id=person_id)
     return bool(updated)

@@ -9,7 +9,7 @@ from django.utils.module_loading import import_string
 from contact_hub.conversations.models import DeliveryStatus, Message
 from contact_hub.conversations.sending import OutboundText, TransportError, text_backend
 from contact_hub.followups.services import followup_batch_task, followup_task
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 
 
 @followup_batch_task
@@ -27,7 +27,7 @@ def messages_received(payloads: list[dict[str, int]]) -> None:
     for hook in settings.HUB_MESSAGES_RECEIVED_HOOKS:
         import_string(hook)(message_ids)
     # One event for the batch: a page re-fetches once, however many arrived.
-    live_event_send("messages.received", message_ids=message_ids,
+    live_event_send(LiveEvent.MESSAGES_RECEIVED, message_ids=message_ids,
                     person_ids=sorted({t.person_id for t in triaged.values()}))
 
 
@@ -64,7 +64,7 @@ def message_deliver(message_id: int) -> None:
         provider=receipt.provider, provider_message_id=receipt.provider_message_id,
         status=receipt.status, status_changed_at=timezone.now(),
     )
-    live_event_send("message.status", message_id=message_id,
+    live_event_send(LiveEvent.MESSAGE_STATUS, message_id=message_id,
                     person_id=message.conversation.person_id)
 
 

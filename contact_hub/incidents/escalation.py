@@ -16,7 +16,7 @@ from contact_hub.followups.services import followups_queue
 from contact_hub.incidents.log import log_append_many
 from contact_hub.incidents.models import EscalationTimer, Incident
 from contact_hub.incidents.tasks import delay_notice_send
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.models import Role
 from contact_hub.triage.alerts import alerts_raise
 from contact_hub.triage.models import Alert
@@ -69,7 +69,7 @@ def escalations_sweep(*, now: datetime | None = None, limit: int = 500) -> list[
         fired = _fire_together(due, now) if due else []
     if fired:
         # One event for the whole sweep: pages re-fetch once, however many alerts fired.
-        live_event_send("incidents.escalated", fired=len(fired))
+        live_event_send(LiveEvent.INCIDENTS_ESCALATED, fired=len(fired))
     return fired
 
 

@@ -14,7 +14,7 @@ from contact_hub.incidents.escalation import escalation_cancel, escalation_sched
 from contact_hub.incidents.grades import grade_target_at, opening_code_known
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident, IncidentContact
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.people.models import Person
 from contact_hub.staff.models import Role, StaffUser
 from contact_hub.triage.alerts import alert_raise
@@ -35,7 +35,7 @@ def grade_target(grade: str, *, from_time: datetime) -> datetime | None:
 
 
 def _changed(incident: Incident) -> None:
-    transaction.on_commit(lambda: live_event_send("incident.changed", incident_id=incident.pk))
+    live_event_send(LiveEvent.INCIDENT_CHANGED, incident_id=incident.pk)
 
 
 def _open_only(incident: Incident) -> None:

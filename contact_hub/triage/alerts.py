@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.models import Role, StaffUser
 from contact_hub.triage.models import Alert
 
@@ -22,7 +21,7 @@ def alert_raise(*, kind: str, for_role: str = "", for_user: StaffUser | None = N
                                  incident_id=incident_id, marker_id=marker_id,
                                  detail=detail or {})
     if announce:
-        transaction.on_commit(lambda: live_event_send("alert.raised", alert_id=alert.pk))
+        live_event_send(LiveEvent.ALERT_RAISED, alert_id=alert.pk)
     return alert
 
 
@@ -36,7 +35,7 @@ def alert_acknowledge(*, alert: Alert, actor: StaffUser) -> bool:
     done = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=timezone.now(), acknowledged_by=actor)
     if done:
-        transaction.on_commit(lambda: live_event_send("alert.acknowledged", alert_id=alert.pk))
+        live_event_send(LiveEvent.ALERT_ACKNOWLEDGED, alert_id=alert.pk)
     return bool(done)
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import transaction
 
 from contact_hub.incidents.grades import grade_most_urgent
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.triage.models import ContactTriage, Marker, RiskFlag
 from contact_hub.triage.rules import flag_weight, risk_rule
 from contact_hub.triage.selectors import markers_active_for
@@ -60,4 +59,4 @@ def person_triage_reassess(person_id: int) -> None:
     """A marker changed: the person's waiting contacts take it into account."""
     triages_assess(list(ContactTriage.objects.filter(person_id=person_id,
                                                      handled_at__isnull=True)))
-    transaction.on_commit(lambda: live_event_send("queue.changed", person_id=person_id))
+    live_event_send(LiveEvent.QUEUE_CHANGED, person_id=person_id)

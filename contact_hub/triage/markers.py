@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.people.models import Person
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, Role, StaffUser
@@ -56,8 +56,7 @@ def _tell_victim(marker: Marker, notice: str) -> bool:
 
 def _changed(marker: Marker) -> None:
     person_triage_reassess(marker.person_id)
-    transaction.on_commit(lambda: live_event_send("marker.changed", marker_id=marker.pk,
-                                                  person_id=marker.person_id))
+    live_event_send(LiveEvent.MARKER_CHANGED, marker_id=marker.pk, person_id=marker.person_id)
 
 
 def marker_set(*, person: Person, kind: str, expires_at: datetime, officer: StaffUser,

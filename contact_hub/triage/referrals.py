@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from contact_hub.conversations.models import Message
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.models import Role, StaffUser
 from contact_hub.triage.models import MisconductReferral
 
@@ -44,8 +44,7 @@ def referral_open(*, message: Message, words: list[str],
                 "named_staff": named_staff_find(message.text), "opened_by": actor,
             })
     if created:
-        transaction.on_commit(lambda: live_event_send("referral.opened",
-                                                      referral_id=referral.pk))
+        live_event_send(LiveEvent.REFERRAL_OPENED, referral_id=referral.pk)
     return referral
 
 

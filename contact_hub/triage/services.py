@@ -16,7 +16,7 @@ from contact_hub.incidents.services import (
     incident_flag_remove,
     incident_open,
 )
-from contact_hub.live import live_event_send
+from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, Role, StaffUser
 from contact_hub.triage.assessment import triage_assess, triages_assess
@@ -44,7 +44,7 @@ class DomesticCodeQuestion(TriageRefused):
 
 
 def _queue_changed(**ids: int | str) -> None:
-    transaction.on_commit(lambda: live_event_send("queue.changed", **ids))
+    live_event_send(LiveEvent.QUEUE_CHANGED, **ids)
 
 
 def contact_triage(message_id: int) -> ContactTriage | None:
