@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 
 @register()
@@ -22,3 +22,25 @@ def risk_rules_prove_themselves(app_configs: Any, **kwargs: Any) -> list[Error]:
 
     return [Error(f"{settings.HUB_RISK_RULES_FILE}: {problem}", id="hub.E003")
             for problem in rules_problems(risk_rules())]
+
+
+@register(deploy=True)
+def victims_links_have_their_own_host(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    if settings.DEMO or settings.HUB_VICTIM_HOST:
+        return []
+    return [Warning(
+        "Victims' links (RVR_LINK_BASE_URL) point at the staff host, which shows the staff "
+        "sign-in and the hub's name to anyone who opens one.",
+        hint="Set RVR_LINK_BASE_URL to a neutral domain of its own (or HUB_VICTIM_HOST).",
+        id="hub.W001")]
+
+
+@register(deploy=True)
+def follow_up_work_runs_on_workers(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    if settings.DEMO or not settings.EMBEDDED:
+        return []
+    return [Warning(
+        "REDIS_URL is not set, so follow-up work runs inside web requests: the public callback "
+        "form then answers more slowly when a number has asked before, which tells an abuser "
+        "she asked.",
+        hint="Set REDIS_URL and run Celery workers (docker-compose.yml does).", id="hub.W002")]

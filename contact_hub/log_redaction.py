@@ -12,7 +12,8 @@ import logging
 import re
 
 # Nine or more digits, optionally with +, spaces, dashes or brackets: a UK or E.164 number.
-PHONE_LIKE = re.compile(r"(?<![\w/.])(?!\d{4}-\d\d-\d\d)\+?\d[\d\s()-]{7,}\d(?![\w.])")
+# A full stop may end the sentence the number ends; it only continues one before a digit.
+PHONE_LIKE = re.compile(r"(?<![\w/.])(?!\d{4}-\d\d-\d\d)\+?\d[\d\s()-]{7,}\d(?!\w|\.\d)")
 # The same number form-encoded, as a provider's webhook body carries it (From=%2B4477...).
 ENCODED_PHONE = re.compile(r"%2B\d{8,}", re.IGNORECASE)
 LINK_TOKEN = re.compile(r"(/v/)[A-Za-z0-9_-]{16,}")

@@ -22,7 +22,7 @@ TOO_LARGE = b"Request body too large."
 
 def body_limit_for(path: str) -> int:
     for pattern, limit in settings.HUB_REQUEST_LARGE_BODIES:
-        if re.match(pattern, path):
+        if re.fullmatch(pattern, path):
             return max(limit, settings.HUB_REQUEST_MAX_BYTES)
     return settings.HUB_REQUEST_MAX_BYTES
 

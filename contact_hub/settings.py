@@ -27,6 +27,7 @@ DATA_DIR = Path(env_str("HUB_DATA_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "contact_hub.staff.access.csrf_refused"
 # The public base URL providers sign webhooks against (Twilio validates the full URL); behind a
 # TLS-terminating proxy this is the https address callers see, not the one Django sees.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
@@ -122,14 +123,13 @@ REDIS_URL = env_str("REDIS_URL", "")
 EMBEDDED = not REDIS_URL
 # The one-machine demo: SQLite and no Redis. Only it may run on the public embedded key and
 # print authenticator codes (staff_code); any other configuration must bring its own secret.
-DEMO = EMBEDDED and DATABASES["default"]["ENGINE"].endswith("sqlite3")
+DEMO = not DATABASE_URL and not REDIS_URL
 SECRET_KEY = env_str("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEMO:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Only the SQLite demo (no DATABASE_URL, no REDIS_URL) runs "
-            "without one; set SECRET_KEY to a long random value in the environment.")
-    SECRET_KEY = EMBEDDED_SECRET_KEY
+if not DEMO and SECRET_KEY in ("", EMBEDDED_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set (or is the demo's public one). Only the SQLite demo (no "
+        "DATABASE_URL, no REDIS_URL) runs without one; set SECRET_KEY to a long random value.")
+SECRET_KEY = SECRET_KEY or EMBEDDED_SECRET_KEY
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -202,6 +202,9 @@ SECURE_HSTS_PRELOAD = HUB_HTTPS and env_bool("HUB_HSTS_PRELOAD", True)
 # X-Forwarded-For and X-Forwarded-Proto believed (contact_hub/asgi.py); from anyone else they
 # are ignored, so lockout, rate limits and security events see the real client address.
 HUB_TRUSTED_PROXIES = env_list("HUB_TRUSTED_PROXIES", [])
+if "*" in HUB_TRUSTED_PROXIES:
+    # Trusting everyone would make X-Forwarded-For anyone's to write.
+    raise ImproperlyConfigured("HUB_TRUSTED_PROXIES names the proxies' addresses, never '*'.")
 # The largest request body any endpoint takes, refused while it is read (contact_hub/asgi.py);
 # the paths listed after it take larger ones (evidence stills).
 HUB_REQUEST_MAX_BYTES = env_int("HUB_REQUEST_MAX_BYTES", 1024 * 1024)
@@ -387,6 +390,9 @@ LOGGING = {
         # under DEBUG, runserver's request lines); send them to the root handler instead.
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": [], "propagate": True},
+        # A scanner's bad Host header is refused with a 400; a traceback for each would flood
+        # the console.
+        "django.security.DisallowedHost": {"level": "CRITICAL"},
         # Provider SDKs log request and response bodies (numbers, message text) at INFO.
         "axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"},
         "twilio": {"level": "WARNING"},

@@ -20,6 +20,7 @@ from django.http.request import split_domain_port
 VICTIM_PATHS = re.compile(
     r"^/(v/[A-Za-z0-9_-]+/(opened/|join/)?|static/rvr/victim\.(css|js))$")
 VICTIM_SOCKET = re.compile(r"^/ws/rvr/\d+/victim/$")
+VICTIM_STATIC = "/static/rvr/victim."
 
 
 def on_victim_host(host: str) -> bool:
@@ -38,9 +39,13 @@ class VictimHostMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         host = request.META.get("HTTP_HOST", "")
-        if on_victim_host(host) and not VICTIM_PATHS.match(request.path):
+        if on_victim_host(host) and not VICTIM_PATHS.fullmatch(request.path):
             return not_found()
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.path.startswith(VICTIM_STATIC):
+            # Served by WhiteNoise, which would let her browser keep them: no trace of the visit.
+            response["Cache-Control"] = "no-store"
+        return response
 
 
 class VictimHostWebsocketGuard:
@@ -51,6 +56,6 @@ class VictimHostWebsocketGuard:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin1")
-        if on_victim_host(host) and not VICTIM_SOCKET.match(scope.get("path", "")):
+        if on_victim_host(host) and not VICTIM_SOCKET.fullmatch(scope.get("path", "")):
             return await WebsocketDenier()(scope, receive, send)
         return await self.app(scope, receive, send)

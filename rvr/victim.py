@@ -15,10 +15,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from contact_hub.staff.access import public_view
+from contact_hub.staff.access import public_form
 from contact_hub.staff.audit import security_event_record
 from rvr.ice import ice_servers, relay_only
 from rvr.links import (
@@ -45,35 +44,19 @@ COOKIE_SECONDS = 6 * 60 * 60
 
 
 def victim_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Public, and every response carries the headers that keep the visit private (the strict
-    CSP and no-store come with every page, contact_hub/page_headers.py).
-
-    The victim's posts carry no CSRF token: Django's token is a year-long cookie, a trace on a
-    phone the abuser may see. The link's token is the secret a forged post would need, and a
-    post from any other origin is refused as well."""
+    """Public, no CSRF cookie, posts only from its own page (public_form), and every response
+    carries the headers that keep the visit private (the strict CSP and no-store come with every
+    page, contact_hub/page_headers.py)."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and not _same_origin(request):
-            security_event_record("cross_origin_post", request=request)
-            return HttpResponse("Refused.", status=403)
         response = view(request, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow, noarchive"
         response["Permissions-Policy"] = "camera=(self), microphone=(self), geolocation=()"
         return response
 
-    return public_view(csrf_exempt(wrapped))
-
-
-def _same_origin(request: HttpRequest) -> bool:
-    """Not from another site's page. The victim page posts with no referrer, so its Origin is
-    "null" (Fetch spec); a browser marks a cross-site post with Sec-Fetch-Site or a foreign
-    Origin, and those are refused."""
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("Origin", "null")
-    return origin in ("null", f"{request.scheme}://{request.get_host()}")
+    return public_form(wrapped)
 
 
 @victim_page

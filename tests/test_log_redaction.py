@@ -107,6 +107,8 @@ def test_when_celery_sets_up_a_workers_logging_every_handler_still_redacts(
     ("From=%2B447700900123&Body=hi", "From=[number]&Body=hi"),
     ("call 07700 900123 now", "call [number] now"),
     ("whatsapp:+447700900123", "whatsapp:[number]"),
+    ("undeliverable to +447700900123.", "undeliverable to [number]."),
+    ("call 07700 900 123.", "call [number]."),
 ])
 def test_numbers_and_tokens_are_redacted_wherever_they_appear(line, redacted):
     assert redact(line) == redacted

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 
 from contact_hub.staff.audit import security_event_record
 
@@ -18,6 +19,39 @@ def public_view(view: ViewFunc) -> ViewFunc:
     """Mark a view as open without staff login (webhooks, the victim's pages, the login page)."""
     view.hub_public = True  # type: ignore[attr-defined]
     return view
+
+
+def public_form(view: ViewFunc) -> ViewFunc:
+    """A public page that takes posts from people who must leave no trace (the victim's video
+    page, the callback form): no CSRF cookie, which would outlive the visit on a phone the
+    abuser may see by a year. Nothing a forged post could do needs the visitor's browser (there
+    is no session to ride), and a post a browser marks as coming from another site is refused."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST" and not _posted_from_this_site(request):
+            security_event_record("cross_origin_post", request=request)
+            return HttpResponse("Refused.", status=403, content_type="text/plain")
+        return view(request, *args, **kwargs)
+
+    return public_view(csrf_exempt(wrapped))
+
+
+def _posted_from_this_site(request: HttpRequest) -> bool:
+    """The pages post with no referrer, so their Origin is "null" (Fetch spec); a browser marks
+    a cross-site post with Sec-Fetch-Site or a foreign Origin."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin", "null")
+    return origin in ("null", f"{request.scheme}://{request.get_host()}")
+
+
+def csrf_refused(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF failure page, in the hub's words and under its policy, with its event."""
+    security_event_record("csrf_refused", request=request)
+    return render(request, "hub/refused.html",
+                  {"reason": "That form had expired. Go back, reload the page and try again."},
+                  status=403)
 
 
 def is_verified_staff(user: Any) -> bool:

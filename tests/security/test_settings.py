@@ -47,6 +47,29 @@ def test_without_a_secret_key_only_the_sqlite_demo_starts(tmp_path, services):
     assert "embedded-default" not in result.stderr
 
 
+def test_a_sqlite_database_url_is_not_the_demo(tmp_path):
+    result = _manage(tmp_path, "check", DATABASE_URL=f"sqlite:///{tmp_path}/hub.sqlite3")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_demos_public_key_is_refused_off_the_demo(tmp_path):
+    from contact_hub.settings import EMBEDDED_SECRET_KEY
+
+    result = _manage(tmp_path, "check", **_production(SECRET_KEY=EMBEDDED_SECRET_KEY))
+
+    assert result.returncode != 0
+    assert "the demo's public one" in result.stderr
+
+
+def test_trusting_every_address_as_a_proxy_is_refused(tmp_path):
+    result = _manage(tmp_path, "check", **_production(HUB_TRUSTED_PROXIES="*"))
+
+    assert result.returncode != 0
+    assert "never '*'" in result.stderr
+
+
 def test_the_sqlite_demo_starts_on_its_embedded_key(tmp_path):
     result = _manage(tmp_path, "check")
 
@@ -76,6 +99,17 @@ def test_check_deploy_speaks_up_when_https_is_turned_off(tmp_path):
     assert "SECURE_HSTS_SECONDS" in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize("overrides, warning", [
+    ({"RVR_LINK_BASE_URL": ""}, "hub.W001"),                 # links on the staff host
+    ({"REDIS_URL": ""}, "hub.W002"),                          # follow-ups inside requests
+])
+def test_check_deploy_names_a_configuration_that_gives_a_victim_away(tmp_path, overrides,
+                                                                     warning):
+    result = _manage(tmp_path, "check", "--deploy", **_production(**overrides))
+
+    assert warning in result.stderr + result.stdout
+
+
 def _coturn_denied() -> list[tuple[ipaddress.ip_address, ipaddress.ip_address]]:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     ranges = []
@@ -89,7 +123,7 @@ def _coturn_denied() -> list[tuple[ipaddress.ip_address, ipaddress.ip_address]]:
 @pytest.mark.parametrize("network", [
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
     "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7", "fe80::/10",
-    "::ffff:0:0/96",
+    "::ffff:0:0/96", "::/128", "2002::/16", "64:ff9b:1::/48", "fec0::/10",
 ])
 def test_coturn_never_relays_to_a_private_loopback_or_link_local_peer(network):
     net = ipaddress.ip_network(network)

@@ -120,3 +120,18 @@ async def test_a_live_dashboard_socket_is_refused_once_the_session_is_idle(
 
     assert not connected
     await socket.disconnect()
+
+
+@pytest.mark.django_db
+def test_a_post_without_its_csrf_token_is_refused_in_the_hubs_words_with_an_event():
+    from django.test import Client
+
+    from contact_hub.staff.models import SecurityEvent
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/staff/login/", {"username": "casey", "password": "x", "code": "123456"})
+
+    assert response.status_code == 403
+    assert "That form had expired" in response.content.decode()
+    assert "default-src 'none'" in response["Content-Security-Policy"]
+    assert SecurityEvent.objects.get().kind == "csrf_refused"

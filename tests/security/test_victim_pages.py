@@ -111,7 +111,7 @@ def test_the_link_host_serves_the_victim_page_and_its_own_files(victim_host, sen
     join = _on_victim_host(f"/v/{token}/join/", method="post")
 
     assert page.status_code == 200 and "Contact hub" not in page.content.decode()
-    assert script.status_code == 200
+    assert script.status_code == 200 and script["Cache-Control"] == "no-store"
     assert join.status_code == 200
 
 
