@@ -12,3 +12,8 @@ class CallbackConfig(AppConfig):
         # only finds callback.tasks, which cannot import them (they use the services, which
         # use the tasks).
         from callback import entries  # noqa: F401
+        from callback.queue import callbacks_waiting
+        from contact_hub.triage.queue import queue_source_register
+
+        # The dashboard lists callback requests through triage's registry of queue sources.
+        queue_source_register(callbacks_waiting)

@@ -63,29 +63,29 @@ def callback_attempt_record(*, attempt: CallbackAttempt, result: str, source: st
     if result not in Result.values or result == Result.PENDING:
         raise AttemptRefused("Unknown call result.")
     with transaction.atomic():
-        request = CallbackRequest.objects.select_for_update().get(pk=attempt.request_id)
+        callback_request = CallbackRequest.objects.select_for_update().get(pk=attempt.request_id)
         recorded = CallbackAttempt.objects.filter(pk=attempt.pk, result="").update(
             result=result, result_at=now, result_source=source)
         if not recorded:
             return False
-        latest = request.attempts.order_by("-started_at", "-pk").first()
-        if result in UNANSWERED and request.status == Status.CALLING and latest == attempt:
-            _unanswered(request, now, permanent=permanent)
-        callback_changed(request)
+        latest = callback_request.attempts.order_by("-started_at", "-pk").first()
+        if result in UNANSWERED and callback_request.status == Status.CALLING and latest == attempt:
+            _unanswered(callback_request, now, permanent=permanent)
+        callback_changed(callback_request)
     return True
 
 
-def _unanswered(request: CallbackRequest, now: datetime, *, permanent: bool) -> None:
-    request.claimed_by, request.claimed_at = None, None
-    if permanent or request.attempts_made >= settings.HUB_CALLBACK_MAX_ATTEMPTS:
-        request.status, request.flag = Status.COORDINATOR, Flag.UNABLE_TO_CONTACT
-        request.next_attempt_at = None
+def _unanswered(callback_request: CallbackRequest, now: datetime, *, permanent: bool) -> None:
+    callback_request.claimed_by, callback_request.claimed_at = None, None
+    if permanent or callback_request.attempts_made >= settings.HUB_CALLBACK_MAX_ATTEMPTS:
+        callback_request.status, callback_request.flag = Status.COORDINATOR, Flag.UNABLE_TO_CONTACT
+        callback_request.next_attempt_at = None
     else:
         retry_at = now + timedelta(minutes=settings.HUB_CALLBACK_RETRY_MINUTES)
-        request.status = Status.QUEUED
-        request.next_attempt_at = window_next_open(request.safe_from, request.safe_until,
-                                                   retry_at)
-    request.save()
+        callback_request.status = Status.QUEUED
+        callback_request.next_attempt_at = window_next_open(
+            callback_request.safe_from, callback_request.safe_until, retry_at)
+    callback_request.save()
 
 
 def attempts_overdue_fail(*, now: datetime | None = None) -> int:
@@ -98,7 +98,7 @@ def attempts_overdue_fail(*, now: datetime | None = None) -> int:
                                        now=now) for attempt in overdue[:500])
 
 
-def callback_changed(request: CallbackRequest) -> None:
+def callback_changed(callback_request: CallbackRequest) -> None:
     """Tell live pages after commit; they fetch the queue themselves."""
-    request_id = request.pk
-    live_event_send(LiveEvent.CALLBACK_CHANGED, callback_request_id=request_id)
+    callback_request_id = callback_request.pk
+    live_event_send(LiveEvent.CALLBACK_CHANGED, callback_request_id=callback_request_id)

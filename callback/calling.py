@@ -1,6 +1,6 @@
 """Placing outbound calls: one interface, backends chosen in settings (like the text backends).
 
-- TwilioCallBackend: places the call through Twilio's SDK; the only place that does.
+- TwilioCallBackend: places the call through Twilio (contact_hub.sms.twilio).
 - DemoCallBackend (embedded default): rings nobody; the call shows on the demo outbox page and
   the handler records what happened with the buttons on the callback page.
 """
@@ -12,14 +12,10 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from contact_hub.conversations.models import OutboxEntry
 from contact_hub.conversations.sending import TransportError
-from contact_hub.twilio_provider import twilio_client, twilio_configured
-
-# Twilio error codes that say this number can never be called (invalid, not allowed, blocked).
-PERMANENT_TWILIO_ERRORS = {13223, 13224, 13225, 13226, 21210, 21211, 21215, 21216, 21217}
+from contact_hub.sms.twilio import TwilioCalls
 
 
 @dataclass(frozen=True)
@@ -55,21 +51,13 @@ class TwilioCallBackend:
     provider = "twilio"
 
     def place(self, call: OutboundCall) -> CallReceipt:
-        if not twilio_configured() or not settings.HUB_CALLBACK_FROM_NUMBER:
+        calls = TwilioCalls()
+        if not calls.is_configured() or not settings.HUB_CALLBACK_FROM_NUMBER:
             raise TransportError("twilio voice not configured", permanent=False)
-        try:
-            result = twilio_client().calls.create(
-                to=call.to, from_=settings.HUB_CALLBACK_FROM_NUMBER, url=call.answer_url,
-                status_callback=call.status_url,
-                status_callback_event=["initiated", "ringing", "answered", "completed"],
-                machine_detection="Enable", timeout=call.ring_seconds,
-            )
-        except TwilioRestException as error:
-            raise TransportError(f"twilio {error.code}",
-                                 permanent=error.code in PERMANENT_TWILIO_ERRORS) from error
-        except TwilioException as error:
-            raise TransportError("twilio unreachable", permanent=False) from error
-        return CallReceipt(self.provider, result.sid, result.status or "queued")
+        placed = calls.place(to=call.to, from_number=settings.HUB_CALLBACK_FROM_NUMBER,
+                             answer_url=call.answer_url, status_url=call.status_url,
+                             ring_seconds=call.ring_seconds)
+        return CallReceipt(self.provider, placed.call_sid, placed.status)
 
 
 class DemoCallBackend:

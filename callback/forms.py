@@ -34,7 +34,7 @@ class CallbackWebForm(forms.Form):
         label="If you don't answer, may we leave a voicemail? It won't say who we are.",
         choices=YES_NO, initial="no", widget=forms.RadioSelect)
     texts_ok = forms.ChoiceField(
-        label="May we text you to confirm your place in the queue?",
+        label="May we send you texts about your call back? They won't say who we are.",
         choices=YES_NO, initial="no", widget=forms.RadioSelect)
     # Spam resistance without third parties: a field people never see, and a signed time.
     website = forms.CharField(required=False, label="Leave this empty",

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from callback.models import CallbackAttempt, CallbackRequest, PreferenceChange
 from callback.windows import window_next_open
+from contact_hub.staff.audit import access_record
+from contact_hub.staff.models import AccessEvent, StaffUser
 
 QUEUE_ORDER = ("priority", "joined_at", "pk")
 
@@ -42,11 +45,23 @@ def callback_due(now: datetime) -> QuerySet[CallbackRequest]:
             .filter(no_window | same_day | past_midnight))
 
 
-def with_pending_change(requests: QuerySet[CallbackRequest]) -> QuerySet[CallbackRequest]:
+def with_pending_change(callback_requests: QuerySet[CallbackRequest]) -> QuerySet[CallbackRequest]:
     """Each request's unconfirmed change (`pending_change`) in one more query for the list."""
-    return requests.prefetch_related(Prefetch(
+    return callback_requests.prefetch_related(Prefetch(
         "preference_changes", to_attr="pending_changes",
         queryset=PreferenceChange.objects.filter(status=PreferenceChange.Status.PENDING)))
+
+
+def callback_request_read(*, callback_request_id: int, actor: StaffUser) -> CallbackRequest:
+    """One request for the handler's page, its reading recorded with it. Raises
+    CallbackRequest.DoesNotExist."""
+    with transaction.atomic():
+        callback_request = CallbackRequest.objects.select_related(
+            "identity", "claimed_by", "incident").get(pk=callback_request_id)
+        access_record(actor=actor, action=AccessEvent.Action.VIEW,
+                      what=f"callback request {callback_request.pk}",
+                      why="calling back or welfare check", person_id=callback_request.person_id)
+    return callback_request
 
 
 def callback_needing_coordinator() -> QuerySet[CallbackRequest]:
@@ -60,12 +75,12 @@ def callback_calling() -> QuerySet[CallbackRequest]:
             .select_related("identity", "claimed_by").order_by("claimed_at"))
 
 
-def callback_position(request: CallbackRequest) -> int:
+def callback_position(callback_request: CallbackRequest) -> int:
     """1 for the next to be called; everyone ahead by priority, then by when they joined."""
-    p, joined = request.priority, request.joined_at
+    p, joined = callback_request.priority, callback_request.joined_at
     ahead = callback_queue().filter(
         Q(priority__lt=p) | Q(priority=p, joined_at__lt=joined)
-        | Q(priority=p, joined_at=joined, pk__lt=request.pk)).count()
+        | Q(priority=p, joined_at=joined, pk__lt=callback_request.pk)).count()
     return ahead + 1
 
 
@@ -77,11 +92,12 @@ def callbacks_per_minute(now: datetime) -> float:
     return started / minutes
 
 
-def callback_place(request: CallbackRequest, *, now: datetime | None = None) -> QueuePlace:
+def callback_place(callback_request: CallbackRequest, *, now: datetime | None = None) -> QueuePlace:
     """The caller's position and an honest estimate: the queue ahead of them at the rate
     handlers have recently worked it, and never before their safe window or next retry."""
     now = now or timezone.now()
-    return _estimate(request, callback_position(request), callbacks_per_minute(now), now)
+    return _estimate(callback_request, callback_position(callback_request),
+                     callbacks_per_minute(now), now)
 
 
 def callback_queue_places(now: datetime, limit: int = 200) -> list[tuple[CallbackRequest,
@@ -89,17 +105,18 @@ def callback_queue_places(now: datetime, limit: int = 200) -> list[tuple[Callbac
     """The queue with each caller's place and unconfirmed change, in three queries however long
     it is."""
     rate = callbacks_per_minute(now)
-    return [(request, _estimate(request, position, rate, now))
-            for position, request in enumerate(with_pending_change(callback_queue())[:limit],
-                                               start=1)]
+    queue = with_pending_change(callback_queue())[:limit]
+    return [(callback_request, _estimate(callback_request, position, rate, now))
+            for position, callback_request in enumerate(queue, start=1)]
 
 
-def _estimate(request: CallbackRequest, position: int, rate: float, now: datetime) -> QueuePlace:
+def _estimate(callback_request: CallbackRequest, position: int, rate: float,
+              now: datetime) -> QueuePlace:
     if rate == 0:
         return QueuePlace(position, None)
     earliest = now + timedelta(minutes=position / rate)
-    if request.next_attempt_at and request.next_attempt_at > earliest:
-        earliest = request.next_attempt_at
-    earliest = window_next_open(request.safe_from, request.safe_until, earliest)
+    if callback_request.next_attempt_at and callback_request.next_attempt_at > earliest:
+        earliest = callback_request.next_attempt_at
+    earliest = window_next_open(callback_request.safe_from, callback_request.safe_until, earliest)
     minutes = (earliest - now).total_seconds() / 60
     return QueuePlace(position, max(5, 5 * math.ceil(minutes / 5)))

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from callback.attempts import callback_changed
+from callback.attempts import callback_attempt_record, callback_changed
 from callback.limits import entry_count
 from callback.models import (
     ACTIVE_STATUSES,
@@ -28,9 +28,8 @@ from callback.models import (
 from callback.numbers import callback_number_check
 from callback.selectors import QueuePlace, callback_due, callback_place
 from callback.tasks import callback_call_place
-from callback.windows import ANY_TIME, WINDOWS, window_within
+from callback.windows import ANY_TIME, WINDOWS
 from contact_hub.conversations.intake import identity_for
-from contact_hub.conversations.services import conversation_open, message_send
 from contact_hub.followups.services import followup_queue
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident
@@ -50,6 +49,10 @@ class CallbackFlood(CallbackRefused):
     """Too many entries from one number in the last hour."""
 
 
+class CallbackNotYours(CallbackRefused):
+    """Someone else's call: only its handler (or a supervisor) may say how it ended."""
+
+
 @dataclass(frozen=True)
 class CallbackAsk:
     """What every entry turns a caller's request into. None means 'not said this time'."""
@@ -66,7 +69,7 @@ class CallbackAsk:
 
 @dataclass(frozen=True)
 class CallbackPlaced:
-    request: CallbackRequest
+    callback_request: CallbackRequest
     merged: bool
     place: QueuePlace
 
@@ -88,17 +91,17 @@ def callback_request_create(*, ask: CallbackAsk, now: datetime | None = None) ->
         if count == settings.HUB_CALLBACK_NUMBER_LIMIT + 1:  # one event per flood, not one each
             security_event_record("callback_flood", source_ip=ask.source_ip,
                                   detail={"source": ask.source, "by": "number"})
+        _safer_only_apply(ask)
         raise CallbackFlood("We already have a callback request from this number.")
     identity = identity_for(Identity.Kind.PHONE, ask.number)
     try:
-        request, merged = _request_store(ask, identity, now)
+        callback_request, merged = _request_store(ask, identity, now)
     except IntegrityError:
         # Two entries from one number at once: the other made the request; merge into it.
-        request, merged = _request_store(ask, identity, now)
-    place = callback_place(request, now=now)
-    if not merged and request.texts_ok:
-        _confirmation_send(request, place)
-    return CallbackPlaced(request, merged, place)
+        callback_request, merged = _request_store(ask, identity, now)
+    # No confirmation text: every entry is unauthenticated, and a text arriving only when her
+    # number had not asked before would tell whoever holds her phone that she had.
+    return CallbackPlaced(callback_request, merged, callback_place(callback_request, now=now))
 
 
 def _entry_request(ask: CallbackAsk) -> CallbackRequest | None:
@@ -114,92 +117,97 @@ def _entry_request(ask: CallbackAsk) -> CallbackRequest | None:
 @transaction.atomic
 def _request_store(ask: CallbackAsk, identity: Identity,
                    now: datetime) -> tuple[CallbackRequest, bool]:
-    request = (CallbackRequest.objects.select_for_update()
-               .filter(identity=identity, status__in=ACTIVE_STATUSES).first())
-    merged = request is not None
-    if request is None:
-        request = CallbackRequest(person_id=identity.person_id, identity=identity,
-                                  source=ask.source, joined_at=now)
-        _preferences_apply(request, ask)
-        request.save()
+    callback_request = (CallbackRequest.objects.select_for_update()
+                        .filter(identity=identity, status__in=ACTIVE_STATUSES).first())
+    merged = callback_request is not None
+    if callback_request is None:
+        callback_request = CallbackRequest(person_id=identity.person_id, identity=identity,
+                                           source=ask.source, joined_at=now)
+        _preferences_apply(callback_request, ask)
+        callback_request.save()
     else:
-        _request_merge(request, ask, now)
-    CallbackEntry.objects.create(request=request, source=ask.source, created_at=now,
+        _request_merge(callback_request, ask, now)
+    CallbackEntry.objects.create(request=callback_request, source=ask.source, created_at=now,
                                  call_sid=ask.call_sid, message_id=ask.message_id)
-    callback_changed(request)
-    return request, merged
+    callback_changed(callback_request)
+    return callback_request, merged
 
 
-def _request_merge(request: CallbackRequest, ask: CallbackAsk, now: datetime) -> None:
-    if request.status == Status.COORDINATOR:
+def _request_merge(callback_request: CallbackRequest, ask: CallbackAsk, now: datetime) -> None:
+    if callback_request.status == Status.COORDINATOR:
         # They asked again after we could not reach them (or after a silent call): back in
         # the queue at their original place, with a fresh set of attempts.
-        request.status, request.attempts_made, request.next_attempt_at = Status.QUEUED, 0, None
-    held = _preferences_narrow(request, ask)
-    request.save()
+        _queue_again(callback_request)
+    held = _preferences_narrow(callback_request, ask)
+    callback_request.save()
     if held:
-        _change_hold(request, ask, held, now)
+        _change_hold(callback_request, ask, held, now)
 
 
-def _preferences_apply(request: CallbackRequest, ask: CallbackAsk) -> None:
+@transaction.atomic
+def _safer_only_apply(ask: CallbackAsk) -> None:
+    """A flood on her number still takes her own safer choices (so flooding it cannot lock in
+    his), though it makes no entry, holds no change and revives nothing."""
+    callback_request = (CallbackRequest.objects.select_for_update()
+                        .filter(identity__kind=Identity.Kind.PHONE, identity__value=ask.number,
+                                status__in=ACTIVE_STATUSES).first())
+    if callback_request is not None:
+        _preferences_narrow(callback_request, ask)
+        callback_request.save()
+
+
+def _queue_again(callback_request: CallbackRequest) -> None:
+    """At the caller's original place, with a fresh set of attempts."""
+    callback_request.status, callback_request.attempts_made = Status.QUEUED, 0
+    callback_request.next_attempt_at = None
+
+
+def _preferences_apply(callback_request: CallbackRequest, ask: CallbackAsk) -> None:
     """A new request takes the caller's word on when and how we may contact them."""
     if ask.window is not None:
         window = WINDOWS.get(ask.window, ANY_TIME)
-        request.safe_from, request.safe_until = window.start, window.end
+        callback_request.safe_from, callback_request.safe_until = window.start, window.end
     if ask.voicemail_ok is not None:
-        request.voicemail_ok = ask.voicemail_ok
+        callback_request.voicemail_ok = ask.voicemail_ok
     if ask.texts_ok is not None:
-        request.texts_ok = ask.texts_ok
+        callback_request.texts_ok = ask.texts_ok
 
 
-def _preferences_narrow(request: CallbackRequest, ask: CallbackAsk) -> dict[str, object]:
-    """Apply what makes contact safer (a window inside the stored one, voicemail or texts
-    turned off); return the rest, which must not be applied without the caller's word on a
-    call: the person asking may be the one she is hiding from."""
+def _preferences_narrow(callback_request: CallbackRequest, ask: CallbackAsk) -> dict[str, object]:
+    """Apply what makes contact safer (voicemail or texts turned off); return the rest, which
+    must not be applied without the caller's word on a call: the person asking may be the one
+    she is hiding from. That includes any other safe window, narrower ones too: "evenings only"
+    may be when he is home with her phone."""
     held: dict[str, object] = {}
     if ask.window is not None:
         window = WINDOWS.get(ask.window, ANY_TIME)
-        if window_within(window, request.safe_from, request.safe_until):
-            request.safe_from, request.safe_until = window.start, window.end
-        else:
+        if (window.start, window.end) != (callback_request.safe_from, callback_request.safe_until):
             held["window"] = window.code
-    if ask.voicemail_ok is not None and ask.voicemail_ok != request.voicemail_ok:
+    if ask.voicemail_ok is not None and ask.voicemail_ok != callback_request.voicemail_ok:
         if ask.voicemail_ok:
             held["allow_voicemail"] = True
         else:
-            request.voicemail_ok = False
-    if ask.texts_ok is not None and ask.texts_ok != request.texts_ok:
+            callback_request.voicemail_ok = False
+    if ask.texts_ok is not None and ask.texts_ok != callback_request.texts_ok:
         if ask.texts_ok:
             held["allow_texts"] = True
         else:
-            request.texts_ok = False
+            callback_request.texts_ok = False
     return held
 
 
-def _change_hold(request: CallbackRequest, ask: CallbackAsk, held: dict[str, object],
+def _change_hold(callback_request: CallbackRequest, ask: CallbackAsk, held: dict[str, object],
                  now: datetime) -> None:
     """Keep the less safe change for the handler; later asks add to the one change waiting."""
     change = (PreferenceChange.objects.select_for_update()
-              .filter(request=request, status=PreferenceChange.Status.PENDING).first()
-              or PreferenceChange(request=request))
+              .filter(request=callback_request, status=PreferenceChange.Status.PENDING).first()
+              or PreferenceChange(request=callback_request))
     for field, value in held.items():
         setattr(change, field, value)
     change.source, change.asked_at = ask.source, now
     change.save()
     security_event_record("callback_change_held", source_ip=ask.source_ip, detail={
-        "source": ask.source, "callback_request_id": request.pk, "asked": sorted(held)})
-
-
-def _confirmation_send(request: CallbackRequest, place: QueuePlace) -> None:
-    """A neutral text: nothing on a lock screen says who is calling or why."""
-    wait = (f"we expect to call in about {place.wait_minutes} minutes"
-            if place.wait_minutes is not None else "we will call as soon as we can")
-    when = "" if request.safe_from is None else (
-        f" We will only call from {request.safe_window_label}.")
-    body = (f"Your call back request is confirmed. You are number {place.position} in the "
-            f"queue and {wait}.{when}")
-    conversation = conversation_open(identity=request.identity, channel="sms")
-    message_send(conversation=conversation, body=body, actor=None)
+        "source": ask.source, "callback_request_id": callback_request.pk, "asked": sorted(held)})
 
 
 def callback_welfare_create(*, call_sid: str, caller: Identity | None, flag: str,
@@ -211,22 +219,22 @@ def callback_welfare_create(*, call_sid: str, caller: Identity | None, flag: str
     if entry is not None:
         return entry.request
     with transaction.atomic():
-        request = None
+        callback_request = None
         if caller is not None:
-            request = (CallbackRequest.objects.select_for_update()
-                       .filter(identity=caller, status__in=ACTIVE_STATUSES).first())
-        if request is None:
-            request = CallbackRequest.objects.create(
+            callback_request = (CallbackRequest.objects.select_for_update()
+                                .filter(identity=caller, status__in=ACTIVE_STATUSES).first())
+        if callback_request is None:
+            callback_request = CallbackRequest.objects.create(
                 person_id=caller.person_id if caller else None, identity=caller,
                 source=CallbackRequest.Source.VOICE, status=Status.COORDINATOR, flag=flag,
                 joined_at=now)
-        elif not request.flag:
-            request.flag = flag
-            request.save(update_fields=["flag"])
-        CallbackEntry.objects.create(request=request, source=CallbackRequest.Source.VOICE,
+        elif not callback_request.flag:
+            callback_request.flag = flag
+            callback_request.save(update_fields=["flag"])
+        CallbackEntry.objects.create(request=callback_request, source=CallbackRequest.Source.VOICE,
                                      created_at=now, call_sid=call_sid)
-        callback_changed(request)
-    return request
+        callback_changed(callback_request)
+    return callback_request
 
 
 def callback_next_claim(*, handler: StaffUser,
@@ -242,98 +250,120 @@ def callback_next_claim(*, handler: StaffUser,
         return current
     for _ in range(5):
         with transaction.atomic():
-            request = callback_due(now).select_for_update(skip_locked=True).first()
-            if request is None:
+            callback_request = callback_due(now).select_for_update(skip_locked=True).first()
+            if callback_request is None:
                 return None
-            if _claim(request, handler, now):
-                return request
+            if _claim(callback_request, handler, now):
+                return callback_request
     return None
 
 
-def _claim(request: CallbackRequest, handler: StaffUser, now: datetime) -> bool:
-    claimed = CallbackRequest.objects.filter(pk=request.pk, status=Status.QUEUED).update(
+def _claim(callback_request: CallbackRequest, handler: StaffUser, now: datetime) -> bool:
+    claimed = CallbackRequest.objects.filter(pk=callback_request.pk, status=Status.QUEUED).update(
         status=Status.CALLING, claimed_by=handler, claimed_at=now,
-        attempts_made=request.attempts_made + 1)
+        attempts_made=callback_request.attempts_made + 1)
     if not claimed:
         return False
-    request.refresh_from_db()
-    attempt = CallbackAttempt.objects.create(request=request, handler=handler, started_at=now)
+    callback_request.refresh_from_db()
+    attempt = CallbackAttempt.objects.create(request=callback_request, handler=handler,
+                                             started_at=now)
     followup_queue(callback_call_place, attempt_id=attempt.pk)
-    callback_changed(request)
+    callback_changed(callback_request)
     return True
 
 
-def callback_close(*, request: CallbackRequest, actor: StaffUser,
+def callback_attempt_result_record(*, callback_request: CallbackRequest, actor: StaffUser,
+                                   result: str) -> CallbackAttempt:
+    """The handler says how the call they placed ended. The first word on a call stands, so
+    if the provider's came first nothing changes and nothing is recorded as changed.
+
+    Raises CallbackNotYours for another handler's call, AttemptRefused for an unknown result."""
+    with transaction.atomic():
+        attempt = callback_request.attempts.filter(result="").order_by("-started_at").first()
+        if attempt is None:
+            raise CallbackRefused("There is no call waiting for a result.")
+        if attempt.handler_id != actor.pk and not actor.has_role(Role.SUPERVISOR):
+            raise CallbackNotYours("Only the handler who placed this call can record it.")
+        if callback_attempt_record(attempt=attempt, result=result, source="handler"):
+            _change_access_record(callback_request, actor, why="recording a call attempt")
+    return attempt
+
+
+def callback_close(*, callback_request: CallbackRequest, actor: StaffUser,
                    reason: str) -> CallbackRequest:
     reason = reason.strip()
     if not reason:
         raise CallbackRefused("Say why the callback request is being closed.")
-    return _close(request, actor, reason=reason, incident=None)
+    return _close(callback_request, actor, reason=reason, incident=None)
 
 
-def callback_incident_link(*, request: CallbackRequest, actor: StaffUser,
+def callback_incident_link(*, callback_request: CallbackRequest, actor: StaffUser,
                            incident: Incident) -> CallbackRequest:
     if incident.closed_at is not None:
         raise CallbackRefused(f"{incident.reference} is closed.")
-    return _close(request, actor, reason=f"linked to {incident.reference}", incident=incident)
+    return _close(callback_request, actor, reason=f"linked to {incident.reference}",
+                  incident=incident)
 
 
-def callback_incident_open(*, request: CallbackRequest, actor: StaffUser, opening_code: str,
-                           grade: str) -> CallbackRequest:
+def callback_incident_open(*, callback_request: CallbackRequest, actor: StaffUser,
+                           opening_code: str, grade: str) -> CallbackRequest:
     if not opening_code.strip():
         raise CallbackRefused("Give the incident type.")
     with transaction.atomic():
         incident = incident_open(opening_code=opening_code, grade=grade, actor=actor,
-                                 person=request.person)
-        return callback_incident_link(request=request, actor=actor, incident=incident)
+                                 person=callback_request.person)
+        return callback_incident_link(callback_request=callback_request, actor=actor,
+                                      incident=incident)
 
 
-def _close(request: CallbackRequest, actor: StaffUser, *, reason: str,
+def _close(callback_request: CallbackRequest, actor: StaffUser, *, reason: str,
            incident: Incident | None) -> CallbackRequest:
     with transaction.atomic():
-        request = CallbackRequest.objects.select_for_update().get(pk=request.pk)
-        _may_change(request, actor)
-        request.status, request.closed_at, request.close_reason = Status.CLOSED, timezone.now(), \
-            reason[:300]
-        request.incident = incident
-        request.save()
+        callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
+        _may_change(callback_request, actor)
+        callback_request.status, callback_request.closed_at = Status.CLOSED, timezone.now()
+        callback_request.close_reason = reason[:300]
+        callback_request.incident = incident
+        callback_request.save()
         if incident is not None:
             log_append(incident, "callback.linked", {
-                "callback_request_id": request.pk, "source": request.source,
-                "attempts": request.attempts.count(), "flag": request.flag,
+                "callback_request_id": callback_request.pk, "source": callback_request.source,
+                "attempts": callback_request.attempts.count(), "flag": callback_request.flag,
             }, actor=actor)
-        callback_changed(request)
-    return request
+        _change_access_record(callback_request, actor, why="recording the callback outcome")
+        callback_changed(callback_request)
+    return callback_request
 
 
-def callback_requeue(*, request: CallbackRequest, actor: StaffUser) -> CallbackRequest:
+def callback_requeue(*, callback_request: CallbackRequest, actor: StaffUser) -> CallbackRequest:
     """Back to the caller's place in the queue with a fresh set of attempts."""
     with transaction.atomic():
-        request = CallbackRequest.objects.select_for_update().get(pk=request.pk)
-        _may_change(request, actor)
-        if request.identity_id is None:
+        callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
+        _may_change(callback_request, actor)
+        if callback_request.identity_id is None:
             raise CallbackRefused("The number was withheld, so this caller cannot be called.")
-        request.status, request.attempts_made, request.next_attempt_at = Status.QUEUED, 0, None
-        request.claimed_by, request.claimed_at = None, None
-        request.save()
-        callback_changed(request)
-    return request
+        _queue_again(callback_request)
+        callback_request.claimed_by, callback_request.claimed_at = None, None
+        callback_request.save()
+        _change_access_record(callback_request, actor, why="returned to the queue")
+        callback_changed(callback_request)
+    return callback_request
 
 
-def callback_priority_set(*, request: CallbackRequest, actor: StaffUser,
+def callback_priority_set(*, callback_request: CallbackRequest, actor: StaffUser,
                           priority: int) -> CallbackRequest:
     if priority not in CallbackRequest.Priority.values:
         raise CallbackRefused("Unknown priority.")
     with transaction.atomic():
-        request = CallbackRequest.objects.select_for_update().get(pk=request.pk)
-        _may_change(request, actor)
-        request.priority = priority
-        request.save(update_fields=["priority"])
-        callback_changed(request)
-    return request
+        callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
+        _may_change(callback_request, actor)
+        callback_request.priority = priority
+        callback_request.save(update_fields=["priority"])
+        callback_changed(callback_request)
+    return callback_request
 
 
-def callback_preferences_confirm(*, request: CallbackRequest, actor: StaffUser,
+def callback_preferences_confirm(*, callback_request: CallbackRequest, actor: StaffUser,
                                  now: datetime | None = None) -> CallbackRequest:
     """The handler checked the unconfirmed change with the caller on the call: apply it.
 
@@ -341,63 +371,69 @@ def callback_preferences_confirm(*, request: CallbackRequest, actor: StaffUser,
     proves nothing about who sent it, and the call to her number is the one check we have."""
     now = now or timezone.now()
     with transaction.atomic():
-        request = CallbackRequest.objects.select_for_update().get(pk=request.pk)
-        _may_change(request, actor)
-        change = _pending_change(request)
-        if not _on_answered_call(request, actor):
+        callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
+        _may_change(callback_request, actor)
+        change = _pending_change(callback_request)
+        if not _on_answered_call(callback_request, actor):
             raise CallbackRefused("Only the handler on an answered call can confirm this, "
                                   "after checking it with the caller.")
         if change.window:
             window = WINDOWS[change.window]
-            request.safe_from, request.safe_until = window.start, window.end
-        request.voicemail_ok = request.voicemail_ok or change.allow_voicemail
-        request.texts_ok = request.texts_ok or change.allow_texts
-        request.save()
-        _change_decide(change, PreferenceChange.Status.CONFIRMED, request, actor, now,
+            callback_request.safe_from, callback_request.safe_until = window.start, window.end
+        callback_request.voicemail_ok = callback_request.voicemail_ok or change.allow_voicemail
+        callback_request.texts_ok = callback_request.texts_ok or change.allow_texts
+        callback_request.save()
+        _change_decide(change, PreferenceChange.Status.CONFIRMED, callback_request, actor, now,
                        why="confirmed a change to contact preferences with the caller")
-    return request
+    return callback_request
 
 
-def callback_preferences_discard(*, request: CallbackRequest, actor: StaffUser,
+def callback_preferences_discard(*, callback_request: CallbackRequest, actor: StaffUser,
                                  now: datetime | None = None) -> CallbackRequest:
     """Drop the unconfirmed change (the caller did not ask for it, or does not want it)."""
     now = now or timezone.now()
     with transaction.atomic():
-        request = CallbackRequest.objects.select_for_update().get(pk=request.pk)
-        _may_change(request, actor)
-        change = _pending_change(request)
-        _change_decide(change, PreferenceChange.Status.DISCARDED, request, actor, now,
+        callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
+        _may_change(callback_request, actor)
+        change = _pending_change(callback_request)
+        _change_decide(change, PreferenceChange.Status.DISCARDED, callback_request, actor, now,
                        why="discarded an unconfirmed change to contact preferences")
-    return request
+    return callback_request
 
 
-def _pending_change(request: CallbackRequest) -> PreferenceChange:
+def _pending_change(callback_request: CallbackRequest) -> PreferenceChange:
     change = (PreferenceChange.objects.select_for_update()
-              .filter(request=request, status=PreferenceChange.Status.PENDING).first())
+              .filter(request=callback_request, status=PreferenceChange.Status.PENDING).first())
     if change is None:
         raise CallbackRefused("There is no unconfirmed change to contact preferences.")
     return change
 
 
-def _on_answered_call(request: CallbackRequest, actor: StaffUser) -> bool:
-    if request.status != Status.CALLING or request.claimed_by_id != actor.pk:
+def _on_answered_call(callback_request: CallbackRequest, actor: StaffUser) -> bool:
+    if callback_request.status != Status.CALLING or callback_request.claimed_by_id != actor.pk:
         return False
-    latest = request.attempts.order_by("-started_at", "-pk").first()
+    latest = callback_request.attempts.order_by("-started_at", "-pk").first()
     return latest is not None and latest.result == CallbackAttempt.Result.ANSWERED
 
 
-def _change_decide(change: PreferenceChange, status: str, request: CallbackRequest,
+def _change_decide(change: PreferenceChange, status: str, callback_request: CallbackRequest,
                    actor: StaffUser, now: datetime, *, why: str) -> None:
     change.status, change.decided_by, change.decided_at = status, actor, now
     change.save(update_fields=["status", "decided_by", "decided_at"])
+    _change_access_record(callback_request, actor, why=why)
+    callback_changed(callback_request)
+
+
+def _change_access_record(callback_request: CallbackRequest, actor: StaffUser, *,
+                          why: str) -> None:
     access_record(actor=actor, action=AccessEvent.Action.CHANGE,
-                  what=f"callback request {request.pk}", why=why, person_id=request.person_id)
-    callback_changed(request)
+                  what=f"callback request {callback_request.pk}", why=why,
+                  person_id=callback_request.person_id)
 
 
-def _may_change(request: CallbackRequest, actor: StaffUser) -> None:
-    if request.status == Status.CLOSED:
+def _may_change(callback_request: CallbackRequest, actor: StaffUser) -> None:
+    if callback_request.status == Status.CLOSED:
         raise CallbackRefused("This callback request is already closed.")
-    if (request.status == Status.CALLING and request.claimed_by_id != actor.pk
+    if (callback_request.status == Status.CALLING and callback_request.claimed_by_id != actor.pk
             and not actor.has_role(Role.SUPERVISOR)):
         raise CallbackRefused("Another handler is calling this person back.")

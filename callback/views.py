@@ -11,14 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from twilio.twiml.voice_response import VoiceResponse
 
-from callback.attempts import AttemptRefused, callback_attempt_record
+from callback.attempts import AttemptRefused
 from callback.entries import callback_web_ask_queue
 from callback.forms import CallbackWebForm, form_token
 from callback.limits import entry_count
@@ -28,10 +27,13 @@ from callback.selectors import (
     callback_needing_coordinator,
     callback_place,
     callback_queue_places,
+    callback_request_read,
     callbacks_per_minute,
 )
 from callback.services import (
+    CallbackNotYours,
     CallbackRefused,
+    callback_attempt_result_record,
     callback_close,
     callback_incident_link,
     callback_incident_open,
@@ -51,10 +53,11 @@ from callback.voice import (
 )
 from callback.windows import WINDOWS
 from contact_hub.incidents.models import Incident
-from contact_hub.staff.access import public_view, role_required
-from contact_hub.staff.audit import access_record, security_event_record
-from contact_hub.staff.models import AccessEvent, Role
-from contact_hub.twilio_provider import twilio_webhook
+from contact_hub.sms.twilio import PROVIDER, twilio_webhook, twiml_response
+from contact_hub.staff.access import public_form, role_required
+from contact_hub.staff.audit import security_event_record
+from contact_hub.staff.models import Role
+from contact_hub.webhooks import webhook_malformed
 
 CALLBACK_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
 CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
@@ -62,7 +65,7 @@ CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 
 # The public web form.
 
-@public_view
+@public_form
 @never_cache
 def web_request_view(request: HttpRequest) -> HttpResponse:
     """Anyone may post any number here, her abuser included, so every valid request gets the
@@ -106,81 +109,79 @@ def _web_page(request: HttpRequest, form: CallbackWebForm | None, *, status: int
 
 # Twilio's webhooks for the 101 line and for calls placed to callers.
 
-def _twiml(response: VoiceResponse) -> HttpResponse:
-    return HttpResponse(str(response), content_type="text/xml")
-
-
 def _call_sid_checked(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The CallSid names the call in our tables and in Twilio's URLs: anything but Twilio's
     own format is refused before it reaches either."""
 
     @wraps(view)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not CALL_SID.fullmatch(request.POST.get("CallSid", "")):
-            security_event_record("malformed_payload", request=request,
-                                  detail={"provider": "twilio", "reason": "call sid"})
-            return HttpResponse("CallSid is missing or malformed.", status=400)
-        return view(request, *args, **kwargs)
+    def checked(request: HttpRequest, form: QueryDict, *args: Any, **kwargs: Any
+                ) -> HttpResponse:
+        if not CALL_SID.fullmatch(_call_sid(form)):
+            return webhook_malformed(request, PROVIDER, reason="call sid",
+                                     answer="CallSid is missing or malformed.")
+        return view(request, form, *args, **kwargs)
 
     return checked
 
 
-def _call_sid(request: HttpRequest) -> str:
-    return request.POST["CallSid"]
+def _call_sid(form: QueryDict) -> str:
+    return form.get("CallSid", "")
 
 
 @twilio_webhook
 @_call_sid_checked
-def voice_incoming_view(request: HttpRequest) -> HttpResponse:
-    return _twiml(voice_call_start(call_sid=_call_sid(request),
-                                   caller=request.POST.get("From", "")))
+def voice_incoming_view(request: HttpRequest, form: QueryDict) -> HttpResponse:
+    return twiml_response(voice_call_start(call_sid=_call_sid(form),
+                                           caller=form.get("From", "")))
 
 
 @twilio_webhook
 @_call_sid_checked
-def voice_step_view(request: HttpRequest, stage: str) -> HttpResponse:
-    return _twiml(voice_step(call_sid=_call_sid(request), stage=stage,
-                             digits=request.POST.get("Digits", "")[:20],
-                             speech=request.POST.get("SpeechResult", "")[:200]))
+def voice_step_view(request: HttpRequest, form: QueryDict, stage: str) -> HttpResponse:
+    return twiml_response(voice_step(call_sid=_call_sid(form), stage=stage,
+                                     digits=form.get("Digits", "")[:20],
+                                     speech=form.get("SpeechResult", "")[:200]))
 
 
 @twilio_webhook
 @_call_sid_checked
-def voice_silence_view(request: HttpRequest, stage: str) -> HttpResponse:
-    return _twiml(voice_silence(call_sid=_call_sid(request), stage=stage))
+def voice_silence_view(request: HttpRequest, form: QueryDict, stage: str) -> HttpResponse:
+    return twiml_response(voice_silence(call_sid=_call_sid(form), stage=stage))
 
 
 @twilio_webhook
 @_call_sid_checked
-def voice_status_view(request: HttpRequest) -> HttpResponse:
+def voice_status_view(request: HttpRequest, form: QueryDict) -> HttpResponse:
     # Unknown calls are answered 200 too, so Twilio does not retry something we cannot use.
-    voice_call_ended(call_sid=_call_sid(request), status=request.POST.get("CallStatus", ""))
+    voice_call_ended(call_sid=_call_sid(form), status=form.get("CallStatus", ""))
     return HttpResponse(status=204)
 
 
 @twilio_webhook
-def voice_attempt_answer_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    return _twiml(voice_attempt_answer(attempt_id=attempt_id,
-                                       answered_by=request.POST.get("AnsweredBy", "")))
+def voice_attempt_answer_view(request: HttpRequest, form: QueryDict,
+                              attempt_id: int) -> HttpResponse:
+    return twiml_response(voice_attempt_answer(attempt_id=attempt_id,
+                                               answered_by=form.get("AnsweredBy", "")))
 
 
 @twilio_webhook
 @_call_sid_checked
-def voice_attempt_status_view(request: HttpRequest, attempt_id: int) -> HttpResponse:
-    if _replayed(request):
+def voice_attempt_status_view(request: HttpRequest, form: QueryDict,
+                              attempt_id: int) -> HttpResponse:
+    if _replayed(form):
         security_event_record("replayed_callback", request=request,
-                              detail={"provider": "twilio", "attempt_id": attempt_id})
+                              detail={"provider": PROVIDER, "attempt_id": attempt_id})
         return HttpResponse("Stale status callback.", status=403)
-    voice_attempt_status(attempt_id=attempt_id, call_sid=_call_sid(request),
-                         status=request.POST.get("CallStatus", ""),
-                         answered_by=request.POST.get("AnsweredBy", ""))
+    voice_attempt_status(attempt_id=attempt_id, call_sid=_call_sid(form),
+                         status=form.get("CallStatus", ""),
+                         answered_by=form.get("AnsweredBy", ""))
     return HttpResponse(status=204)
 
 
-def _replayed(request: HttpRequest) -> bool:
+def _replayed(form: QueryDict) -> bool:
     """A correctly signed status callback from long ago is a captured request sent again:
     Twilio's own retries come within minutes."""
-    stamp = request.POST.get("Timestamp", "")
+    stamp = form.get("Timestamp", "")
     if not stamp:
         return False
     try:
@@ -225,27 +226,27 @@ def next_view(request: HttpRequest) -> HttpResponse:
     if claimed is None:
         messages.info(request, "Nobody is waiting to be called back right now.")
         return redirect("callback:queue")
-    return redirect("callback:detail", request_id=claimed.pk)
+    return redirect("callback:detail", callback_request_id=claimed.pk)
 
 
 @role_required(*CALLBACK_ROLES)
-def detail_view(request: HttpRequest, request_id: int) -> HttpResponse:
-    callback = get_object_or_404(CallbackRequest.objects.select_related(
-        "identity", "claimed_by", "incident"), pk=request_id)
-    access_record(actor=request.user, action=AccessEvent.Action.VIEW,
-                  what=f"callback request {callback.pk}", why="calling back or welfare check",
-                  person_id=callback.person_id)
-    attempts = list(callback.attempts.select_related("handler").order_by("-started_at"))
-    pending = next((a for a in attempts if not a.result), None)
+def detail_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+    try:
+        callback_request = callback_request_read(callback_request_id=callback_request_id,
+                                                 actor=request.user)
+    except CallbackRequest.DoesNotExist:
+        raise Http404 from None
+    attempts = list(callback_request.attempts.select_related("handler").order_by("-started_at"))
     return render(request, "callback/detail.html", {
-        "callback": callback,
+        "callback": callback_request,
         "attempts": attempts,
-        "pending": pending,
+        "pending": next((a for a in attempts if not a.result), None),
         "results": [c for c in CallbackAttempt.Result.choices if c[0]],
-        "entries": callback.entries.order_by("created_at"),
-        "pending_change": callback.pending_change,
-        "place": callback_place(callback) if callback.status == "queued" else None,
-        "is_mine": callback.claimed_by_id == request.user.pk,
+        "entries": callback_request.entries.order_by("created_at"),
+        "pending_change": callback_request.pending_change,
+        "place": (callback_place(callback_request)
+                  if callback_request.status == CallbackRequest.Status.QUEUED else None),
+        "is_mine": callback_request.claimed_by_id == request.user.pk,
         "grades": settings.HUB_GRADES,
         "priorities": CallbackRequest.Priority.choices,
     })
@@ -253,99 +254,91 @@ def detail_view(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CALLBACK_ROLES)
-def attempt_result_view(request: HttpRequest, request_id: int) -> HttpResponse:
-    callback = get_object_or_404(CallbackRequest, pk=request_id)
-    attempt = callback.attempts.filter(result="").order_by("-started_at").first()
-    if attempt is None:
-        messages.error(request, "There is no call waiting for a result.")
-    elif attempt.handler_id != request.user.pk and not request.user.has_role(Role.SUPERVISOR):
+def attempt_result_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+    callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
+    try:
+        callback_attempt_result_record(callback_request=callback_request, actor=request.user,
+                                       result=request.POST.get("result", ""))
+    except CallbackNotYours as refusal:
         security_event_record("callback_not_yours", request=request,
-                              detail={"callback_request_id": callback.pk})
-        messages.error(request, "Only the handler who placed this call can record it.")
-    else:
-        try:
-            callback_attempt_record(attempt=attempt, result=request.POST.get("result", ""),
-                                    source="handler")
-        except AttemptRefused as refusal:
-            messages.error(request, str(refusal))
-    access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
-                  what=f"callback request {callback.pk}", why="recording a call attempt",
-                  person_id=callback.person_id)
-    return redirect("callback:detail", request_id=callback.pk)
+                              detail={"callback_request_id": callback_request.pk})
+        messages.error(request, str(refusal))
+    except (CallbackRefused, AttemptRefused) as refusal:
+        messages.error(request, str(refusal))
+    return redirect("callback:detail", callback_request_id=callback_request.pk)
 
 
 @require_POST
 @role_required(*CALLBACK_ROLES)
-def outcome_view(request: HttpRequest, request_id: int) -> HttpResponse:
-    callback = get_object_or_404(CallbackRequest, pk=request_id)
-    action = request.POST.get("action", "")
+def outcome_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+    callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
     try:
-        if action == "link":
-            incident = Incident.objects.filter(
-                reference=request.POST.get("reference", "").strip()).first()
-            if incident is None:
-                raise CallbackRefused("No incident has that reference.")
-            callback_incident_link(request=callback, actor=request.user, incident=incident)
-        elif action == "open":
-            callback_incident_open(request=callback, actor=request.user,
-                                   opening_code=request.POST.get("opening_code", ""),
-                                   grade=request.POST.get("grade", ""))
-        else:
-            callback_close(request=callback, actor=request.user,
-                           reason=request.POST.get("reason", ""))
+        _outcome_record(request, callback_request)
     except (CallbackRefused, ValueError) as refusal:
         messages.error(request, str(refusal))
-        return redirect("callback:detail", request_id=callback.pk)
-    access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
-                  what=f"callback request {callback.pk}", why="recording the callback outcome",
-                  person_id=callback.person_id)
+        return redirect("callback:detail", callback_request_id=callback_request.pk)
     messages.success(request, "Outcome recorded.")
     return redirect("callback:queue")
 
 
+def _outcome_record(request: HttpRequest, callback_request: CallbackRequest) -> None:
+    action = request.POST.get("action", "")
+    if action == "link":
+        incident = Incident.objects.filter(
+            reference=request.POST.get("reference", "").strip()).first()
+        if incident is None:
+            raise CallbackRefused("No incident has that reference.")
+        callback_incident_link(callback_request=callback_request, actor=request.user,
+                               incident=incident)
+    elif action == "open":
+        callback_incident_open(callback_request=callback_request, actor=request.user,
+                               opening_code=request.POST.get("opening_code", ""),
+                               grade=request.POST.get("grade", ""))
+    else:
+        callback_close(callback_request=callback_request, actor=request.user,
+                       reason=request.POST.get("reason", ""))
+
+
 @require_POST
 @role_required(*CALLBACK_ROLES)
-def requeue_view(request: HttpRequest, request_id: int) -> HttpResponse:
-    callback = get_object_or_404(CallbackRequest, pk=request_id)
+def requeue_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+    callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
     try:
-        callback_requeue(request=callback, actor=request.user)
+        callback_requeue(callback_request=callback_request, actor=request.user)
     except CallbackRefused as refusal:
         messages.error(request, str(refusal))
-        return redirect("callback:detail", request_id=callback.pk)
-    access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
-                  what=f"callback request {callback.pk}", why="returned to the queue",
-                  person_id=callback.person_id)
+        return redirect("callback:detail", callback_request_id=callback_request.pk)
     messages.success(request, "Back in the queue at the caller's place.")
     return redirect("callback:queue")
 
 
 @require_POST
 @role_required(*CALLBACK_ROLES)
-def priority_view(request: HttpRequest, request_id: int) -> HttpResponse:
-    callback = get_object_or_404(CallbackRequest, pk=request_id)
+def priority_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+    callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
     try:
-        callback_priority_set(request=callback, actor=request.user,
+        callback_priority_set(callback_request=callback_request, actor=request.user,
                               priority=int(request.POST.get("priority", "0") or 0))
     except (CallbackRefused, ValueError) as refusal:
         messages.error(request, str(refusal))
-    return redirect("callback:detail", request_id=callback.pk)
+    return redirect("callback:detail", callback_request_id=callback_request.pk)
 
 
 @require_POST
 @role_required(*CALLBACK_ROLES)
-def preferences_view(request: HttpRequest, request_id: int) -> HttpResponse:
+def preferences_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
     """Confirm (with the caller, on the call) or discard an unconfirmed change an entry asked
-    for; the service records the access."""
-    callback = get_object_or_404(CallbackRequest, pk=request_id)
+    for."""
+    callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
     confirm = request.POST.get("action") == "confirm"
     try:
         if confirm:
-            callback_preferences_confirm(request=callback, actor=request.user)
+            callback_preferences_confirm(callback_request=callback_request, actor=request.user)
         else:
-            callback_preferences_discard(request=callback, actor=request.user)
+            callback_preferences_discard(callback_request=callback_request, actor=request.user)
     except CallbackRefused as refusal:
         messages.error(request, str(refusal))
-        return redirect("callback:detail", request_id=callback.pk)
+        return redirect("callback:detail", callback_request_id=callback_request.pk)
     messages.success(request, "Change confirmed and applied." if confirm else
                      "Change discarded; nothing was applied.")
-    return redirect("callback:detail", request_id=callback.pk)
+    return redirect("callback:detail", callback_request_id=callback_request.pk)

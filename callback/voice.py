@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from twilio.twiml.voice_response import VoiceResponse
 
 from callback.attempts import (
     answered_by_machine,
@@ -27,6 +26,7 @@ from callback.windows import ANY_TIME, WINDOW_BY_KEY, WINDOWS
 from contact_hub.conversations.intake import identity_for
 from contact_hub.people.identifiers import InvalidIdentifier, phone_parse
 from contact_hub.people.models import Identity
+from contact_hub.sms.twilio import VoiceResponse
 from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.models import StaffUser
 

@@ -47,16 +47,3 @@ def window_next_open(start: time | None, end: time | None, earliest: datetime) -
     if opening <= local:
         opening = timezone.make_aware(datetime.combine(local.date() + timedelta(days=1), start))
     return opening
-
-
-def window_within(window: SafeWindow, start: time | None, end: time | None) -> bool:
-    """Whether every time `window` allows is already allowed by the stored window (start, end):
-    a narrower or equal window, never a wider or a different one. No window is any time."""
-    if start is None or end is None:
-        return True
-    if window.start is None or window.end is None:
-        return False
-    if start <= end and window.start <= window.end:
-        return start <= window.start and window.end <= end
-    # A window past midnight: only the same window counts, rather than reason about wrapping.
-    return (window.start, window.end) == (start, end)

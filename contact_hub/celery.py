@@ -9,8 +9,7 @@ import gc
 import logging
 import os
 
-from celery import Celery, Task
-from celery.exceptions import NotRegistered
+from celery import Celery
 from celery.signals import setup_logging, worker_process_init
 from django.conf import settings
 from django.utils.log import configure_logging
@@ -54,14 +53,3 @@ def _startup_objects_freeze(**_: object) -> None:
     collector's full sweeps, which would otherwise walk them all (see contact_hub.asgi)."""
     gc.freeze()
 
-
-def registered_task(name: str) -> Task:
-    """A task by name in this process, for running it in-process (embedded mode, the scheduler).
-
-    Celery registers apps' tasks lazily; the first lookup that misses imports them all, once.
-    """
-    try:
-        return app.tasks[name]
-    except NotRegistered:
-        app.loader.import_default_modules()
-        return app.tasks[name]

@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from twilio.request_validator import RequestValidator
 
+from contact_hub.sms.twilio import request_signature
 from social.webhooks import hmac_sha256
 from social.x.views import x_signature
 
@@ -54,7 +54,7 @@ def sms_webhook(sender: str, text: str) -> SignedWebhook:
             "From": sender, "To": settings.TWILIO_SMS_NUMBERS[0], "Body": text, "NumMedia": "0"}
     path = "/sms/twilio/inbound/"
     url = settings.PUBLIC_BASE_URL.rstrip("/") + path
-    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, form)
+    signature = request_signature(url, form)
     body = urllib.parse.urlencode(form).encode()
     return SignedWebhook(path, body, {"Content-Type": "application/x-www-form-urlencoded",
                                       "X-Twilio-Signature": signature})

@@ -13,7 +13,7 @@ import time
 from celery import Celery
 from django.db import close_old_connections
 
-from contact_hub.celery import registered_task
+from contact_hub.followups.services import registered_task
 
 log = logging.getLogger(__name__)
 

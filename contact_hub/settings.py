@@ -246,7 +246,7 @@ HUB_TEXT_BACKEND = env_str(
     "HUB_TEXT_BACKEND", "contact_hub.conversations.sending.OutboxBackend" if EMBEDDED else ""
 )
 HUB_TEXT_BACKENDS = {
-    "sms": "contact_hub.sms.transport.TwilioSms",
+    "sms": "contact_hub.sms.twilio.TwilioSms",
     "whatsapp": "social.meta.transport.WhatsAppCloud",
     "messenger": "social.meta.transport.MetaMessenger",
     "instagram": "social.meta.transport.MetaMessenger",
@@ -301,8 +301,16 @@ HUB_CALLBACK_ATTEMPT_TIMEOUT_MINUTES = env_int("HUB_CALLBACK_ATTEMPT_TIMEOUT_MIN
 # Twilio status callbacks older than this are replays, not retries.
 HUB_TWILIO_REPLAY_MINUTES = env_int("HUB_TWILIO_REPLAY_MINUTES", 60)
 HUB_CALLBACK_KEYWORDS = env_list("HUB_CALLBACK_KEYWORDS", ["CALLBACK", "CALL BACK"])
-# Work done for each inbound message after it is stored (dotted paths, called with its id).
-HUB_MESSAGES_RECEIVED_HOOKS = ["callback.keyword.callback_keywords_check"]
+# Work done for inbound messages once they are stored: dotted paths, each called with a list of
+# message ids, in this order (triage first: the risk flags and the queue come before anything
+# else). A hook may see a message again (a retried batch), so each one must change nothing the
+# second time.
+HUB_MESSAGES_RECEIVED_HOOKS = [
+    "contact_hub.triage.services.contacts_triage",
+    "contact_hub.sms.opt_out.opt_out_keywords_apply",
+    "contact_hub.sms.tasks.media_fetch_queue",
+    "callback.text_entry.callback_keywords_check",
+]
 
 # Rapid Video Response.
 RVR_ELIGIBLE_GRADES = env_list("RVR_ELIGIBLE_GRADES", ["priority", "appointment"])

@@ -7,10 +7,9 @@ from django_otp.admin import OTPAdminSite
 
 from contact_hub import views
 from contact_hub.conversations import views as conversation_views
-from contact_hub.incidents import views as incident_views
-from contact_hub.people import views as people_views
 from contact_hub.staff import views as staff_views
 from contact_hub.staff.access import public_view
+from contact_hub.triage import incident_views, person_views
 
 # The admin demands a verified second factor too, and signs in through the staff login.
 admin.site.__class__ = OTPAdminSite
@@ -32,13 +31,14 @@ conversation_urls = ([
 ], "conversations")
 
 people_urls = ([
-    path("<int:person_id>/", people_views.person_view, name="detail"),
-    path("<int:person_id>/reveal/", people_views.person_reveal_view, name="reveal"),
+    path("<int:person_id>/", person_views.person_view, name="detail"),
+    path("<int:person_id>/reveal/", person_views.person_reveal_view, name="reveal"),
     path("<int:person_id>/reply/", conversation_views.reply_view, name="reply"),
     path("<int:person_id>/thread/", conversation_views.thread_view, name="thread"),
-    path("<int:person_id>/safe-contact/", people_views.safe_contact_plan_view,
+    path("<int:person_id>/safe-contact/", conversation_views.safe_contact_plan_view,
          name="safe_contact"),
-    path("<int:person_id>/code-word/", people_views.code_word_check_view, name="code_word"),
+    path("<int:person_id>/code-word/", conversation_views.code_word_check_view,
+         name="code_word"),
 ], "people")
 
 incident_urls = ([

@@ -11,11 +11,16 @@ from django.utils import timezone
 
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident
-from contact_hub.incidents.services import grade_target, incident_close
+from contact_hub.incidents.services import (
+    incident_close,
+    incident_flag_add,
+    incident_requeue,
+    incident_video_call_accept,
+)
 from contact_hub.live import LiveEvent
 from contact_hub.staff.models import StaffUser
-from rvr.check import CheckResult
-from rvr.eligibility import RvrRefused, incident_flag_add
+from rvr.connection_check import CheckResult
+from rvr.eligibility import RvrRefused, incident_refusals
 from rvr.live import session_changed, session_tell
 from rvr.models import CHAT_MAX_CHARS, CallMessage, EvidenceStill, VideoSession
 
@@ -63,10 +68,9 @@ def video_session_accept(*, session: VideoSession, officer: StaffUser,
         session.officer, session.officer_connected_at = officer, now
         session.status = VideoSession.Status.IN_CALL
         session.save(update_fields=["officer", "officer_connected_at", "status"])
-        Incident.objects.filter(pk=session.incident_id).update(
-            assigned_to=officer, status=Incident.Status.ASSIGNED)
-        log_append(session.incident, "video.officer_accepted",
-                   {"session_id": session.pk, "officer": officer.username}, actor=officer)
+        with incident_refusals():
+            incident_video_call_accept(incident=session.incident, officer=officer,
+                                       session_id=session.pk)
     session_changed(session, LiveEvent.VIDEO_ACCEPTED)
     return session
 
@@ -118,7 +122,10 @@ def video_callback_request(*, session_id: int, now: datetime | None = None) -> V
         session = _locked(session_id)
         if session.status not in OPEN_STATUSES:
             return session
-        incident_flag_add(session.incident, CALLBACK_FLAG)
+        if session.incident.is_open:
+            # A closed incident is not flagged; the log entry still keeps her ask.
+            incident_flag_add(incident=session.incident, kind=CALLBACK_FLAG, actor=None,
+                              reason="asked for a call back from the video call")
         log_append(session.incident, "video.callback_requested", {
             "session_id": session.pk,
             "next": "call the victim back; the incident stays in the dispatch queue"})
@@ -180,7 +187,8 @@ def outcome_record(*, session: VideoSession, officer: StaffUser, outcome: str, r
         log_append(session.incident, "video.outcome_recorded",
                    {"session_id": session.pk, "outcome": outcome, "reason": reason},
                    actor=officer)
-        _incident_follow_outcome(session, officer, now=now)
+        with incident_refusals():
+            _incident_follow_outcome(session, officer, now=now)
     session_changed(session, LiveEvent.VIDEO_OUTCOME)
     return session
 
@@ -198,13 +206,10 @@ def _incident_follow_outcome(session: VideoSession, officer: StaffUser, *,
                              now: datetime) -> None:
     incident = Incident.objects.select_for_update().get(pk=session.incident_id)
     if session.outcome == VideoSession.Outcome.ATTENDANCE:
-        # Back to the dispatch queue, its countdown restarted from the grade.
-        target_at = grade_target(incident.grade, from_time=now)
-        incident_flag_add(incident, ATTENDANCE_FLAG)
-        Incident.objects.filter(pk=incident.pk).update(
-            status=Incident.Status.OPEN, assigned_to=None, target_at=target_at)
-        log_append(incident, "incident.requeued", {
-            "reason": session.outcome_reason, "target_at": target_at}, actor=officer)
+        incident_flag_add(incident=incident, kind=ATTENDANCE_FLAG, actor=officer,
+                          reason=session.outcome_reason)
+        incident_requeue(incident=incident, actor=officer, reason=session.outcome_reason,
+                         now=now)
         return
     label = session.get_outcome_display()
     detail = f": {session.outcome_reason}" if session.outcome_reason else ""

@@ -29,7 +29,7 @@ from rvr.calls import (
     video_callback_request,
     video_check_record,
 )
-from rvr.check import ConnectionCheck
+from rvr.connection_check import ConnectionCheck
 from rvr.eligibility import RvrRefused
 from rvr.ice import candidate_allowed, rtc_configuration, sdp_relay_only
 from rvr.links import BROWSER_COOKIE, browser_matches

@@ -7,6 +7,8 @@ dispatch queue with a flag saying so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.utils import timezone
 from contact_hub.incidents.grades import opening_code_is_domestic
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import IncidentRefused, incident_flag_add
 from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.models import StaffUser
 from rvr.models import SAFETY_CHECKS, RvrAssessment
@@ -25,6 +28,16 @@ IN_PERSON_FLAG = "in_person_response"
 
 class RvrRefused(ValueError):
     """The RVR step is not allowed; the reason is safe to show to staff."""
+
+
+@contextmanager
+def incident_refusals() -> Iterator[None]:
+    """An incidents action refused inside an RVR step refuses the step, with its reason, so RVR's
+    pages and sockets need handle only RvrRefused."""
+    try:
+        yield
+    except IncidentRefused as refusal:
+        raise RvrRefused(str(refusal)) from refusal
 
 
 def is_domestic_abuse(incident: Incident) -> bool:
@@ -119,18 +132,11 @@ def _decide(assessment: RvrAssessment, decision: str, *, actor: StaffUser, now: 
     data = {"assessment_id": assessment.pk, "decision": decision, "reason": reason}
     if decision == RvrAssessment.Decision.IN_PERSON:
         # Back in the dispatch queue for attendance, never dropped.
-        incident_flag_add(incident, IN_PERSON_FLAG)
+        with incident_refusals():
+            incident_flag_add(incident=incident, kind=IN_PERSON_FLAG, actor=actor,
+                              reason=reason)
         data["next"] = "in-person response: the incident stays in the dispatch queue"
     log_append(incident, "rvr.decided", data, actor=actor)
-
-
-def incident_flag_add(incident: Incident, flag: str) -> None:
-    """Add a flag in the caller's transaction (logged by the caller's entry)."""
-    locked = Incident.objects.select_for_update().only("flags").get(pk=incident.pk)
-    if flag not in locked.flags:
-        locked.flags = [*locked.flags, flag]
-        Incident.objects.filter(pk=incident.pk).update(flags=locked.flags)
-    incident.flags = locked.flags
 
 
 def _changed(incident: Incident) -> None:

@@ -30,7 +30,8 @@ from contact_hub.incidents.log import log_append
 from contact_hub.live import LiveEvent
 from contact_hub.people.models import Person
 from contact_hub.people.safe_contact import safe_contact_refusal
-from contact_hub.staff.models import StaffUser
+from contact_hub.staff.audit import access_record
+from contact_hub.staff.models import AccessEvent, StaffUser
 from rvr.eligibility import RvrRefused, rvr_ineligibility
 from rvr.live import session_changed, session_tell
 from rvr.models import RvrAssessment, VideoSession
@@ -121,6 +122,9 @@ def video_link_send(*, assessment: RvrAssessment, actor: StaffUser, channel: str
         log_append(incident, "video.link_sent", {
             "session_id": session.pk, "channel": session.channel, "message_id": message.pk,
             "expires_at": session.expires_at, "held": message.status == "held"}, actor=actor)
+        access_record(actor=actor, action=AccessEvent.Action.CHANGE,
+                      what=f"video link {session.pk}", why="sending a video link",
+                      person_id=incident.person_id)
     session_changed(session)
     return session
 

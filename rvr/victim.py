@@ -40,7 +40,20 @@ REFUSALS = {
     "second_browser": "This link has already been used on another device, so it cannot be "
                       "used here. If that wasn't you, get in touch again and ask for a new link.",
 }
+# Opened anywhere but the browser that joined, a link that cannot be used says only this,
+# whatever the reason: an old text on her phone must not tell him she had the call.
+NO_LONGER_ACTIVE = ("This link is no longer active. If you still want a video call, get in "
+                    "touch again and ask for a new link.")
 COOKIE_SECONDS = 6 * 60 * 60
+
+
+def _refusal_words(refusal: str, *, own_browser: bool) -> tuple[str, int]:
+    """What the page says about a refused link, and its status."""
+    if refusal == "unknown":
+        return REFUSALS["unknown"], 404
+    if own_browser:
+        return REFUSALS[refusal], 200 if refusal == "ended" else 410
+    return NO_LONGER_ACTIVE, 410
 
 
 def victim_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -67,11 +80,10 @@ def victim_page_view(request: HttpRequest, token: str) -> HttpResponse:
     returning = session is not None and browser_matches(
         session, request.COOKIES.get(BROWSER_COOKIE, ""))
     if refusal is None and session is not None and session.browser_hash and not returning:
-        refusal = "used"
-    status = 404 if refusal == "unknown" else 410 if refusal in ("expired", "revoked") else 200
+        refusal = "second_browser"
+    words, status = _refusal_words(refusal, own_browser=returning) if refusal else ("", 200)
     return render(request, "rvr/victim.html", {
-        "refusal": REFUSALS.get(refusal or "", ""), "used": refusal == "used",
-        "returning": returning, "exit_url": settings.RVR_QUICK_EXIT_URL,
+        "refusal": words, "returning": returning, "exit_url": settings.RVR_QUICK_EXIT_URL,
     }, status=status)
 
 
@@ -91,7 +103,10 @@ def victim_join_view(request: HttpRequest, token: str) -> HttpResponse:
         security_event_record(f"video_link_{result.refusal}", request=request,
                               detail={"session_id": result.session.pk if result.session
                                       else None})
-        return JsonResponse({"refusal": REFUSALS[result.refusal]},
+        own_browser = result.session is not None and browser_matches(
+            result.session, request.COOKIES.get(BROWSER_COOKIE, ""))
+        words, _ = _refusal_words(result.refusal, own_browser=own_browser)
+        return JsonResponse({"refusal": words},
                             status=404 if result.refusal == "unknown" else 403)
     session: VideoSession = result.session
     response = JsonResponse({

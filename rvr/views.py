@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -16,15 +16,14 @@ from django.views.decorators.http import require_POST
 from contact_hub.conversations.stored_files import stored_file_response
 from contact_hub.incidents.models import Incident
 from contact_hub.staff.access import role_required
-from contact_hub.staff.audit import access_record, security_event_record
-from contact_hub.staff.models import AccessEvent, Role
+from contact_hub.staff.audit import security_event_record
+from contact_hub.staff.models import Role
 from rvr.calls import (
     call_notes_record,
     evidence_still_record,
     outcome_record,
     video_session_accept,
 )
-from rvr.dash import DASH_QUESTIONS, risk_assessment_record
 from rvr.eligibility import (
     RvrRefused,
     rvr_assessment_current,
@@ -33,9 +32,17 @@ from rvr.eligibility import (
     rvr_ineligibility,
 )
 from rvr.ice import ice_servers, relay_only
-from rvr.links import link_channels, video_link_revoke, video_link_send
-from rvr.models import SAFETY_CHECKS, EvidenceStill, RiskAssessment, RvrAssessment, VideoSession
-from rvr.selectors import person_history, rvr_figures, sessions_waiting
+from rvr.links import video_link_revoke, video_link_send
+from rvr.models import SAFETY_CHECKS, RiskAssessment, RvrAssessment, VideoSession
+from rvr.risk_assessment import DASH_QUESTIONS, risk_assessment_record
+from rvr.selectors import (
+    evidence_still_read,
+    person_history,
+    rvr_check_read,
+    rvr_figures,
+    sessions_waiting,
+    video_call_read,
+)
 
 COORDINATING = (Role.COORDINATOR, Role.SUPERVISOR)
 INCIDENT_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER,
@@ -72,17 +79,11 @@ def check_view(request: HttpRequest, reference: str) -> HttpResponse:
         except RvrRefused as refusal:
             messages.error(request, str(refusal))
         return redirect("rvr:check", reference=incident.reference)
-    access_record(actor=request.user, action=AccessEvent.Action.VIEW,
-                  what=f"RVR check {incident.reference}", why="working an incident",
-                  person_id=incident.person_id)
-    assessment = rvr_assessment_current(incident)
-    now = timezone.now()
+    check = rvr_check_read(incident=incident, actor=request.user)
     return render(request, "rvr/check.html", {
-        "incident": incident, "refusal": rvr_ineligibility(incident),
-        "checks": SAFETY_CHECKS.items(), "assessment": assessment,
-        "channels": link_channels(incident.person, now=now) if incident.person else [],
-        "sessions": incident.video_sessions.order_by("-link_sent_at"),
-        "link_minutes": settings.RVR_LINK_MINUTES,
+        "incident": incident, "refusal": check.refusal, "checks": SAFETY_CHECKS.items(),
+        "assessment": check.assessment, "channels": check.channels,
+        "sessions": check.sessions, "link_minutes": settings.RVR_LINK_MINUTES,
     })
 
 
@@ -114,9 +115,6 @@ def link_send_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
     except RvrRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
-                      what=f"video link {session.pk}", why="sending a video link",
-                      person_id=assessment.incident.person_id)
         messages.success(request, f"Link sent by {session.channel}.")
     return redirect("rvr:check", reference=assessment.incident.reference)
 
@@ -183,13 +181,10 @@ def call_view(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _officer_session(request, session_id)
     if isinstance(session, HttpResponse):
         return session
-    access_record(actor=request.user, action=AccessEvent.Action.VIEW,
-                  what=f"video call {session.pk}", why="Rapid Video Response call",
-                  person_id=session.incident.person_id)
-    risk = RiskAssessment.objects.filter(session=session).first()
+    call = video_call_read(session=session, officer=request.user)
+    risk = call.risk
     return render(request, "rvr/call.html", {
-        "session": session, "incident": session.incident,
-        "history": person_history(session.incident),
+        "session": session, "incident": session.incident, "history": call.history,
         "questions": [(str(n), q, (risk.answers.get(str(n)) if risk else ""))
                       for n, q in enumerate(DASH_QUESTIONS, start=1)],
         "risk": risk, "levels": RiskAssessment.Level.choices,
@@ -250,10 +245,9 @@ def still_view(request: HttpRequest, session_id: int) -> HttpResponse:
 
 @role_required(*EVIDENCE_ROLES)
 def still_image_view(request: HttpRequest, still_id: int) -> HttpResponse:
-    still = get_object_or_404(EvidenceStill.objects.select_related("incident"), pk=still_id)
-    access_record(actor=request.user, action=AccessEvent.Action.VIEW,
-                  what=f"evidence still {still.pk}", why="viewing evidence",
-                  person_id=still.incident.person_id)
+    still = evidence_still_read(still_id=still_id, actor=request.user)
+    if still is None:
+        raise Http404("No such evidence still.")
     return stored_file_response(bytes(still.image), name=f"still-{still.pk}")
 
 

@@ -2,7 +2,7 @@
 
 - OutboxBackend (embedded default): stores the text in the visible demo outbox.
 - MemoryBackend (tests): appends to `MemoryBackend.sent`.
-- Real providers, one module each: contact_hub.sms.transport (Twilio), social.meta.transport
+- Real providers, one module each: contact_hub.sms.twilio (Twilio), social.meta.transport
   (WhatsApp Cloud API, Messenger and Instagram), social.x.transport (X direct messages).
 
 A backend whose provider has no credentials is off: `is_configured()` says so, and the hub

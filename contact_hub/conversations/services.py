@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -112,3 +113,36 @@ def message_status_advance(message_id: int, status: str, *, error_code: str = ""
             "conversation__person_id", flat=True).get()
         live_event_send(LiveEvent.MESSAGE_STATUS, message_id=message_id, person_id=person_id)
     return bool(updated)
+
+
+@dataclass(frozen=True)
+class MessageReceipt:
+    """A provider's word on texts we sent it: for the messages it names, or (Messenger's
+    watermarks name none) for every one sent to `recipient` on `channel` up to a time."""
+
+    provider: str
+    status: str
+    provider_message_ids: tuple[str, ...] = ()
+    channel: str = ""
+    recipient: str = ""
+    up_to: datetime | None = None
+    error_code: str = ""
+
+
+def message_receipt_apply(*, receipt: MessageReceipt) -> int:
+    """Every provider's delivery and read receipts come here. The status of each text the
+    receipt covers moves forward; texts we do not know, or a late or repeated receipt, change
+    nothing. Returns how many moved."""
+    outbound = Message.objects.filter(provider=receipt.provider,
+                                      direction=Message.Direction.OUTBOUND)
+    if receipt.provider_message_ids:
+        outbound = outbound.filter(provider_message_id__in=receipt.provider_message_ids)
+    elif receipt.up_to is not None:
+        outbound = outbound.filter(channel=receipt.channel, created_at__lte=receipt.up_to,
+                                   conversation__identity__value=receipt.recipient)
+    else:
+        return 0
+    with transaction.atomic():
+        return sum(message_status_advance(message_id, receipt.status,
+                                          error_code=receipt.error_code)
+                   for message_id in outbound.values_list("pk", flat=True))

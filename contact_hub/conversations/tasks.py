@@ -14,21 +14,21 @@ from contact_hub.live import LiveEvent, live_event_send
 
 @followup_batch_task
 def messages_received(payloads: list[dict[str, int]]) -> None:
-    """Triage the contacts (risk flags, their place in the queue), then tell live pages they
-    arrived; they fetch them themselves. Done in bulk: at a busy moment one run triages every
-    message waiting, in the same few queries as one. Triage is idempotent, so a re-run changes
-    nothing."""
-    from contact_hub.triage.services import contacts_triage  # triage → incidents → sending
-
-    triaged = contacts_triage([payload["message_id"] for payload in payloads])
-    if not triaged:
+    """Run the received-message hooks (settings.HUB_MESSAGES_RECEIVED_HOOKS: triage first, then
+    the apps that act on what a message says), then tell live pages the messages arrived; they
+    fetch them themselves. Done in bulk: at a busy moment one run hands every message waiting
+    to each hook at once. Every hook is idempotent, so a re-run changes nothing."""
+    received = dict(Message.objects.filter(
+        pk__in=[payload["message_id"] for payload in payloads],
+        direction=Message.Direction.INBOUND).values_list("pk", "conversation__person_id"))
+    if not received:
         return
-    message_ids = sorted(triaged)
+    message_ids = sorted(received)
     for hook in settings.HUB_MESSAGES_RECEIVED_HOOKS:
         import_string(hook)(message_ids)
     # One event for the batch: a page re-fetches once, however many arrived.
     live_event_send(LiveEvent.MESSAGES_RECEIVED, message_ids=message_ids,
-                    person_ids=sorted({t.person_id for t in triaged.values()}))
+                    person_ids=sorted(set(received.values())))
 
 
 @followup_task

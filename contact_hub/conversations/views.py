@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from contact_hub.conversations.forms import SafeContactPlanForm
 from contact_hub.conversations.models import Channel, Message, MessageTemplate, OutboxEntry
 from contact_hub.conversations.reply import reply_send
 from contact_hub.conversations.selectors import person_thread, reply_channels
@@ -17,13 +18,13 @@ from contact_hub.conversations.sending import outbox_enabled
 from contact_hub.conversations.services import MessageRefused, message_cancel, message_release
 from contact_hub.conversations.stored_files import stored_file_response
 from contact_hub.people.models import Person
+from contact_hub.people.safe_contact import code_word_matches, safe_contact_plan_save
 from contact_hub.staff.access import role_required
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, Role
 
 CONTACT_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
 THREAD_ROLES = (*CONTACT_ROLES, Role.PROFESSIONAL_STANDARDS)
-
 
 
 def thread_context(request: HttpRequest, person: Person) -> dict[str, Any]:
@@ -119,3 +120,33 @@ def outbox_view(request: HttpRequest) -> HttpResponse:
     enabled = outbox_enabled()
     entries = OutboxEntry.objects.all()[:100] if enabled else []
     return render(request, "conversations/outbox.html", {"entries": entries, "enabled": enabled})
+
+
+@require_POST
+@role_required(*CONTACT_ROLES)
+def safe_contact_plan_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=person_id)
+    form = SafeContactPlanForm(request.POST, channels=reply_channels(person))
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("people:detail", person_id=person.pk)
+    safe_contact_plan_save(person=person, actor=request.user, **form.cleaned_data)
+    access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
+                  what="safe-contact plan", why="recording how the person can be contacted",
+                  person_id=person.pk)
+    messages.success(request, "Safe-contact plan saved.")
+    return redirect("people:detail", person_id=person.pk)
+
+
+@require_POST
+@role_required(*CONTACT_ROLES)
+def code_word_check_view(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = get_object_or_404(Person, pk=person_id)
+    matched = code_word_matches(person, request.POST.get("code_word", ""))
+    access_record(actor=request.user, action=AccessEvent.Action.VIEW, what="code word check",
+                  why="confirming who is on the line", person_id=person.pk)
+    if matched:
+        messages.success(request, "The code word matches.")
+    else:
+        messages.error(request, "The code word does not match (or none is set).")
+    return redirect("people:detail", person_id=person.pk)

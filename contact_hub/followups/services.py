@@ -9,13 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import redis
-from celery import shared_task
+from celery import Task, current_app, shared_task
+from celery.exceptions import NotRegistered
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from contact_hub.celery import app, registered_task
 from contact_hub.followups.models import FollowUp
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def _redis() -> redis.Redis:
 def _runs_are_sent() -> bool:
     """Runs go through the broker to workers (not in-process, as embedded), so sends can be
     coalesced with a mark in Redis."""
-    return not app.conf.task_always_eager and bool(settings.REDIS_URL)
+    return not current_app.conf.task_always_eager and bool(settings.REDIS_URL)
 
 
 def _run_waiting_key(task_name: str) -> str:
@@ -197,13 +197,25 @@ def _run_waiting_clear(task_name: str) -> None:
 def followup_send(task_name: str, followup_id: int) -> bool:
     """Send the row's task; False if the broker would not take it."""
     try:
-        if app.conf.task_always_eager:
+        if current_app.conf.task_always_eager:
             registered_task(task_name).apply(args=[followup_id])
         else:
-            app.send_task(task_name, args=[followup_id], ignore_result=True)
+            current_app.send_task(task_name, args=[followup_id], ignore_result=True)
     except Exception:
         # The broker is down: the row stays pending and the sweeper sends it later.
         log.warning("could not send follow-up %s #%s; the sweeper will retry", task_name,
                     followup_id)
         return False
     return True
+
+
+def registered_task(name: str) -> Task:
+    """A task by name in this process, for running it in-process (embedded mode, the scheduler).
+
+    Celery registers apps' tasks lazily; the first lookup that misses imports them all, once.
+    """
+    try:
+        return current_app.tasks[name]
+    except NotRegistered:
+        current_app.loader.import_default_modules()
+        return current_app.tasks[name]

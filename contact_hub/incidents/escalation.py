@@ -13,13 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from contact_hub.followups.services import followups_queue
+from contact_hub.incidents.alerts import alerts_raise
 from contact_hub.incidents.log import log_append_many
-from contact_hub.incidents.models import EscalationTimer, Incident
+from contact_hub.incidents.models import Alert, EscalationTimer, Incident
 from contact_hub.incidents.tasks import delay_notice_send
 from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.models import Role
-from contact_hub.triage.alerts import alerts_raise
-from contact_hub.triage.models import Alert
 
 log = logging.getLogger(__name__)
 DEADLINE = "100%"

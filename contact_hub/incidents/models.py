@@ -125,3 +125,39 @@ class EscalationTimer(models.Model):
             models.Index(fields=["due_at"], name="escalation_timer_due_idx",
                          condition=models.Q(fired_at__isnull=True, cancelled_at__isnull=True)),
         ]
+
+
+class Alert(models.Model):
+    """Something a supervisor (or one named officer) must see: an escalation, a diverted unit,
+    a marker to review. Shown on the dashboard until acknowledged."""
+
+    class Kind(models.TextChoices):
+        ESCALATION = "escalation", "Target time"
+        DIVERTED = "diverted", "Unit diverted"
+        MARKER_REVIEW = "marker_review", "Marker review due"
+        MARKER_LAPSED = "marker_lapsed", "Marker lapsed without a decision"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    for_role = models.CharField(max_length=32, blank=True)
+    for_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="alerts")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="alerts")
+    # By name: a marker review's alert points at triage's marker without this layer importing
+    # triage.
+    marker = models.ForeignKey("triage.Marker", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="alerts")
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        # The table keeps the name it had when alerts lived in triage.
+        db_table = "triage_alert"
+        indexes = [
+            models.Index(fields=["for_role", "-created_at"],
+                         condition=models.Q(acknowledged_at__isnull=True),
+                         name="alert_open_idx"),
+        ]

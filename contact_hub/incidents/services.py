@@ -10,15 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from contact_hub.conversations.models import Message
+from contact_hub.incidents.alerts import alert_raise
 from contact_hub.incidents.escalation import escalation_cancel, escalation_schedule
 from contact_hub.incidents.grades import grade_target_at, opening_code_known
 from contact_hub.incidents.log import log_append
-from contact_hub.incidents.models import Incident, IncidentContact
+from contact_hub.incidents.models import Alert, Incident, IncidentContact
 from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.people.models import Person
 from contact_hub.staff.models import Role, StaffUser
-from contact_hub.triage.alerts import alert_raise
-from contact_hub.triage.models import Alert
 
 THRIVE_FIELDS = ("threat", "harm", "risk", "investigation", "vulnerability", "engagement")
 MAX_UNIT_LENGTH = 40
@@ -226,5 +225,41 @@ def incident_close(*, incident: Incident, reason: str, actor: StaffUser) -> Inci
         incident.save(update_fields=["status", "closed_at"])
         escalation_cancel(incident)
         log_append(incident, "incident.closed", {"reason": reason}, actor=actor)
+        _changed(incident)
+    return incident
+
+
+def incident_video_call_accept(*, incident: Incident, officer: StaffUser,
+                               session_id: int) -> Incident:
+    """An officer took the victim's video call: the incident is theirs while they talk. Its
+    countdown keeps running, so a call that ends with no outcome still escalates."""
+    _open_only(incident)
+    with transaction.atomic():
+        incident.status, incident.assigned_to = Incident.Status.ASSIGNED, officer
+        incident.save(update_fields=["status", "assigned_to"])
+        log_append(incident, "video.officer_accepted",
+                   {"session_id": session_id, "officer": officer.username}, actor=officer)
+        _changed(incident)
+    return incident
+
+
+def incident_requeue(*, incident: Incident, actor: StaffUser | None, reason: str,
+                     now: datetime | None = None) -> Incident:
+    """Back to the dispatch list for attendance, nobody assigned, the countdown restarted from
+    the grade. The escalation points move with the target: the old ones are cancelled, so none
+    fires against a target nobody works to, and new ones count down to the new one."""
+    _open_only(incident)
+    reason = reason.strip()
+    if not reason:
+        raise IncidentRefused("Say why the incident goes back to dispatch.")
+    now = now or timezone.now()
+    target_at = grade_target(incident.grade, from_time=now)
+    with transaction.atomic():
+        incident.status, incident.assigned_to = Incident.Status.OPEN, None
+        incident.target_at = target_at
+        incident.save(update_fields=["status", "assigned_to", "target_at"])
+        log_append(incident, "incident.requeued", {"reason": reason, "target_at": target_at},
+                   actor=actor)
+        escalation_schedule(incident, start=now)
         _changed(incident)
     return incident

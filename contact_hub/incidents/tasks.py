@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from contact_hub.conversations.notices import notice_text, victim_notice_send
 from contact_hub.followups.services import followup_task
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident
-from contact_hub.triage.notices import notice_text, victim_notice_send
 
 TOLD = "victim.told_of_delay"
 NOT_TOLD = "victim.not_told_of_delay"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.http import QueryDict
 
 from contact_hub.conversations.intake import InboundMessage, MediaRef
+from contact_hub.conversations.services import MessageReceipt
 from contact_hub.people.identifiers import InvalidIdentifier, phone_parse
 
 MAX_MEDIA = 10
@@ -47,15 +48,16 @@ def inbound_sms_parse(form: QueryDict) -> InboundSms:
     return InboundSms(message, account_sid, to)
 
 
-def sms_status_parse(form: QueryDict) -> tuple[str, str]:
-    """A status callback's message SID and the hub's status for it."""
+def sms_status_parse(form: QueryDict) -> MessageReceipt:
+    """A status callback: the hub's status for the text it names, and Twilio's error code."""
     sid = form.get("MessageSid", "")
     status = STATUS_MAP.get(form.get("MessageStatus", ""))
     if not MESSAGE_SID.fullmatch(sid):
         raise PayloadError("MessageSid is not a Twilio message SID")
     if status is None:
         raise PayloadError("unknown MessageStatus")
-    return sid, status
+    return MessageReceipt(provider="twilio", status=status, provider_message_ids=(sid,),
+                          error_code=form.get("ErrorCode", ""))
 
 
 def _message_sid(form: QueryDict) -> str:

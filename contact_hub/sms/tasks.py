@@ -1,4 +1,7 @@
-"""Fetching MMS media in the background, only from Twilio's own hosts and only up to a size."""
+"""Fetching MMS media in the background, only from Twilio's own hosts and only up to a size.
+
+A received-message hook (HUB_MESSAGES_RECEIVED_HOOKS) queues the fetch for each stored text.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,10 @@ from typing import Any
 
 from django.conf import settings
 
-from contact_hub.conversations.models import Message
+from contact_hub.conversations.models import Channel, Message
 from contact_hub.conversations.stored_files import stored_file_type
-from contact_hub.followups.services import followup_task
+from contact_hub.followups.models import FollowUp
+from contact_hub.followups.services import followup_queue, followup_task
 from contact_hub.sms.media import MediaRefused, MediaUnavailable, media_download
 from contact_hub.staff.audit import security_event_record
 
@@ -22,6 +26,20 @@ def media_fetch(message_id: int) -> None:
         if entry.get("status") != "stored":
             _entry_fetch(entry)
     Message.objects.filter(pk=message_id).update(media=media)
+
+
+def media_fetch_queue(message_ids: list[int]) -> None:
+    """The received-message hook: one fetch for each text with media. A hook can see a message
+    again (a retried batch), so a text whose fetch is queued already is left to that one."""
+    with_media = (Message.objects.filter(pk__in=message_ids, channel=Channel.SMS,
+                                         direction=Message.Direction.INBOUND)
+                  .exclude(media=[]).values_list("pk", flat=True))
+    queued = set(FollowUp.objects.filter(task_name=media_fetch.name,
+                                         payload__message_id__in=list(with_media))
+                 .values_list("payload__message_id", flat=True))
+    for message_id in with_media:
+        if message_id not in queued:
+            followup_queue(media_fetch, message_id=message_id)
 
 
 def _entry_fetch(entry: dict[str, Any]) -> None:

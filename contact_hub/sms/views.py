@@ -1,25 +1,24 @@
-"""Twilio's messaging webhooks: inbound texts and delivery status callbacks."""
+"""Twilio's messaging webhooks: inbound texts and delivery status callbacks. Each is the guard,
+the parse, one service, the answer; what follows a stored text (opt-out keywords, fetching its
+media) runs in the received-message hooks, as for every channel."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from twilio.twiml.messaging_response import MessagingResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from contact_hub.conversations.intake import message_intake
-from contact_hub.conversations.models import Message
-from contact_hub.conversations.services import message_status_advance
-from contact_hub.followups.services import followup_queue
-from contact_hub.sms.keywords import opt_out_keywords_apply
+from contact_hub.conversations.services import message_receipt_apply
 from contact_hub.sms.parse import InboundSms, PayloadError, inbound_sms_parse, sms_status_parse
-from contact_hub.sms.tasks import media_fetch
-from contact_hub.staff.audit import security_event_record
-from contact_hub.twilio_provider import twilio_webhook
+from contact_hub.sms.twilio import PROVIDER, MessagingResponse, twilio_webhook, twiml_response
+from contact_hub.webhooks import webhook_ignored, webhook_malformed
+
+MALFORMED = "Malformed Twilio request."
 
 
 def _empty_twiml() -> HttpResponse:
     # No automatic reply: a text arriving on a phone the abuser holds must never be prompted.
-    return HttpResponse(str(MessagingResponse()), content_type="text/xml")
+    return twiml_response(MessagingResponse())
 
 
 def _for_us(sms: InboundSms) -> bool:
@@ -29,41 +28,26 @@ def _for_us(sms: InboundSms) -> bool:
     return not numbers or sms.to in numbers
 
 
-def _malformed(request: HttpRequest, error: PayloadError) -> HttpResponse:
-    security_event_record("malformed_payload", request=request,
-                          detail={"provider": "twilio", "reason": str(error)})
-    return HttpResponse("Malformed Twilio request.", status=400)
-
-
 @twilio_webhook
-def inbound_view(request: HttpRequest) -> HttpResponse:
+def inbound_view(request: HttpRequest, form: QueryDict) -> HttpResponse:
     try:
-        sms = inbound_sms_parse(request.POST)
+        sms = inbound_sms_parse(form)
     except PayloadError as error:
-        return _malformed(request, error)
+        return webhook_malformed(request, PROVIDER, reason=str(error), answer=MALFORMED)
     if not _for_us(sms):
-        # 200 so Twilio does not retry a delivery we will never accept.
-        security_event_record("unknown_destination", request=request,
-                              detail={"provider": "twilio"})
+        webhook_ignored(request, PROVIDER, "unknown_destination")
         return _empty_twiml()
-    result = message_intake(sms.message)
-    if result.created:
-        opt_out_keywords_apply(result.message.conversation.identity, sms.message.text)
-        if sms.message.media:
-            followup_queue(media_fetch, message_id=result.message.pk)
+    message_intake(sms.message)
     return _empty_twiml()
 
 
 @twilio_webhook
-def status_view(request: HttpRequest) -> HttpResponse:
+def status_view(request: HttpRequest, form: QueryDict) -> HttpResponse:
     try:
-        sid, status = sms_status_parse(request.POST)
+        receipt = sms_status_parse(form)
     except PayloadError as error:
-        return _malformed(request, error)
-    message_id = Message.objects.filter(provider="twilio", provider_message_id=sid).values_list(
-        "pk", flat=True).first()
-    # Unknown ids and stale or repeated statuses are answered 200 all the same: a non-2xx
-    # answer only makes Twilio retry something that can never apply.
-    if message_id is not None:
-        message_status_advance(message_id, status, error_code=request.POST.get("ErrorCode", ""))
+        return webhook_malformed(request, PROVIDER, reason=str(error), answer=MALFORMED)
+    # Unknown ids and stale or repeated statuses are answered all the same: any other answer
+    # only makes Twilio retry something that can never apply.
+    message_receipt_apply(receipt=receipt)
     return HttpResponse(status=204)

@@ -15,14 +15,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from contact_hub.conversations.notices import notice_text, victim_notice_send
+from contact_hub.incidents.alerts import alert_raise
+from contact_hub.incidents.models import Alert
 from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.people.models import Person
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, Role, StaffUser
-from contact_hub.triage.alerts import alert_raise
 from contact_hub.triage.assessment import person_triage_reassess
-from contact_hub.triage.models import Alert, Marker
-from contact_hub.triage.notices import notice_text, victim_notice_send
+from contact_hub.triage.models import Marker
 
 MAX_MARKER_DAYS = 366
 

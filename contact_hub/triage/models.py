@@ -129,37 +129,6 @@ class Marker(models.Model):
         return settings.HUB_MARKER_KINDS.get(self.kind, {}).get("raises_grade_to")
 
 
-class Alert(models.Model):
-    """Something a supervisor (or one named officer) must see: an escalation, a diverted unit,
-    a marker to review. Shown on the dashboard until acknowledged."""
-
-    class Kind(models.TextChoices):
-        ESCALATION = "escalation", "Target time"
-        DIVERTED = "diverted", "Unit diverted"
-        MARKER_REVIEW = "marker_review", "Marker review due"
-        MARKER_LAPSED = "marker_lapsed", "Marker lapsed without a decision"
-
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    for_role = models.CharField(max_length=32, blank=True)
-    for_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="alerts")
-    incident = models.ForeignKey("incidents.Incident", null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="alerts")
-    marker = models.ForeignKey(Marker, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="alerts")
-    detail = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                        on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["for_role", "-created_at"],
-                         condition=Q(acknowledged_at__isnull=True), name="alert_open_idx"),
-        ]
-
-
 class MisconductReferral(models.Model):
     """A restricted item for professional standards: an allegation against officers or staff
     raised in a contact. Never shown to the member of staff it names."""

@@ -1,9 +1,10 @@
 """The dashboard's one queue of everything that needs a person, ordered by risk, then age.
 
-Each source is a function returning QueueItems, listed in QUEUE_SOURCES: new messages,
-incidents near or past their target (or diverted, or without a unit), 101 callback requests
-and silent-call welfare items, and victims waiting for a video call. Each item names a template
-(triage/items/_<kind>.html) that renders its row.
+Each source is a function returning QueueItems. Triage's own are new messages and incidents
+near or past their target (or diverted, or without a unit); the apps above it add theirs with
+`queue_source_register` from their AppConfig.ready() (callback: 101 callback requests and
+silent-call welfare items; rvr: victims waiting for a video call). Each item names the template
+that renders its row, so an app's rows live with its templates.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 
-from callback.models import CallbackRequest
 from contact_hub.incidents.grades import grade_rank
 from contact_hub.incidents.models import Incident
 from contact_hub.staff.models import StaffUser
 from contact_hub.triage.models import Claim, ContactTriage, RiskFlag
 from contact_hub.triage.rules import flag_weight
 from contact_hub.triage.selectors import PersonHistory, person_histories
-from rvr.selectors import sessions_waiting
 
 # A coordinator works the top of the queue; the page says how many more wait. Rendering more
 # rows costs every live refresh (about 1 ms a row).
@@ -45,13 +44,10 @@ class QueueItem:
     since: datetime
     subject: Any
     person_id: int | None
+    template: str  # the row's template, kept by the app whose source made the item
     claim: Claim | None = None
     history: PersonHistory | None = None
     flags: list[Any] = field(default_factory=list)
-
-    @property
-    def template(self) -> str:
-        return f"triage/items/_{self.kind}.html"
 
     @property
     def order(self) -> str:
@@ -101,7 +97,8 @@ def contacts_waiting(viewer: StaffUser, now: datetime, *, message_ids: list[int]
                .order_by("-risk", "received_at")[:QUEUE_LIMIT])
     return [QueueItem(key=f"message:{t.message_id}", kind="message", risk=t.risk,
                       since=t.received_at, subject=t, person_id=t.person_id,
-                      flags=t.message.active_flags) for t in triages]
+                      template="triage/items/_message.html", flags=t.message.active_flags)
+            for t in triages]
 
 
 def incident_risk(incident: Incident, now: datetime) -> int:
@@ -125,49 +122,24 @@ def incidents_needing_attention(viewer: StaffUser, now: datetime) -> list[QueueI
                          | Q(target_at__lte=near))
                  .order_by("target_at")[:QUEUE_LIMIT])
     return [QueueItem(key=f"incident:{i.pk}", kind="incident", risk=incident_risk(i, now),
-                      since=i.created_at, subject=i, person_id=i.person_id) for i in incidents]
+                      since=i.created_at, subject=i, person_id=i.person_id,
+                      template="triage/items/_incident.html") for i in incidents]
 
 
-# A silent call or a hang-up in the menu may be someone who cannot speak: near the top.
-RISK_WELFARE = 80
-RISK_CALLBACK_BY_PRIORITY = {1: 70, 2: 55, 3: 35}
-# A victim sitting in the video waiting room is waiting on us right now.
-RISK_VIDEO_WAITING = 85
+_sources: list[QueueSource] = [contacts_waiting, incidents_needing_attention]
 
 
-def callbacks_waiting(viewer: StaffUser, now: datetime) -> list[QueueItem]:
-    """101 callback requests still in the queue, and those a coordinator must look at (silent
-    calls, hang-ups, unable to contact)."""
-    requests = (CallbackRequest.objects
-                .filter(status__in=[CallbackRequest.Status.QUEUED,
-                                    CallbackRequest.Status.COORDINATOR])
-                .select_related("identity").order_by("priority", "joined_at")[:QUEUE_LIMIT])
-    return [QueueItem(key=f"callback:{r.pk}", kind="callback", risk=_callback_risk(r),
-                      since=r.joined_at, subject=r, person_id=r.person_id) for r in requests]
-
-
-def _callback_risk(request: CallbackRequest) -> int:
-    if request.status == CallbackRequest.Status.COORDINATOR:
-        return RISK_WELFARE
-    return RISK_CALLBACK_BY_PRIORITY.get(request.priority, RISK_CALLBACK_BY_PRIORITY[3])
-
-
-def video_victims_waiting(viewer: StaffUser, now: datetime) -> list[QueueItem]:
-    """Victims in the video waiting room, until an officer accepts."""
-    return [QueueItem(key=f"video:{s.pk}", kind="video", risk=RISK_VIDEO_WAITING,
-                      since=s.checked_at or s.joined_at or s.link_sent_at, subject=s,
-                      person_id=s.incident.person_id)
-            for s in sessions_waiting()[:QUEUE_LIMIT]]
-
-
-QUEUE_SOURCES: list[QueueSource] = [contacts_waiting, incidents_needing_attention,
-                                    callbacks_waiting, video_victims_waiting]
+def queue_source_register(source: QueueSource) -> None:
+    """Add an app's items to the dashboard queue. Apps above triage call this from their
+    AppConfig.ready(), so triage lists their rows without importing them."""
+    if source not in _sources:
+        _sources.append(source)
 
 
 def queue_items(*, viewer: StaffUser, now: datetime | None = None) -> list[QueueItem]:
     """Every source's items, most at risk first, then oldest first, with claims and history."""
     now = now or timezone.now()
-    items = [item for source in QUEUE_SOURCES for item in source(viewer, now)]
+    items = [item for source in _sources for item in source(viewer, now)]
     items.sort(key=lambda item: (-item.risk, item.since))
     return _with_claims_and_history(items[:QUEUE_LIMIT], now)
 

@@ -24,7 +24,9 @@ def markers_active_for(person_ids: Iterable[int | None], *,
 
 @dataclass(frozen=True)
 class PersonHistory:
-    """What an item shows of the person's past: contacts on every channel, incidents, markers."""
+    """The person's past, as every page shows it (the dashboard, the contact and person pages,
+    RVR's waiting list and call): contacts on every channel, incidents (newest first), and the
+    markers on the person now."""
 
     person_id: int
     earlier_contacts: int
@@ -35,6 +37,17 @@ class PersonHistory:
     @property
     def is_repeat(self) -> bool:
         return self.earlier_contacts > 0 or bool(self.incidents)
+
+    @property
+    def incident_flags(self) -> list[str]:
+        """The risk flags raised on any of the person's incidents (not markers: those are on
+        the person)."""
+        return sorted({flag for incident in self.incidents for flag in incident.flags})
+
+
+def person_history(person_id: int, *, now: datetime | None = None) -> PersonHistory:
+    """One person's history."""
+    return person_histories([person_id], now=now)[person_id]
 
 
 def person_histories(person_ids: Iterable[int], *,

@@ -13,16 +13,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contact_hub.conversations.models import Message
-from contact_hub.incidents.models import Incident
+from contact_hub.incidents.alerts import alert_acknowledge, alerts_open_for
+from contact_hub.incidents.models import Alert, Incident
 from contact_hub.incidents.services import IncidentRefused
 from contact_hub.people.models import Person
 from contact_hub.staff.access import role_required
 from contact_hub.staff.audit import access_record, security_event_record
 from contact_hub.staff.models import AccessEvent, Role
-from contact_hub.triage.alerts import alert_acknowledge, alerts_open_for
 from contact_hub.triage.forms import MarkerForm, ThriveForm
 from contact_hub.triage.markers import MarkerRefused, marker_decide, marker_set
-from contact_hub.triage.models import Alert, Claim, Marker, MisconductReferral
+from contact_hub.triage.models import Claim, Marker, MisconductReferral
 from contact_hub.triage.queue import (
     QUEUE_LIMIT,
     queue_contacts,
@@ -32,7 +32,7 @@ from contact_hub.triage.queue import (
 )
 from contact_hub.triage.referrals import ReferralRefused, referral_close, referrals_visible_to
 from contact_hub.triage.rules import risk_rules
-from contact_hub.triage.selectors import person_contacts, person_histories, person_markers
+from contact_hub.triage.selectors import person_contacts, person_history, person_markers
 from contact_hub.triage.services import (
     DomesticCodeQuestion,
     TriageRefused,
@@ -142,7 +142,7 @@ def _render_contact(request: HttpRequest, message: Message, form: ThriveForm, *,
 def history_context(request: HttpRequest, person_id: int) -> dict:
     """What the history partial (triage/_history.html) needs; the person page uses it too."""
     return {
-        "history": person_histories([person_id]).get(person_id),
+        "history": person_history(person_id),
         "history_person_id": person_id,
         "history_contacts": person_contacts(person_id),
         "history_markers": person_markers(person_id),

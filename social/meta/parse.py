@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contact_hub.conversations.intake import InboundMessage, MediaRef
+from contact_hub.conversations.services import MessageReceipt
 from social.ids import MESSAGE_ID, NUMERIC_ID, WHATSAPP_USER_ID
 from social.payload import PayloadError, field_id, field_list, field_object, field_text
 
+PROVIDER = "meta"
 MESSAGING_OBJECTS = {"page": "messenger", "instagram": "instagram"}
 WHATSAPP_OBJECT = "whatsapp_business_account"
 WHATSAPP_MEDIA_TYPES = {"image", "audio", "video", "document", "sticker"}
@@ -24,21 +26,10 @@ WHATSAPP_STATUS = {"sent": "sent", "delivered": "delivered", "read": "read", "fa
 MAX_WATERMARK_MS = 253_402_300_799_999
 
 
-@dataclass(frozen=True)
-class Receipt:
-    """A delivery or read receipt: for given message ids, or for everything up to a time."""
-
-    status: str
-    provider_message_ids: tuple[str, ...] = ()
-    conversation_user_id: str = ""
-    channel: str = ""
-    up_to: datetime | None = None
-
-
 @dataclass
 class MetaDelivery:
     messages: list[InboundMessage] = field(default_factory=list)
-    receipts: list[Receipt] = field(default_factory=list)
+    receipts: list[MessageReceipt] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # reasons, never content
     destinations: set[str] = field(default_factory=set)
 
@@ -98,7 +89,7 @@ def _messaging_message(message: dict[str, Any], channel: str, sender: str,
     if not text and not media:
         delivery.skipped.append("unsupported message type")
         return
-    delivery.messages.append(InboundMessage(channel=channel, provider="meta",
+    delivery.messages.append(InboundMessage(channel=channel, provider=PROVIDER,
                                             provider_message_id=mid, sender=sender, text=text,
                                             media=media))
 
@@ -115,10 +106,10 @@ def _messaging_receipt(status: str, receipt: dict[str, Any], channel: str, sende
                  for mid in field_list(receipt.get("mids"), "mids"))
     watermark = receipt.get("watermark")
     if mids:
-        delivery.receipts.append(Receipt(status, provider_message_ids=mids))
+        delivery.receipts.append(MessageReceipt(PROVIDER, status, provider_message_ids=mids))
     elif sender and type(watermark) is int and 0 <= watermark <= MAX_WATERMARK_MS:
-        delivery.receipts.append(Receipt(status, conversation_user_id=sender, channel=channel,
-                                         up_to=_from_ms(watermark)))
+        delivery.receipts.append(MessageReceipt(PROVIDER, status, channel=channel,
+                                                recipient=sender, up_to=_from_ms(watermark)))
 
 
 def _whatsapp_entry(entry: dict[str, Any], delivery: MetaDelivery) -> None:
@@ -145,7 +136,7 @@ def _whatsapp_status(status: dict[str, Any], delivery: MetaDelivery) -> None:
     field_id(status.get("recipient_id"), WHATSAPP_USER_ID, "recipient_id")
     mapped = WHATSAPP_STATUS.get(field_text(status.get("status"), "status"))
     if mapped and wamid:
-        delivery.receipts.append(Receipt(mapped, provider_message_ids=(wamid,)))
+        delivery.receipts.append(MessageReceipt(PROVIDER, mapped, provider_message_ids=(wamid,)))
 
 
 def _whatsapp_message(message: dict[str, Any], delivery: MetaDelivery) -> None:
@@ -160,7 +151,7 @@ def _whatsapp_message(message: dict[str, Any], delivery: MetaDelivery) -> None:
         delivery.skipped.append(f"unsupported message type {kind[:20]}")
         return
     text, media = content
-    delivery.messages.append(InboundMessage(channel="whatsapp", provider="meta",
+    delivery.messages.append(InboundMessage(channel="whatsapp", provider=PROVIDER,
                                             provider_message_id=wamid, sender=f"+{sender}",
                                             text=text, media=media))
 

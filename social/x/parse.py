@@ -13,6 +13,8 @@ from contact_hub.conversations.intake import InboundMessage, MediaRef
 from social.ids import NUMERIC_ID
 from social.payload import field_id, field_list, field_object, field_text
 
+PROVIDER = "x"
+
 
 @dataclass
 class XDelivery:
@@ -48,7 +50,7 @@ def _dm_event(event: Any, delivery: XDelivery) -> None:
     if not event_id or not sender or not (text or media):
         delivery.skipped.append("message without id, sender or content")
         return
-    delivery.messages.append(InboundMessage(channel="x", provider="x",
+    delivery.messages.append(InboundMessage(channel="x", provider=PROVIDER,
                                             provider_message_id=event_id, sender=sender,
                                             text=text, media=media))
 

@@ -10,12 +10,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from contact_hub.conversations.intake import message_intake
-from contact_hub.staff.audit import security_event_record
+from contact_hub.webhooks import provider_webhook, webhook_ignored, webhook_malformed
 from social.payload import PayloadError
-from social.webhooks import hmac_sha256, ignored, json_webhook
-from social.x.parse import x_delivery_parse
+from social.webhooks import hmac_sha256, json_provider
+from social.x.parse import PROVIDER, x_delivery_parse
 
-PROVIDER = "x"
 # The tokens X sends: base64, url-safe base64 or a UUID. Never a brace, quote, space or byte
 # outside ASCII, which is what keeps the CRC answer from signing a delivery (see _crc).
 CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,100}")
@@ -34,23 +33,23 @@ def x_signature_valid(request: HttpRequest) -> bool:
     return hmac.compare_digest(header.encode(), x_signature(request.body).encode())
 
 
-@json_webhook(provider=PROVIDER, configured=x_configured, signature_valid=x_signature_valid)
+@provider_webhook(json_provider(name=PROVIDER, configured=x_configured,
+                                signature_valid=x_signature_valid))
 def webhook_view(request: HttpRequest, payload: dict | None) -> HttpResponse:
     if payload is None:
         return _crc(request)
     try:
         delivery = x_delivery_parse(payload)
     except PayloadError as error:
-        security_event_record("malformed_payload", request=request,
-                              detail={"provider": PROVIDER, "reason": str(error)})
-        return HttpResponse("Malformed X payload.", status=400)
+        return webhook_malformed(request, PROVIDER, reason=str(error),
+                                 answer="Malformed X payload.")
     if delivery.for_user_id != settings.X_USER_ID:
-        ignored(request, PROVIDER, "unknown_destination")
+        webhook_ignored(request, PROVIDER, "unknown_destination")
         return HttpResponse(status=200)
     for inbound in delivery.messages:
         message_intake(inbound)
     for reason in delivery.skipped:
-        ignored(request, PROVIDER, "unsupported_message_type", reason=reason)
+        webhook_ignored(request, PROVIDER, "unsupported_message_type", reason=reason)
     return HttpResponse(status=200)
 
 
@@ -65,7 +64,6 @@ def _crc(request: HttpRequest) -> HttpResponse:
     """
     token = request.GET.get("crc_token", "")
     if not CRC_TOKEN.fullmatch(token):
-        security_event_record("malformed_payload", request=request,
-                              detail={"provider": PROVIDER, "reason": "crc token not X's form"})
-        return HttpResponse("Malformed crc_token.", status=400)
+        return webhook_malformed(request, PROVIDER, reason="crc token not X's form",
+                                 answer="Malformed crc_token.")
     return JsonResponse({"response_token": x_signature(token.encode())})

@@ -40,7 +40,7 @@ def ask_callback(db: None) -> Callable[..., CallbackRequest]:
         return callback_request_create(
             ask=CallbackAsk(source=source, number=number or drama_number(), window=window,
                             voicemail_ok=voicemail_ok, texts_ok=texts_ok),
-            now=now).request
+            now=now).callback_request
 
     return ask
 

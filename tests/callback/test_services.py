@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from callback.attempts import callback_attempt_record
+from callback.attempts import AttemptRefused, callback_attempt_record
 from callback.models import CallbackAttempt, CallbackEntry, CallbackRequest, PreferenceChange
 from callback.numbers import NumberRefused
 from callback.selectors import (
@@ -16,7 +16,9 @@ from callback.selectors import (
 from callback.services import (
     CallbackAsk,
     CallbackFlood,
+    CallbackNotYours,
     CallbackRefused,
+    callback_attempt_result_record,
     callback_close,
     callback_incident_link,
     callback_incident_open,
@@ -34,7 +36,7 @@ from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.incidents.log import log_verify
 from contact_hub.incidents.services import incident_open
 from contact_hub.people.models import Identity, Person
-from contact_hub.staff.models import Role, SecurityEvent
+from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
 from tests.callback.conftest import local
 from tests.concurrency import all_at_once
 from tests.factories import StaffFactory, drama_number, received_message
@@ -60,7 +62,7 @@ def test_the_queue_is_ordered_by_priority_then_by_when_each_caller_joined(ask_ca
     first = ask_callback(now=NOON)
     second = ask_callback(now=NOON + timedelta(minutes=1))
     urgent_late = ask_callback(now=NOON + timedelta(minutes=2))
-    urgent_late = callback_priority_set(request=urgent_late, actor=coordinator,
+    urgent_late = callback_priority_set(callback_request=urgent_late, actor=coordinator,
                                         priority=CallbackRequest.Priority.URGENT)
 
     assert list(callback_queue()) == [urgent_late, first, second]
@@ -75,13 +77,14 @@ def test_a_second_request_from_one_number_merges_and_keeps_the_first_place(ask_c
         now=NOON + timedelta(minutes=5))
 
     assert again.merged
-    assert again.request.pk == first.pk
+    assert again.callback_request.pk == first.pk
     assert again.place.position == 1
     merged = CallbackRequest.objects.get(pk=first.pk)
     assert merged.joined_at == NOON
-    assert merged.safe_window_label == "17:00 to 21:00"  # narrower: safer, so applied
+    assert merged.safe_window_label == "any time"  # another window waits for her word
     assert not merged.voicemail_ok  # turning voicemail on waits for the caller's word
     assert merged.pending_change.allow_voicemail
+    assert merged.pending_change.window == "evening"
     assert sorted(merged.entries.values_list("source", flat=True)) == ["voice", "web"]
     assert CallbackRequest.objects.count() == 2
 
@@ -121,14 +124,38 @@ def test_moving_the_safe_window_is_held_like_widening_it(ask_callback, stored, a
 def test_a_safer_change_from_any_entry_is_applied_at_once(ask_callback):
     hers = ask_callback("07700900313", window="any", voicemail_ok=True, texts_ok=True)
 
-    ask_callback("07700900313", source="voice", window="morning", voicemail_ok=False,
-                 texts_ok=False)
+    ask_callback("07700900313", source="voice", voicemail_ok=False, texts_ok=False)
 
     hers.refresh_from_db()
     assert (hers.safe_window_label, hers.voicemail_ok, hers.texts_ok) == (
-        "08:00 to 12:00", False, False)
+        "any time", False, False)
     assert hers.pending_change is None
     assert not SecurityEvent.objects.exists()
+
+
+def test_even_a_narrower_window_waits_for_her_word(ask_callback):
+    """She chose "any time" (he is at work all day); he asks "evenings", when he is home."""
+    hers = ask_callback("07700900315", window="any")
+
+    ask_callback("07700900315", source="web", window="evening")
+
+    hers.refresh_from_db()
+    assert hers.safe_window_label == "any time"
+    assert hers.pending_change.window == "evening"
+
+
+def test_a_flood_on_her_number_still_takes_her_safer_choices(ask_callback, settings):
+    settings.HUB_CALLBACK_NUMBER_LIMIT = 2
+    his = ask_callback("07700900316", window="any", voicemail_ok=True, texts_ok=True)
+    with pytest.raises(CallbackFlood):  # he asks until her number is flooded
+        for _ in range(settings.HUB_CALLBACK_NUMBER_LIMIT + 1):
+            ask_callback("07700900316")
+
+    with pytest.raises(CallbackFlood):
+        ask_callback("07700900316", voicemail_ok=False, texts_ok=False)
+
+    his.refresh_from_db()
+    assert (his.voicemail_ok, his.texts_ok) == (False, False)
 
 
 def test_saying_nothing_or_the_same_again_changes_nothing(ask_callback):
@@ -163,7 +190,7 @@ def test_the_handler_on_the_answered_call_confirms_the_change(ask_callback, coor
     ask_callback("07700900316", window="any", voicemail_ok=True)
     _on_answered_call(hers, coordinator)
 
-    confirmed = callback_preferences_confirm(request=hers, actor=coordinator)
+    confirmed = callback_preferences_confirm(callback_request=hers, actor=coordinator)
 
     assert (confirmed.safe_window_label, confirmed.voicemail_ok) == ("any time", True)
     change = PreferenceChange.objects.get()
@@ -186,7 +213,7 @@ def test_a_change_cannot_be_confirmed_without_the_caller_on_the_line(ask_callbac
         actor = StaffFactory(role=Role.SUPERVISOR)
 
     with pytest.raises(CallbackRefused, match="Only the handler on an answered call"):
-        callback_preferences_confirm(request=hers, actor=actor)
+        callback_preferences_confirm(callback_request=hers, actor=actor)
 
     hers.refresh_from_db()
     assert hers.safe_window_label == "17:00 to 21:00"
@@ -197,13 +224,13 @@ def test_a_change_can_be_discarded_and_nothing_is_applied(ask_callback, coordina
     hers = ask_callback("07700900318", window="evening")
     ask_callback("07700900318", window="any")
 
-    callback_preferences_discard(request=hers, actor=coordinator)
+    callback_preferences_discard(callback_request=hers, actor=coordinator)
 
     hers.refresh_from_db()
     assert hers.safe_window_label == "17:00 to 21:00"
     assert PreferenceChange.objects.get().status == "discarded"
     with pytest.raises(CallbackRefused, match="no unconfirmed change"):
-        callback_preferences_discard(request=hers, actor=coordinator)
+        callback_preferences_discard(callback_request=hers, actor=coordinator)
 
 
 def test_asking_again_after_we_could_not_reach_them_goes_back_to_the_original_place(
@@ -222,7 +249,7 @@ def test_asking_again_after_we_could_not_reach_them_goes_back_to_the_original_pl
 
 def test_a_closed_request_does_not_stop_the_number_asking_again(ask_callback, coordinator):
     first = ask_callback("07700900304", now=NOON)
-    callback_close(request=first, actor=coordinator, reason="advice given")
+    callback_close(callback_request=first, actor=coordinator, reason="advice given")
 
     again = ask_callback("07700900304", now=NOON + timedelta(days=1))
 
@@ -266,18 +293,15 @@ def test_a_flood_from_one_number_is_refused_and_recorded_without_the_number(ask_
     ask_callback("07700900306", now=NOON + timedelta(hours=1, minutes=1))  # a new hour
 
 
-def test_the_confirmation_text_is_neutral_and_gives_the_place(
+def test_no_entry_sends_a_confirmation_text_even_when_texts_are_allowed(
         ask_callback, django_capture_on_commit_callbacks):
+    """A text arriving only when her number had not asked would tell whoever holds her phone
+    that she had; no entry proves who is asking, so none is confirmed by text."""
     with django_capture_on_commit_callbacks(execute=True):
         ask_callback("07700900307", texts_ok=True, window="evening", now=NOON)
 
-    text = Message.objects.get(direction="out")
-    assert text.channel == "sms"
-    assert text.conversation.identity.value == "+447700900307"
-    assert "number 1 in the queue" in text.text
-    assert "17:00 to 21:00" in text.text
-    assert "police" not in text.text.lower()
-    assert [sent.to for sent in MemoryBackend.sent] == ["+447700900307"]
+    assert not Message.objects.filter(direction="out").exists()
+    assert MemoryBackend.sent == []
 
 
 def test_no_text_is_sent_without_agreement(ask_callback):
@@ -287,20 +311,13 @@ def test_no_text_is_sent_without_agreement(ask_callback):
     assert MemoryBackend.sent == []
 
 
-def test_a_merged_request_is_not_texted_twice(ask_callback):
-    ask_callback("07700900308", texts_ok=True, now=NOON)
-    ask_callback("07700900308", texts_ok=True, now=NOON + timedelta(minutes=2))
-
-    assert Message.objects.filter(direction="out").count() == 1
-
-
 def _throughput(count: int, *, at) -> None:
     """`count` callbacks started by handlers at `at`."""
     handler = StaffFactory()
     for _ in range(count):
         request = callback_request_create(
             ask=CallbackAsk(source="web", number=drama_number(), window="any"),
-            now=at - timedelta(minutes=1)).request
+            now=at - timedelta(minutes=1)).callback_request
         CallbackAttempt.objects.create(request=request, handler=handler, started_at=at,
                                        result="answered")
         CallbackRequest.objects.filter(pk=request.pk).update(status="closed")
@@ -417,7 +434,7 @@ def test_the_outcome_can_open_an_incident_written_to_its_log(ask_callback, coord
     callback_next_claim(handler=coordinator, now=NOON)
     _answered(request, coordinator)
 
-    closed = callback_incident_open(request=request, actor=coordinator,
+    closed = callback_incident_open(callback_request=request, actor=coordinator,
                                     opening_code="domestic", grade="priority")
 
     assert closed.status == "closed"
@@ -433,7 +450,8 @@ def test_the_outcome_can_link_an_existing_incident(ask_callback, coordinator):
     request = ask_callback(now=NOON)
     callback_next_claim(handler=coordinator, now=NOON)
 
-    closed = callback_incident_link(request=request, actor=coordinator, incident=incident)
+    closed = callback_incident_link(callback_request=request, actor=coordinator,
+                                    incident=incident)
 
     assert closed.incident == incident
     assert closed.close_reason == f"linked to {incident.reference}"
@@ -441,7 +459,7 @@ def test_the_outcome_can_link_an_existing_incident(ask_callback, coordinator):
 
 def test_closing_needs_a_reason(ask_callback, coordinator):
     with pytest.raises(CallbackRefused, match="Say why"):
-        callback_close(request=ask_callback(), actor=coordinator, reason="  ")
+        callback_close(callback_request=ask_callback(), actor=coordinator, reason="  ")
 
 
 def test_another_handlers_callback_cannot_be_closed(ask_callback, coordinator):
@@ -449,7 +467,7 @@ def test_another_handlers_callback_cannot_be_closed(ask_callback, coordinator):
     callback_next_claim(handler=coordinator, now=NOON)
 
     with pytest.raises(CallbackRefused, match="Another handler"):
-        callback_close(request=request, actor=StaffFactory(), reason="not mine")
+        callback_close(callback_request=request, actor=StaffFactory(), reason="not mine")
 
 
 def test_a_coordinator_can_put_an_unreachable_caller_back_at_their_place(ask_callback,
@@ -460,7 +478,7 @@ def test_a_coordinator_can_put_an_unreachable_caller_back_at_their_place(ask_cal
                                                        flag="unable_to_contact",
                                                        attempts_made=3)
 
-    requeued = callback_requeue(request=first, actor=coordinator)
+    requeued = callback_requeue(callback_request=first, actor=coordinator)
 
     assert (requeued.status, requeued.attempts_made) == ("queued", 0)
     assert callback_position(requeued) == 1
@@ -470,4 +488,100 @@ def test_a_withheld_welfare_item_cannot_be_put_in_the_call_queue(coordinator):
     item = callback_welfare_create(call_sid="CAwithheld", caller=None, flag="hung_up")
 
     with pytest.raises(CallbackRefused, match="withheld"):
-        callback_requeue(request=item, actor=coordinator)
+        callback_requeue(callback_request=item, actor=coordinator)
+
+
+# Each change a handler makes records their access to the caller's request with it, and a
+# refused change records nothing.
+
+def _accesses(callback_request: CallbackRequest) -> list[tuple[str, str]]:
+    return list(AccessEvent.objects.filter(person_id=callback_request.person_id)
+                .values_list("action", "why"))
+
+
+def test_closing_records_the_handlers_access_with_the_outcome(ask_callback, coordinator):
+    callback_request = ask_callback()
+
+    callback_close(callback_request=callback_request, actor=coordinator, reason="advice given")
+
+    assert _accesses(callback_request) == [("change", "recording the callback outcome")]
+    assert AccessEvent.objects.get().actor == coordinator
+
+
+def test_a_refused_close_records_no_access(ask_callback, coordinator):
+    callback_request = ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+
+    with pytest.raises(CallbackRefused):
+        callback_close(callback_request=callback_request, actor=StaffFactory(),
+                       reason="not mine")
+
+    assert not AccessEvent.objects.exists()
+
+
+def test_putting_a_caller_back_in_the_queue_records_the_access(ask_callback, coordinator):
+    callback_request = ask_callback()
+    CallbackRequest.objects.filter(pk=callback_request.pk).update(status="coordinator")
+
+    callback_requeue(callback_request=callback_request, actor=coordinator)
+
+    assert _accesses(callback_request) == [("change", "returned to the queue")]
+
+
+def test_a_refused_requeue_records_no_access(coordinator):
+    item = callback_welfare_create(call_sid="CAwithheld2", caller=None, flag="hung_up")
+
+    with pytest.raises(CallbackRefused):
+        callback_requeue(callback_request=item, actor=coordinator)
+
+    assert not AccessEvent.objects.exists()
+
+
+def test_the_handler_records_how_their_call_ended_with_their_access(ask_callback, coordinator):
+    callback_request = ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+
+    attempt = callback_attempt_result_record(callback_request=callback_request,
+                                             actor=coordinator, result="busy")
+
+    attempt.refresh_from_db()
+    assert (attempt.result, attempt.result_source) == ("busy", "handler")
+    assert _accesses(callback_request) == [("change", "recording a call attempt")]
+
+
+def test_another_handlers_call_result_is_refused_and_records_no_access(ask_callback,
+                                                                      coordinator):
+    callback_request = ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+
+    with pytest.raises(CallbackNotYours):
+        callback_attempt_result_record(callback_request=callback_request,
+                                       actor=StaffFactory(), result="busy")
+
+    assert callback_request.attempts.get().result == ""
+    assert not AccessEvent.objects.exists()
+
+
+def test_an_unknown_call_result_is_refused_and_records_no_access(ask_callback, coordinator):
+    callback_request = ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+
+    with pytest.raises(AttemptRefused):
+        callback_attempt_result_record(callback_request=callback_request, actor=coordinator,
+                                       result="exploded")
+
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_result_the_provider_gave_first_stands_and_records_no_change(ask_callback,
+                                                                       coordinator):
+    callback_request = ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+    _answered(callback_request, coordinator)
+
+    with pytest.raises(CallbackRefused, match="no call waiting"):
+        callback_attempt_result_record(callback_request=callback_request, actor=coordinator,
+                                       result="busy")
+
+    assert callback_request.attempts.get().result == "answered"
+    assert not AccessEvent.objects.exists()

@@ -196,6 +196,7 @@ def test_another_handler_cannot_record_someone_elses_call(ask_callback, coordina
 
     assert CallbackAttempt.objects.get().result == ""
     assert SecurityEvent.objects.get().kind == "callback_not_yours"
+    assert not AccessEvent.objects.exists()
 
 
 def test_the_handler_opens_an_incident_as_the_outcome(ask_callback, coordinator,

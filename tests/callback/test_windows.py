@@ -2,9 +2,7 @@ from __future__ import annotations
 
 from datetime import time
 
-import pytest
-
-from callback.windows import WINDOWS, SafeWindow, window_contains, window_next_open, window_within
+from callback.windows import window_contains, window_next_open
 from tests.callback.conftest import local
 
 EVENING = (time(17), time(21))
@@ -49,25 +47,3 @@ def test_windows_follow_local_time_across_the_clocks_changing():
     summer = local(2026, 7, 1, 16, 30)  # 15:30 UTC, but 16:30 on the control room's clock
 
     assert window_next_open(*EVENING, summer) == local(2026, 7, 1, 17, 0)
-
-
-@pytest.mark.parametrize("window, stored, within", [
-    ("evening", (None, None), True),  # any time allows every window
-    ("any", (None, None), True),
-    ("evening", EVENING, True),
-    ("any", EVENING, False),  # wider
-    ("morning", EVENING, False),  # moved
-    ("evening", (time(16), time(22)), True),  # narrower
-    ("evening", (time(18), time(21)), False),  # starts before it
-    ("evening", OVERNIGHT, False),
-])
-def test_a_window_is_within_the_stored_one_only_if_it_allows_no_other_time(window, stored,
-                                                                           within):
-    assert window_within(WINDOWS[window], *stored) is within
-
-
-def test_an_overnight_window_is_within_only_the_same_window():
-    overnight = SafeWindow("overnight", "Overnight", *OVERNIGHT)
-
-    assert window_within(overnight, *OVERNIGHT)
-    assert not window_within(overnight, time(21), time(7))

@@ -1,16 +1,16 @@
+"""Sending a reply and recording its delivery status."""
+
 from __future__ import annotations
 
 import pytest
 
-from contact_hub.conversations.models import DeliveryStatus, Message
-from contact_hub.conversations.sending import MemoryBackend, TransportError
+from contact_hub.conversations.models import Message
+from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.conversations.services import (
     MessageRefused,
     message_send,
     message_status_advance,
 )
-from contact_hub.conversations.tasks import message_deliver
-from contact_hub.followups.models import FollowUp
 from tests.factories import received_message
 
 pytestmark = pytest.mark.django_db
@@ -42,53 +42,6 @@ def test_empty_or_overlong_replies_are_refused(conversation, coordinator, body, 
         message_send(conversation=conversation, body=body, actor=coordinator)
 
     assert not Message.objects.filter(direction="out").exists()
-
-
-def test_a_crash_mid_send_marks_the_text_unknown_instead_of_sending_it_twice(
-        conversation, coordinator):
-    message = message_send(conversation=conversation, body="hello", actor=coordinator)
-    followup = FollowUp.objects.get(task_name="followups.message_deliver")
-    # The first worker claimed the text and died while the provider call was in flight.
-    Message.objects.filter(pk=message.pk).update(status=DeliveryStatus.SENDING)
-
-    message_deliver(followup.pk)
-
-    message.refresh_from_db()
-    assert message.status == "unknown"
-    assert MemoryBackend.sent == []
-
-
-def test_a_temporary_provider_failure_leaves_the_text_queued_for_a_retry(
-        conversation, coordinator, monkeypatch):
-    message = message_send(conversation=conversation, body="hello", actor=coordinator)
-    followup = FollowUp.objects.get(task_name="followups.message_deliver")
-
-    def unavailable(self, text):
-        raise TransportError("503 from provider", permanent=False)
-
-    monkeypatch.setattr(MemoryBackend, "send", unavailable)
-    message_deliver(followup.pk)
-
-    message.refresh_from_db()
-    followup.refresh_from_db()
-    assert message.status == "queued"
-    assert followup.done_at is None
-
-
-def test_a_permanent_provider_failure_marks_the_text_failed(conversation, coordinator,
-                                                            monkeypatch):
-    message = message_send(conversation=conversation, body="hello", actor=coordinator)
-    followup = FollowUp.objects.get(task_name="followups.message_deliver")
-
-    def refused(self, text):
-        raise TransportError("21610 unsubscribed", permanent=True)
-
-    monkeypatch.setattr(MemoryBackend, "send", refused)
-    message_deliver(followup.pk)
-
-    message.refresh_from_db()
-    assert message.status == "failed"
-    assert message.error_code == "21610 unsubscribed"
 
 
 def test_delivery_status_only_moves_forward(conversation, coordinator):

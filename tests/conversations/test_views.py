@@ -30,6 +30,28 @@ def test_the_reply_box_offers_the_last_used_channel_first(person, coordinator, s
     assert "WhatsApp (last used)" in page
 
 
+def test_a_reply_is_queued_on_the_channel_last_used_and_recorded(
+        person, coordinator, staff_client, django_capture_on_commit_callbacks):
+    received_message(channel="whatsapp", sender="+447700900530", text="now on whatsapp")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client(coordinator).post(
+            f"/people/{person.pk}/reply/", {"body": "Is now a good time?"}, follow=True)
+
+    assert "Reply queued on WhatsApp" in response.content.decode()
+    reply = Message.objects.get(direction="out")
+    assert (reply.channel, reply.status) == ("whatsapp", "sent")
+    assert AccessEvent.objects.filter(action="change", what="reply sent").exists()
+
+
+def test_an_empty_reply_is_refused_with_a_reason(person, coordinator, staff_client):
+    response = staff_client(coordinator).post(f"/people/{person.pk}/reply/", {"body": " "},
+                                              follow=True)
+
+    assert "The message is empty." in response.content.decode()
+    assert not Message.objects.filter(direction="out").exists()
+
+
 def test_a_reply_can_go_on_another_channel_the_coordinator_picks(
         person, coordinator, staff_client, django_capture_on_commit_callbacks):
     received_message(channel="whatsapp", sender="+447700900530", text="now on whatsapp")

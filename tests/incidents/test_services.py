@@ -56,8 +56,8 @@ def test_closing_needs_a_reason_and_is_logged(incident, supervisor):
 
 
 def test_a_diverted_incident_keeps_its_place_and_alerts_a_supervisor(incident, coordinator):
+    from contact_hub.incidents.models import Alert
     from contact_hub.incidents.services import incident_assign, incident_divert
-    from contact_hub.triage.models import Alert
 
     incident_assign(incident=incident, unit="alpha-21", actor=coordinator)
     incident_divert(incident=incident, actor=coordinator, reason="sent to a grade 1 RTC")

@@ -11,7 +11,7 @@ from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
 from rvr.calls import video_check_record, video_session_accept
-from rvr.check import CheckResult
+from rvr.connection_check import CheckResult
 from rvr.eligibility import rvr_check_record, rvr_consent_record
 from rvr.links import video_link_send, video_session_join
 from rvr.models import SAFETY_CHECKS, RvrAssessment, VideoSession

@@ -7,19 +7,24 @@ from datetime import timedelta
 
 import pytest
 
+from contact_hub.incidents.escalation import escalations_sweep
 from contact_hub.incidents.log import log_verify
 from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import incident_close
 from contact_hub.staff.models import Role
 from rvr.calls import (
     evidence_still_record,
     outcome_record,
     video_call_end,
     video_callback_request,
+    video_check_record,
     video_session_accept,
 )
-from rvr.dash import risk_assessment_record
+from rvr.connection_check import CheckResult
 from rvr.eligibility import RvrRefused
+from rvr.links import video_session_join
 from rvr.models import VideoSession
+from rvr.risk_assessment import risk_assessment_record
 from tests.factories import StaffFactory
 from tests.rvr.conftest import log_kinds
 
@@ -34,6 +39,20 @@ def test_accepting_assigns_the_incident_and_records_the_officer(in_call_session,
     assert in_call_session.officer_connected_at is not None
     assert (incident.assigned_to, incident.status) == (officer, Incident.Status.ASSIGNED)
     assert incident.log.get(kind="video.officer_accepted").data["officer"] == officer.username
+
+
+def test_a_call_waiting_on_a_closed_incident_cannot_be_accepted(sent, officer, supervisor):
+    session, token = sent
+    video_session_join(token=token)
+    video_check_record(session_id=session.pk, result=CheckResult(30.0, 0.0, 800.0, "good"))
+    incident_close(incident=session.incident, reason="attended in person", actor=supervisor)
+
+    with pytest.raises(RvrRefused, match="closed"):
+        video_session_accept(session=session, officer=officer)
+
+    session.refresh_from_db()
+    assert session.status == VideoSession.Status.WAITING and session.officer is None
+    assert not session.incident.log.filter(kind="video.officer_accepted").exists()
 
 
 def test_a_second_officer_cannot_take_the_same_victim(in_call_session):
@@ -96,6 +115,40 @@ def test_attendance_needed_goes_back_to_the_dispatch_queue_with_a_countdown(in_c
     assert requeued.data["reason"] == "Injuries need photographing in person"
 
 
+def test_attendance_needed_is_flagged_and_requeued_by_the_incident_log(in_call_session,
+                                                                      officer):
+    outcome_record(session=in_call_session, officer=officer, outcome="attendance",
+                   reason="Injuries need photographing in person")
+
+    incident = Incident.objects.get(pk=in_call_session.incident_id)
+    assert log_kinds(incident)[-3:] == ["video.outcome_recorded", "flag.added",
+                                        "incident.requeued"]
+    flagged = incident.log.get(kind="flag.added", data__flag="attendance_needed")
+    assert flagged.actor == officer
+    assert log_verify(incident) is None
+
+
+def test_attendance_needed_escalates_against_the_new_target_only(in_call_session, officer):
+    """Sent back to dispatch after the call: the old countdown's points never fire, and the new
+    one's fire at their moments."""
+    old_target = in_call_session.incident.target_at
+    escalations_sweep(now=old_target - timedelta(minutes=30))
+    requeued_at = old_target - timedelta(minutes=20)
+    outcome_record(session=in_call_session, officer=officer, outcome="attendance",
+                   reason="Injuries need photographing in person", now=requeued_at)
+    new_target = requeued_at + timedelta(minutes=60)
+
+    assert escalations_sweep(now=old_target) == []
+    assert escalations_sweep(now=new_target - timedelta(minutes=30, seconds=1)) == []
+    escalations_sweep(now=new_target - timedelta(minutes=30))
+    escalations_sweep(now=new_target)
+
+    incident = Incident.objects.get(pk=in_call_session.incident_id)
+    assert list(incident.escalation_timers.filter(fired_at__isnull=False)
+                .order_by("fired_at").values_list("point", "target_at")) == [
+        ("50%", old_target), ("50%", new_target), ("100%", new_target)]
+
+
 def test_attendance_needed_needs_a_reason(in_call_session, officer):
     with pytest.raises(RvrRefused, match="Say why"):
         outcome_record(session=in_call_session, officer=officer, outcome="attendance")
@@ -131,3 +184,16 @@ def test_a_victim_who_asks_for_a_call_back_is_flagged_for_one(in_call_session):
     incident = Incident.objects.get(pk=in_call_session.incident_id)
     assert "callback_requested" in incident.flags and incident.closed_at is None
     assert "video.callback_requested" in log_kinds(incident)
+    assert incident.log.get(kind="flag.added").data["flag"] == "callback_requested"
+
+
+def test_a_call_back_asked_for_on_a_closed_incident_is_logged_and_the_call_ends(
+        in_call_session, supervisor):
+    incident_close(incident=in_call_session.incident, reason="attended in person",
+                   actor=supervisor)
+
+    video_callback_request(session_id=in_call_session.pk)
+
+    incident = Incident.objects.get(pk=in_call_session.incident_id)
+    assert "callback_requested" not in incident.flags
+    assert log_kinds(incident)[-2:] == ["video.callback_requested", "video.call_ended"]

@@ -12,7 +12,7 @@ from django.db import connections
 
 from contact_hub.staff.models import Role, SecurityEvent
 from rvr.calls import video_check_record, video_session_accept
-from rvr.check import CheckResult
+from rvr.connection_check import CheckResult
 from rvr.links import video_session_join
 from rvr.models import VideoSession
 from tests.factories import StaffFactory

@@ -63,6 +63,17 @@ def test_a_failed_check_decides_an_in_person_response(incident, coordinator):
     assert "dispatch queue" in decided.data["next"]
 
 
+def test_the_in_person_flag_is_added_by_the_incident_with_the_reason(incident, coordinator):
+    rvr_check_record(incident=incident, answers=ALL_YES | {"offender_absent": False},
+                     actor=coordinator)
+
+    flagged = incident.log.get(kind="flag.added")
+    assert flagged.data["flag"] == "in_person_response"
+    assert "offender is absent" in flagged.data["reason"]
+    assert flagged.actor == coordinator
+    assert log_verify(incident) is None
+
+
 def test_every_check_must_be_answered(incident, coordinator):
     with pytest.raises(RvrRefused, match="Answer every safety check"):
         rvr_check_record(incident=incident, answers={"safe_place": True}, actor=coordinator)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from contact_hub.conversations.neutral import neutral_text_problems
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.people.models import SafeContactPlan
+from contact_hub.staff.models import AccessEvent
 from rvr.eligibility import RvrRefused, rvr_check_record
 from rvr.links import (
     link_url,
@@ -57,12 +58,31 @@ def test_the_link_send_is_logged_with_its_expiry(sent, settings):
         minutes=settings.RVR_LINK_MINUTES)
 
 
+def test_sending_a_link_is_in_the_access_log(sent, coordinator):
+    session, _ = sent
+
+    access = AccessEvent.objects.get()
+    assert (access.actor, access.action, access.what, access.person_id) == (
+        coordinator, AccessEvent.Action.CHANGE, f"video link {session.pk}",
+        session.incident.person_id)
+
+
 def test_a_link_is_refused_before_the_victim_chose_rvr(incident, coordinator):
     checked = rvr_check_record(incident=incident, answers=ALL_YES, actor=coordinator)
 
     with pytest.raises(RvrRefused, match="chosen RVR"):
         video_link_send(assessment=checked, actor=coordinator)
     assert MemoryBackend.sent == []
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_link_the_safe_contact_plan_refuses_leaves_no_access_record(assessment,
+                                                                      coordinator):
+    SafeContactPlan.objects.create(person=assessment.incident.person, channels=["whatsapp"])
+
+    with pytest.raises(RvrRefused):
+        video_link_send(assessment=assessment, actor=coordinator, channel="sms")
+    assert not AccessEvent.objects.exists() and not VideoSession.objects.exists()
 
 
 def test_the_link_goes_by_a_channel_the_safe_contact_plan_allows(assessment, coordinator):

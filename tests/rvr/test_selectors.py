@@ -1,4 +1,5 @@
-"""The supervisor's figures: contact-to-officer time and the uptake of RVR."""
+"""The RVR reads: the supervisor's figures (contact-to-officer time, uptake), the person's
+history, and the reads of a victim's record, each in the access log."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contact_hub.incidents.models import IncidentContact
+from contact_hub.incidents.services import incident_flag_add, incident_open
+from contact_hub.staff.models import AccessEvent
+from rvr.calls import evidence_still_record
 from rvr.eligibility import rvr_check_record, rvr_consent_record
 from rvr.models import VideoSession
-from rvr.selectors import rvr_figures
+from rvr.selectors import (
+    evidence_still_read,
+    person_history,
+    rvr_check_read,
+    rvr_figures,
+    video_call_read,
+)
 from tests.rvr.conftest import ALL_YES, da_incident
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +59,54 @@ def test_uptake_is_the_share_of_eligible_victims_who_chose_rvr(coordinator):
     figures = rvr_figures(since=now - timedelta(days=1), until=now + timedelta(days=1))
 
     assert (figures.eligible, figures.took_up, figures.uptake_pct) == (3, 2, 66.7)
+
+
+def test_the_history_gathers_the_flags_of_the_persons_incidents(in_call_session, coordinator):
+    earlier = in_call_session.incident
+    incident_flag_add(incident=earlier, kind="weapons", actor=coordinator)
+    later = incident_open(opening_code="DOMESTIC", grade="priority", actor=coordinator,
+                          person=earlier.person)
+    incident_flag_add(incident=later, kind="children_present", actor=coordinator)
+
+    history = person_history(later)
+
+    assert history.incidents == [earlier]
+    assert history.video_calls == 1
+    assert history.incident_flags == ["children_present", "weapons"]
+
+
+def test_reading_the_check_is_in_the_access_log(assessment, coordinator):
+    incident = assessment.incident
+
+    check = rvr_check_read(incident=incident, actor=coordinator)
+
+    assert check.refusal is None and check.assessment == assessment
+    assert ("sms", "") in check.channels
+    access = AccessEvent.objects.get()
+    assert (access.actor, access.action, access.what, access.person_id) == (
+        coordinator, AccessEvent.Action.VIEW, f"RVR check {incident.reference}",
+        incident.person_id)
+
+
+def test_reading_the_call_is_in_the_access_log(in_call_session, officer):
+    call = video_call_read(session=in_call_session, officer=officer)
+
+    assert call.risk is None and call.history.video_calls == 1
+    access = AccessEvent.objects.get(actor=officer)
+    assert (access.action, access.what, access.person_id) == (
+        AccessEvent.Action.VIEW, f"video call {in_call_session.pk}",
+        in_call_session.incident.person_id)
+
+
+def test_reading_a_still_is_in_the_access_log(in_call_session, officer, standards):
+    still = evidence_still_record(session=in_call_session, officer=officer,
+                                  image=b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
+
+    assert evidence_still_read(still_id=still.pk, actor=standards) == still
+    access = AccessEvent.objects.get(actor=standards)
+    assert (access.action, access.what) == (AccessEvent.Action.VIEW, f"evidence still {still.pk}")
+
+
+def test_reading_a_still_that_does_not_exist_records_nothing(standards):
+    assert evidence_still_read(still_id=404, actor=standards) is None
+    assert not AccessEvent.objects.exists()

@@ -8,6 +8,7 @@ from django.test import Client
 from contact_hub.staff.models import SecurityEvent
 from rvr.links import BROWSER_COOKIE, secret_hash
 from rvr.models import VideoSession
+from rvr.victim import NO_LONGER_ACTIVE
 from tests.rvr.conftest import log_kinds
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_a_second_browser_is_refused_and_the_coordinator_alerted(sent):
     response = _join(token, Client())
 
     assert response.status_code == 403
-    assert "already been used on another device" in response.json()["refusal"]
+    assert response.json()["refusal"] == NO_LONGER_ACTIVE
     assert SecurityEvent.objects.filter(kind="video_link_second_browser").exists()
     assert "video.second_browser_refused" in log_kinds(session.incident)
 

@@ -131,12 +131,25 @@ def _statements(queries: CaptureQueriesContext) -> list[str]:
 def test_a_safer_change_from_the_form_is_applied(post):
     post(HERS, window="any", voicemail_ok="yes", texts_ok="yes")
 
-    post(HERS, window="evening", voicemail_ok="no", texts_ok="no")
+    post(HERS, window="any", voicemail_ok="no", texts_ok="no")
 
     request = CallbackRequest.objects.get()
     assert (request.safe_window_label, request.voicemail_ok, request.texts_ok) == (
-        "17:00 to 21:00", False, False)
+        "any time", False, False)
     assert not PreferenceChange.objects.exists()
+
+
+def test_the_form_page_leaves_no_cookie_on_her_phone(client):
+    assert not client.get("/callback/request/").cookies
+
+
+def test_a_form_posted_from_another_site_is_refused_and_stores_nothing(client):
+    response = client.post("/callback/request/", {"number": "07700900999"},
+                           HTTP_SEC_FETCH_SITE="cross-site")
+
+    assert response.status_code == 403
+    assert not CallbackRequest.objects.exists()
+    assert SecurityEvent.objects.get().kind == "cross_origin_post"
 
 
 def test_a_flood_on_her_number_answers_as_success_and_is_recorded_once(settings, her_request,

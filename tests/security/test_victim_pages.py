@@ -14,7 +14,7 @@ from contact_hub.asgi import application
 from contact_hub.staff.models import SecurityEvent
 from rvr.links import BROWSER_COOKIE
 from rvr.models import VideoSession
-from rvr.victim import COOKIE_SECONDS
+from rvr.victim import COOKIE_SECONDS, NO_LONGER_ACTIVE
 from tests.rvr.conftest import in_memory_channel_layer, rvr_settings  # noqa: F401 - autouse
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +154,29 @@ async def test_a_victim_socket_without_the_browsers_binding_is_refused(
         await socket.disconnect()
     event = await sync_to_async(SecurityEvent.objects.get)(kind="video_socket_wrong_browser")
     assert event.count == 2
+
+
+@pytest.mark.parametrize("state", ["expired", "revoked", "ended", "joined elsewhere"])
+def test_another_browser_learns_nothing_of_what_became_of_the_link(sent, state):
+    """An old text on her phone, opened by him: used, ended, expired and revoked look alike."""
+    session, token = sent
+    if state == "joined elsewhere":
+        Client().post(f"/v/{token}/join/")
+    else:
+        VideoSession.objects.filter(pk=session.pk).update(status=state)
+
+    page = Client().get(f"/v/{token}/")
+    join = Client().post(f"/v/{token}/join/")
+
+    assert page.status_code == 410
+    assert page.context["refusal"] == NO_LONGER_ACTIVE
+    assert (join.status_code, join.json()["refusal"]) == (403, NO_LONGER_ACTIVE)
+
+
+def test_her_own_browser_is_told_the_call_has_ended(sent):
+    session, token = sent
+    browser = Client()
+    browser.post(f"/v/{token}/join/")
+    VideoSession.objects.filter(pk=session.pk).update(status="ended")
+
+    assert "This call has ended" in browser.get(f"/v/{token}/").context["refusal"]

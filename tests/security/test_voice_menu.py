@@ -32,8 +32,9 @@ def twilio_line(twilio: type) -> type:
 @pytest.fixture
 def her_request(db: None) -> CallbackRequest:
     """She asked to be called only in the evening, with no voicemail and no texts."""
-    return callback_request_create(ask=CallbackAsk(
-        source="web", number=HERS, window="evening", voicemail_ok=False, texts_ok=False)).request
+    placed = callback_request_create(ask=CallbackAsk(
+        source="web", number=HERS, window="evening", voicemail_ok=False, texts_ok=False))
+    return placed.callback_request
 
 
 def _post(path: str, data: dict[str, str], **kwargs: str):

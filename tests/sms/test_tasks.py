@@ -6,25 +6,14 @@ import hashlib
 
 import pytest
 
+from contact_hub.followups.models import FollowUp
 from contact_hub.sms.media import MediaRefused, media_target
-from contact_hub.sms.tasks import media_fetch
+from contact_hub.sms.tasks import media_fetch, media_fetch_queue
 from contact_hub.staff.models import SecurityEvent
-from tests.media_host import (
-    MEDIA_URL,
-    MediaHost,
-    media_fetch_run,
-    message_with_media,
-    twilio_media_host,
-)
+from tests.media_host import MEDIA_URL, MediaHost, media_fetch_run, message_with_media
 
 pytestmark = pytest.mark.django_db
 IMAGE = b"\x89PNG\r\n\x1a\n" + b"x" * 5000
-
-
-@pytest.fixture
-def media_host(settings, twilio, tmp_path, monkeypatch):
-    with twilio_media_host(settings, monkeypatch, tmp_path) as host:
-        yield host
 
 
 def test_media_is_stored_by_its_sha256(media_host: MediaHost, settings):
@@ -153,3 +142,27 @@ def test_an_attachment_that_was_refused_cannot_be_opened(media_host: MediaHost, 
     response = staff_client(coordinator).get(f"/contacts/messages/{message.pk}/media/0/")
 
     assert response.status_code == 404
+
+
+# The received-message hook that queues the fetch.
+
+def _fetches_queued(message_id: int) -> int:
+    return FollowUp.objects.filter(task_name=media_fetch.name,
+                                   payload__message_id=message_id).count()
+
+
+def test_the_hook_queues_one_fetch_for_a_text_with_media():
+    with_media, without = message_with_media(MEDIA_URL), message_with_media()
+
+    media_fetch_queue([with_media.pk, without.pk])
+
+    assert (_fetches_queued(with_media.pk), _fetches_queued(without.pk)) == (1, 0)
+
+
+def test_a_hook_run_again_for_the_same_text_queues_no_second_fetch():
+    message = message_with_media(MEDIA_URL)
+
+    media_fetch_queue([message.pk])
+    media_fetch_queue([message.pk])
+
+    assert _fetches_queued(message.pk) == 1

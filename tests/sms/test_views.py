@@ -8,12 +8,14 @@ from contact_hub.conversations.models import Message
 from contact_hub.followups.models import FollowUp
 from contact_hub.people.models import Identity, Person
 from contact_hub.staff.models import SecurityEvent
+from tests.media_host import MEDIA_URL, MediaHost
 from tests.twilio_fakes import ACCOUNT_SID, signed_twilio_post
 
 pytestmark = pytest.mark.django_db
 INBOUND = "/sms/twilio/inbound/"
 STATUS = "/sms/twilio/status/"
 HUB_NUMBER = "+447700900000"
+IMAGE = b"\x89PNG\r\n\x1a\n" + b"x" * 5000
 
 
 @pytest.fixture(autouse=True)
@@ -53,16 +55,21 @@ def test_a_redelivered_text_is_stored_once(client):
     assert Message.objects.count() == 1
 
 
-def test_mms_media_references_are_stored_and_fetched_later(client):
-    form = sms_form(MessageSid="MM" + "b" * 32, NumMedia="1", Body="",
-                    MediaUrl0="https://api.twilio.com/2010-04-01/Accounts/AC/Messages/MM/Media/ME1",
-                    MediaContentType0="image/jpeg")
+def test_mms_media_references_are_stored_and_fetched_once_after_the_answer(
+        client, media_host: MediaHost, django_capture_on_commit_callbacks):
+    media_host.server.reply(200, IMAGE, {"Content-Type": "image/png"})
+    form = sms_form(MessageSid="MM" + "b" * 32, NumMedia="1", Body="", MediaUrl0=MEDIA_URL,
+                    MediaContentType0="image/png")
 
-    post(client, INBOUND, form)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, INBOUND, form)
+        post(client, INBOUND, form)
+        assert Message.objects.get().media == [{"url": MEDIA_URL, "content_type": "image/png"}]
 
-    message = Message.objects.get()
-    assert message.media == [{"url": form["MediaUrl0"], "content_type": "image/jpeg"}]
-    assert FollowUp.objects.filter(task_name="followups.media_fetch").exists()
+    [entry] = Message.objects.get().media
+    assert (entry["status"], entry["size"]) == ("stored", len(IMAGE))
+    assert FollowUp.objects.filter(task_name="followups.media_fetch").count() == 1
+    assert len(media_host.server.requests) == 1
 
 
 def test_behind_a_tls_proxy_the_public_url_is_what_is_signed(client, settings):
@@ -76,15 +83,18 @@ def test_behind_a_tls_proxy_the_public_url_is_what_is_signed(client, settings):
 
 
 @pytest.mark.parametrize("word", ["STOP", "stop", "Unsubscribe."])
-def test_an_opt_out_keyword_stops_further_texts(client, word):
-    post(client, INBOUND, sms_form(Body=word))
+def test_an_opt_out_keyword_stops_further_texts(client, word,
+                                                django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, INBOUND, sms_form(Body=word))
 
     assert Identity.objects.get().opted_out_at is not None
 
 
-def test_start_opts_back_in(client):
-    post(client, INBOUND, sms_form(Body="STOP"))
-    post(client, INBOUND, sms_form(MessageSid="SM" + "c" * 32, Body="START"))
+def test_start_opts_back_in(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, INBOUND, sms_form(Body="STOP"))
+        post(client, INBOUND, sms_form(MessageSid="SM" + "c" * 32, Body="START"))
 
     assert Identity.objects.get().opted_out_at is None
 

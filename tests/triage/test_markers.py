@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from contact_hub.conversations.models import Message
+from contact_hub.incidents.models import Alert
 from contact_hub.triage.markers import MarkerRefused, marker_decide, marker_set, markers_sweep
-from contact_hub.triage.models import Alert, ContactTriage, Marker
+from contact_hub.triage.models import ContactTriage, Marker
 from tests.factories import triaged_message
 
 pytestmark = pytest.mark.django_db

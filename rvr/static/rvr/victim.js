@@ -288,7 +288,6 @@
   controls();
   const state = body.dataset.state;
   if (state === "refused") show("refused");
-  else if (state === "used") show("used");
   else if (state === "returning") join();
   else { show("join"); post("opened/").catch(function () {}); }
 })();

@@ -8,9 +8,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from contact_hub.incidents.models import Alert
 from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.models import Role, StaffUser
-from contact_hub.triage.models import Alert
 
 
 def alert_raise(*, kind: str, for_role: str = "", for_user: StaffUser | None = None,

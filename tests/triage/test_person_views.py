@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from contact_hub.conversations.models import Message
 from contact_hub.staff.models import AccessEvent, SecurityEvent
 from tests.factories import received_message
 
@@ -59,26 +58,6 @@ def test_a_coordinator_cannot_reveal_a_number(person, coordinator, staff_client)
     assert NUMBER not in response.content.decode()
     assert not AccessEvent.objects.filter(action="disclose").exists()
     assert SecurityEvent.objects.get().kind == "reveal_refused"
-
-
-def test_a_reply_is_queued_on_the_channel_last_used_and_recorded(
-        person, coordinator, staff_client, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client(coordinator).post(
-            f"/people/{person.pk}/reply/", {"body": "Is now a good time?"}, follow=True)
-
-    assert "Reply queued on WhatsApp" in response.content.decode()
-    reply = Message.objects.get(direction="out")
-    assert (reply.channel, reply.status) == ("whatsapp", "sent")
-    assert AccessEvent.objects.filter(action="change", what="reply sent").exists()
-
-
-def test_an_empty_reply_is_refused_with_a_reason(person, coordinator, staff_client):
-    response = staff_client(coordinator).post(f"/people/{person.pk}/reply/", {"body": " "},
-                                              follow=True)
-
-    assert "The message is empty." in response.content.decode()
-    assert not Message.objects.filter(direction="out").exists()
 
 
 def test_professional_standards_can_review_but_not_reply(person, standards, staff_client):

@@ -1,3 +1,5 @@
+"""The safe-contact plan's form: which of the person's channels are safe, and when."""
+
 from __future__ import annotations
 
 from typing import Any

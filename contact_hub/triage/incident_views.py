@@ -1,3 +1,7 @@
+"""The incident pages: the open list, an incident's timeline with its state, countdown and
+markers, and the actions the viewer's role allows. They live in triage because they show
+triage's risk flags and markers beside the incident; each action calls one incidents service."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from contact_hub.incidents.log import log_append
+from contact_hub.incidents.services import incident_flag_add
 from contact_hub.staff.models import StaffUser
-from rvr.eligibility import RvrRefused, incident_flag_add
+from rvr.eligibility import RvrRefused
 from rvr.models import RiskAssessment, VideoSession
 
 HIGH_RISK_YES = 14
@@ -77,8 +78,11 @@ def risk_assessment_record(*, session: VideoSession, officer: StaffUser,
             "judgement_reason": judgement_reason.strip() if judgement_level else "",
             "level": level, "marac_referral": level == RiskAssessment.Level.HIGH,
             "recorded_by": officer, "recorded_at": now})
-        if assessment.marac_referral:
-            incident_flag_add(session.incident, MARAC_FLAG)
+        if assessment.marac_referral and session.incident.is_open:
+            # A closed incident takes no flags; the assessment and its log entry keep the
+            # referral.
+            incident_flag_add(incident=session.incident, kind=MARAC_FLAG, actor=officer,
+                              reason="DASH risk level high: MARAC referral")
         log_append(session.incident, "dash.recorded", {
             "session_id": session.pk, "answers": answers, "yes_count": yes,
             "score_level": score_level, "judgement_level": judgement_level,

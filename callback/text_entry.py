@@ -1,5 +1,6 @@
-"""The text keyword entry: a text that says just CALLBACK (optionally with a safe time, e.g.
-'CALLBACK EVENING') puts the sender in the callback queue."""
+"""The text entry to the callback queue: a text that says just CALLBACK (optionally with a safe
+time, e.g. 'CALLBACK EVENING') puts the sender in the queue. A received-message hook
+(HUB_MESSAGES_RECEIVED_HOOKS)."""
 
 from __future__ import annotations
 

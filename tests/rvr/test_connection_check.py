@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from django.db import connections
 
-from rvr.check import AUDIO_ONLY, GOOD, POOR, check_verdict
+from rvr.connection_check import AUDIO_ONLY, GOOD, POOR, check_verdict
 from rvr.links import video_session_join
 from rvr.models import VideoSession
 from tests.rvr.peers import CheckBrowser, run_check, socket_for, victim_cookie

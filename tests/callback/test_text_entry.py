@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from callback.keyword import keyword_window
 from callback.models import CallbackRequest
+from callback.text_entry import keyword_window
 from contact_hub.conversations.models import Message
 from contact_hub.staff.models import SecurityEvent
 from tests.factories import received_message
@@ -77,7 +77,7 @@ def test_a_keyword_text_cannot_loosen_her_settings(ask_callback,
     assert SecurityEvent.objects.get(kind="callback_change_held").detail["source"] == "text"
 
 
-def test_a_keyword_text_naming_a_narrower_window_is_applied(
+def test_a_keyword_text_naming_another_window_waits_for_her_word(
         ask_callback, django_capture_on_commit_callbacks):
     hers = ask_callback("07700900605", window="any", texts_ok=True)
 
@@ -85,8 +85,8 @@ def test_a_keyword_text_naming_a_narrower_window_is_applied(
         received_message(sender="07700900605", text="CALLBACK MORNING")
 
     hers.refresh_from_db()
-    assert (hers.safe_window_label, hers.texts_ok) == ("08:00 to 12:00", True)
-    assert hers.pending_change is None
+    assert (hers.safe_window_label, hers.texts_ok) == ("any time", True)
+    assert hers.pending_change.window == "morning"
 
 
 def test_a_keyword_flood_from_one_number_makes_one_request(

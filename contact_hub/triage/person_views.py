@@ -1,3 +1,7 @@
+"""The person page: who they are (masked unless revealed with a reason), their incidents and
+markers, every message on every channel, and their safe-contact plan. It lives in triage, the
+layer that may compose the conversation thread, the plan and the person's history."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -5,11 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from contact_hub.conversations.forms import SafeContactPlanForm
 from contact_hub.conversations.selectors import reply_channels
-from contact_hub.conversations.views import CONTACT_ROLES, thread_context
-from contact_hub.people.forms import SafeContactPlanForm
+from contact_hub.conversations.views import thread_context
 from contact_hub.people.models import Person, SafeContactPlan
-from contact_hub.people.safe_contact import code_word_matches, safe_contact_plan_save
 from contact_hub.staff.access import role_required
 from contact_hub.staff.audit import access_record, security_event_record
 from contact_hub.staff.models import AccessEvent, Role
@@ -66,33 +69,3 @@ def _render_person(request: HttpRequest, person: Person, *, revealed: bool) -> H
         "plan_form": SafeContactPlanForm(instance_plan=plan, channels=reply_channels(person)),
         **history_context(request, person.pk),
     })
-
-
-@require_POST
-@role_required(*CONTACT_ROLES)
-def safe_contact_plan_view(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_object_or_404(Person, pk=person_id)
-    form = SafeContactPlanForm(request.POST, channels=reply_channels(person))
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect("people:detail", person_id=person.pk)
-    safe_contact_plan_save(person=person, actor=request.user, **form.cleaned_data)
-    access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
-                  what="safe-contact plan", why="recording how the person can be contacted",
-                  person_id=person.pk)
-    messages.success(request, "Safe-contact plan saved.")
-    return redirect("people:detail", person_id=person.pk)
-
-
-@require_POST
-@role_required(*CONTACT_ROLES)
-def code_word_check_view(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_object_or_404(Person, pk=person_id)
-    matched = code_word_matches(person, request.POST.get("code_word", ""))
-    access_record(actor=request.user, action=AccessEvent.Action.VIEW, what="code word check",
-                  why="confirming who is on the line", person_id=person.pk)
-    if matched:
-        messages.success(request, "The code word matches.")
-    else:
-        messages.error(request, "The code word does not match (or none is set).")
-    return redirect("people:detail", person_id=person.pk)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rvr.dash import DASH_QUESTIONS, risk_assessment_record
 from rvr.eligibility import RvrRefused
+from rvr.risk_assessment import DASH_QUESTIONS, risk_assessment_record
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +29,19 @@ def test_fourteen_yes_is_high_risk_and_a_marac_referral(in_call_session, officer
     assert entry.data["yes_count"] == 14 and entry.data["marac_referral"] is True
 
 
+def test_the_marac_flag_is_added_by_the_incident_once(in_call_session, officer):
+    risk_assessment_record(session=in_call_session, officer=officer, answers=answers(14))
+    risk_assessment_record(session=in_call_session, officer=officer, answers=answers(16))
+
+    flagged = in_call_session.incident.log.filter(kind="flag.added")
+    assert [(e.data["flag"], e.actor) for e in flagged] == [("marac_referral", officer)]
+
+
 def test_thirteen_yes_is_standard(in_call_session, officer):
     risk = risk_assessment_record(session=in_call_session, officer=officer, answers=answers(13))
 
     assert (risk.level, risk.marac_referral) == ("standard", False)
+    assert not in_call_session.incident.log.filter(kind="flag.added").exists()
 
 
 def test_professional_judgement_raises_the_level_with_a_reason(in_call_session, officer):
