@@ -79,7 +79,7 @@ class CallbackRequest(models.Model):
 
     @property
     def masked_number(self) -> str:
-        return self.identity.masked if self.identity_id else "withheld"
+        return self.identity.masked if self.identity is not None else "withheld"
 
     @property
     def pending_change(self) -> PreferenceChange | None:

@@ -27,6 +27,8 @@ def callback_number_check(raw: str) -> str:
     except InvalidIdentifier as error:
         raise NumberRefused("That is not a phone number we can call.") from error
     number = phonenumbers.parse(e164)
+    if number.country_code is None:
+        raise NumberRefused("That is not a phone number we can call.")
     regions = set(phonenumbers.region_codes_for_country_code(number.country_code))
     if not regions & set(settings.HUB_CALLBACK_ALLOWED_REGIONS):
         raise NumberRefused("We can only call back numbers in this country.")

@@ -36,7 +36,8 @@ from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
 from contact_hub.people.models import Identity
 from contact_hub.staff.audit import access_record, security_event_record
-from contact_hub.staff.models import AccessEvent, Role, StaffUser
+from contact_hub.staff.models import AccessEvent, StaffUser
+from contact_hub.staff.roles import MAY_SUPERVISE
 
 Status = CallbackRequest.Status
 
@@ -282,7 +283,7 @@ def callback_attempt_result_record(*, callback_request: CallbackRequest, actor: 
         attempt = callback_request.attempts.filter(result="").order_by("-started_at").first()
         if attempt is None:
             raise CallbackRefused("There is no call waiting for a result.")
-        if attempt.handler_id != actor.pk and not actor.has_role(Role.SUPERVISOR):
+        if attempt.handler_id != actor.pk and not actor.has_role(*MAY_SUPERVISE):
             raise CallbackNotYours("Only the handler who placed this call can record it.")
         if callback_attempt_record(attempt=attempt, result=result, source="handler"):
             _change_access_record(callback_request, actor, why="recording a call attempt")
@@ -435,5 +436,5 @@ def _may_change(callback_request: CallbackRequest, actor: StaffUser) -> None:
     if callback_request.status == Status.CLOSED:
         raise CallbackRefused("This callback request is already closed.")
     if (callback_request.status == Status.CALLING and callback_request.claimed_by_id != actor.pk
-            and not actor.has_role(Role.SUPERVISOR)):
+            and not actor.has_role(*MAY_SUPERVISE)):
         raise CallbackRefused("Another handler is calling this person back.")

@@ -35,7 +35,9 @@ def callback_call_place(attempt_id: int) -> None:
     if not claimed:
         return
     attempt = CallbackAttempt.objects.select_related("request__identity").get(pk=attempt_id)
-    call = OutboundCall(to=attempt.request.identity.value, attempt_id=attempt.pk,
+    identity = attempt.request.identity
+    assert identity is not None  # only a request with a number to call has attempts
+    call = OutboundCall(to=identity.value, attempt_id=attempt.pk,
                         answer_url=_public("callback:voice_attempt_answer", attempt.pk),
                         status_url=_public("callback:voice_attempt_status", attempt.pk))
     backend = call_backend()

@@ -54,12 +54,11 @@ from callback.voice import (
 from callback.windows import WINDOWS
 from contact_hub.incidents.models import Incident
 from contact_hub.sms.twilio import PROVIDER, twilio_webhook, twiml_response
-from contact_hub.staff.access import public_form, role_required
+from contact_hub.staff.access import StaffRequest, public_form, role_required
 from contact_hub.staff.audit import security_event_record
-from contact_hub.staff.models import Role
+from contact_hub.staff.roles import MAY_WORK_CALLBACKS
 from contact_hub.webhooks import webhook_malformed
 
-CALLBACK_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
 CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 
 
@@ -195,18 +194,18 @@ def _replayed(form: QueryDict) -> bool:
 
 # The call handlers' and coordinators' pages.
 
-@role_required(*CALLBACK_ROLES)
-def queue_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_WORK_CALLBACKS)
+def queue_view(request: StaffRequest) -> HttpResponse:
     return render(request, "callback/queue.html", _queue_context(request))
 
 
-@role_required(*CALLBACK_ROLES)
-def queue_list_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_WORK_CALLBACKS)
+def queue_list_view(request: StaffRequest) -> HttpResponse:
     """The queue alone, re-fetched by the page whenever the websocket says something changed."""
     return render(request, "callback/_queue.html", _queue_context(request))
 
 
-def _queue_context(request: HttpRequest) -> dict[str, object]:
+def _queue_context(request: StaffRequest) -> dict[str, object]:
     now = timezone.now()
     calling = list(callback_calling())
     return {
@@ -220,8 +219,8 @@ def _queue_context(request: HttpRequest) -> dict[str, object]:
 
 
 @require_POST
-@role_required(*CALLBACK_ROLES)
-def next_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_WORK_CALLBACKS)
+def next_view(request: StaffRequest) -> HttpResponse:
     claimed = callback_next_claim(handler=request.user)
     if claimed is None:
         messages.info(request, "Nobody is waiting to be called back right now.")
@@ -229,8 +228,8 @@ def next_view(request: HttpRequest) -> HttpResponse:
     return redirect("callback:detail", callback_request_id=claimed.pk)
 
 
-@role_required(*CALLBACK_ROLES)
-def detail_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+@role_required(*MAY_WORK_CALLBACKS)
+def detail_view(request: StaffRequest, callback_request_id: int) -> HttpResponse:
     try:
         callback_request = callback_request_read(callback_request_id=callback_request_id,
                                                  actor=request.user)
@@ -253,8 +252,8 @@ def detail_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CALLBACK_ROLES)
-def attempt_result_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+@role_required(*MAY_WORK_CALLBACKS)
+def attempt_result_view(request: StaffRequest, callback_request_id: int) -> HttpResponse:
     callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
     try:
         callback_attempt_result_record(callback_request=callback_request, actor=request.user,
@@ -269,8 +268,8 @@ def attempt_result_view(request: HttpRequest, callback_request_id: int) -> HttpR
 
 
 @require_POST
-@role_required(*CALLBACK_ROLES)
-def outcome_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+@role_required(*MAY_WORK_CALLBACKS)
+def outcome_view(request: StaffRequest, callback_request_id: int) -> HttpResponse:
     callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
     try:
         _outcome_record(request, callback_request)
@@ -281,7 +280,7 @@ def outcome_view(request: HttpRequest, callback_request_id: int) -> HttpResponse
     return redirect("callback:queue")
 
 
-def _outcome_record(request: HttpRequest, callback_request: CallbackRequest) -> None:
+def _outcome_record(request: StaffRequest, callback_request: CallbackRequest) -> None:
     action = request.POST.get("action", "")
     if action == "link":
         incident = Incident.objects.filter(
@@ -300,8 +299,8 @@ def _outcome_record(request: HttpRequest, callback_request: CallbackRequest) -> 
 
 
 @require_POST
-@role_required(*CALLBACK_ROLES)
-def requeue_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+@role_required(*MAY_WORK_CALLBACKS)
+def requeue_view(request: StaffRequest, callback_request_id: int) -> HttpResponse:
     callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
     try:
         callback_requeue(callback_request=callback_request, actor=request.user)
@@ -313,8 +312,8 @@ def requeue_view(request: HttpRequest, callback_request_id: int) -> HttpResponse
 
 
 @require_POST
-@role_required(*CALLBACK_ROLES)
-def priority_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+@role_required(*MAY_WORK_CALLBACKS)
+def priority_view(request: StaffRequest, callback_request_id: int) -> HttpResponse:
     callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
     try:
         callback_priority_set(callback_request=callback_request, actor=request.user,
@@ -325,8 +324,8 @@ def priority_view(request: HttpRequest, callback_request_id: int) -> HttpRespons
 
 
 @require_POST
-@role_required(*CALLBACK_ROLES)
-def preferences_view(request: HttpRequest, callback_request_id: int) -> HttpResponse:
+@role_required(*MAY_WORK_CALLBACKS)
+def preferences_view(request: StaffRequest, callback_request_id: int) -> HttpResponse:
     """Confirm (with the caller, on the call) or discard an unconfirmed change an entry asked
     for."""
     callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)

@@ -7,6 +7,8 @@ Prompts are neutral and never read out the whole number: someone else may be lis
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
@@ -183,8 +185,9 @@ def _texts(call: VoiceCall, digits: str, speech: str) -> VoiceResponse:
     return response
 
 
-STEPS = {Stage.MENU: _menu, Stage.NUMBER: _number, Stage.KEYED: _keyed, Stage.WINDOW: _window,
-         Stage.VOICEMAIL: _voicemail, Stage.TEXTS: _texts}
+STEPS: dict[str, Callable[[VoiceCall, str, str], VoiceResponse]] = {
+    Stage.MENU: _menu, Stage.NUMBER: _number, Stage.KEYED: _keyed, Stage.WINDOW: _window,
+    Stage.VOICEMAIL: _voicemail, Stage.TEXTS: _texts}
 
 
 def _asked_words(call: VoiceCall) -> str:
@@ -241,7 +244,7 @@ def _ending(identity: Identity | None) -> str:
     return ", ".join(identity.value[-3:]) if identity else ""
 
 
-PROMPTS = {
+PROMPTS: dict[str, Callable[[VoiceCall], tuple[str, int]]] = {
     Stage.MENU: lambda call: (
         "Thank you for calling. All our call handlers are busy. If you'd like us to call you "
         "back instead of waiting, keeping your place in the queue, press 1 or say call back. "

@@ -40,7 +40,7 @@ def window_contains(start: time | None, end: time | None, at: datetime) -> bool:
 
 def window_next_open(start: time | None, end: time | None, earliest: datetime) -> datetime:
     """The first moment at or after `earliest` that is inside the window."""
-    if window_contains(start, end, earliest):
+    if start is None or window_contains(start, end, earliest):
         return earliest
     local = timezone.localtime(earliest)
     opening = timezone.make_aware(datetime.combine(local.date(), start))

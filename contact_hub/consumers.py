@@ -10,9 +10,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from contact_hub.live import HUB_GROUP
+from contact_hub.staff.roles import MAY_WATCH_LIVE
 from contact_hub.staff.sessions import staff_session_ended
 
-LIVE_ROLES = {"coordinator", "supervisor", "rvr_officer"}
 CLOSE_FORBIDDEN = 4403
 
 
@@ -34,7 +34,7 @@ def verified_staff_role(scope: dict[str, Any]) -> str | None:
 class HubConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         role = await verified_staff_role(self.scope)
-        if role not in LIVE_ROLES:
+        if role not in MAY_WATCH_LIVE:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.channel_layer.group_add(HUB_GROUP, self.channel_name)

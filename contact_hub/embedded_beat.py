@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from celery import Celery
 from django.db import close_old_connections
@@ -51,7 +52,7 @@ class EmbeddedBeat(threading.Thread):
             log.exception("embedded beat: task %s failed", entry["task"])
 
 
-def _seconds(schedule: object) -> float:
+def _seconds(schedule: float | timedelta) -> float:
     if isinstance(schedule, int | float):
         return float(schedule)
     return schedule.total_seconds()  # a timedelta

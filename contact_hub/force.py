@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from contact_hub.neutral_words import REFERENCE, forbidden_words_in
+
 DEFAULT_FORCE_FILE = Path(__file__).resolve().parent / "force.toml"
-# Words a text to a victim must never hold: the phone may be seen by the person they fear.
-NOTICE_FORBIDDEN_WORDS = ("police", "officer", "constable", "incident", "crime", "marac",
-                          "domestic", "abuse", "INC-")
+# A notice the hub sends by itself may tell her to call 999 if she is in danger.
+NOTICE_ALLOWED_WORDS = frozenset({"999"})
 
 
 @dataclass(frozen=True)
@@ -62,5 +63,7 @@ def force_config_problems(config: ForceConfig) -> list[str]:
         if not text:
             problems.append(f"notice '{name}' is missing")
         problems += [f"notice '{name}' is not neutral: it says '{word}'"
-                     for word in NOTICE_FORBIDDEN_WORDS if word.lower() in text.lower()]
+                     for word in forbidden_words_in(text) if word not in NOTICE_ALLOWED_WORDS]
+        if REFERENCE.search(text):
+            problems.append(f"notice '{name}' is not neutral: it holds a reference number")
     return problems

@@ -110,7 +110,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "hub.sqlite3",
+            "NAME": str(DATA_DIR / "hub.sqlite3"),
             # WAL lets readers work while a writer writes; IMMEDIATE takes the write lock at the
             # start of a transaction, so threads queue for it instead of failing with "locked".
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20,

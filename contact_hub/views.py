@@ -4,10 +4,10 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
-from contact_hub.staff.access import public_view
+from contact_hub.staff.access import StaffRequest, public_view
 from contact_hub.staff.models import Role
 
-HOME_BY_ROLE = {
+HOME_BY_ROLE: dict[str, str] = {
     Role.COORDINATOR: "triage:dashboard",
     Role.SUPERVISOR: "triage:dashboard",
     Role.RVR_OFFICER: "triage:dashboard",
@@ -16,7 +16,7 @@ HOME_BY_ROLE = {
 }
 
 
-def home_view(request: HttpRequest) -> HttpResponse:
+def home_view(request: StaffRequest) -> HttpResponse:
     return redirect(HOME_BY_ROLE.get(request.user.role, "staff:login"))
 
 

@@ -19,6 +19,7 @@ from contact_hub.incidents.services import (
 )
 from contact_hub.live import LiveEvent
 from contact_hub.staff.models import StaffUser
+from contact_hub.staff.reasons import NOTE_MIN_CHARS, reason_too_short
 from rvr.connection_check import CheckResult
 from rvr.eligibility import RvrRefused, incident_refusals
 from rvr.live import session_changed, session_tell
@@ -196,7 +197,8 @@ def outcome_record(*, session: VideoSession, officer: StaffUser, outcome: str, r
 def _outcome_validate(session: VideoSession, outcome: str, reason: str) -> None:
     if outcome not in VideoSession.Outcome.values:
         raise RvrRefused("Choose an outcome.")
-    if outcome != VideoSession.Outcome.RESOLVED and len(reason) < 5:
+    if outcome != VideoSession.Outcome.RESOLVED and reason_too_short(
+            reason, minimum=NOTE_MIN_CHARS):
         raise RvrRefused("Say why attendance is needed, or where the victim was referred.")
     if outcome == VideoSession.Outcome.RESOLVED and not hasattr(session, "risk_assessment"):
         raise RvrRefused("Complete the risk assessment before resolving by video.")

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from contact_hub.consumers import verified_staff_role
 from contact_hub.staff.audit import security_event_record
-from contact_hub.staff.models import Role
+from contact_hub.staff.roles import MAY_TAKE_VIDEO_CALLS
 from rvr.calls import (
     OPEN_STATUSES,
     call_chat_record,
@@ -50,8 +50,8 @@ def _admission(scope: dict[str, Any], session_id: int, side: str,
     """Whether this connection may join the session: (admitted, staff user, refusal kind)."""
     session = VideoSession.objects.filter(pk=session_id).first()
     if side == OFFICER:
-        user = scope.get("user")
-        if role != Role.RVR_OFFICER:
+        user: Any = scope.get("user")  # channels' AuthMiddlewareStack puts it there
+        if role not in MAY_TAKE_VIDEO_CALLS:
             return False, None, "video_socket_not_officer"
         if session is None or session.officer_id != user.pk:
             return False, user, "video_officer_not_assigned"

@@ -12,10 +12,20 @@ import hashlib
 import hmac
 import re
 from datetime import datetime, timedelta
+from typing import NotRequired, TypedDict
 
 from aiortc import RTCConfiguration, RTCIceServer
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from django.conf import settings
+
+
+class IceServer(TypedDict):
+    """One entry of RTCPeerConnection's iceServers."""
+
+    urls: list[str]
+    username: NotRequired[str]
+    credential: NotRequired[str]
+
 
 CANDIDATE_TYPE = re.compile(r"\btyp\s+(\w+)")
 
@@ -27,9 +37,9 @@ def turn_credentials(*, session_id: int, now: datetime) -> tuple[str, str]:
     return username, base64.b64encode(digest).decode()
 
 
-def ice_servers(*, session_id: int, now: datetime) -> list[dict[str, object]]:
+def ice_servers(*, session_id: int, now: datetime) -> list[IceServer]:
     """The iceServers list for a browser's RTCPeerConnection."""
-    servers: list[dict[str, object]] = []
+    servers: list[IceServer] = []
     if settings.STUN_URLS:
         servers.append({"urls": list(settings.STUN_URLS)})
     if settings.TURN_URLS and settings.TURN_SECRET:

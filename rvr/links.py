@@ -17,19 +17,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from contact_hub.conversations.models import Conversation
 from contact_hub.conversations.neutral import neutral_text_problems
-from contact_hub.conversations.policy import send_refusal
-from contact_hub.conversations.reply import reply_conversation
-from contact_hub.conversations.selectors import reply_channels
+from contact_hub.conversations.reply import safest_conversation
 from contact_hub.conversations.services import (
     MessageRefused,
     message_send,
 )
 from contact_hub.incidents.log import log_append
 from contact_hub.live import LiveEvent
-from contact_hub.people.models import Person
-from contact_hub.people.safe_contact import safe_contact_refusal
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, StaffUser
 from rvr.eligibility import RvrRefused, rvr_ineligibility
@@ -59,31 +54,6 @@ def link_text_problems() -> list[str]:
     return neutral_text_problems(text) + neutral_text_problems(settings.RVR_LINK_BASE_URL)
 
 
-# Which channel carries the link.
-
-def link_channels(person: Person, *, now: datetime) -> list[tuple[str, str]]:
-    """Each channel the person could get the link on, with why it is not safe now ('' if it is)."""
-    return [(channel, safe_contact_refusal(person, channel, now=now) or "")
-            for channel in reply_channels(person)]
-
-
-def _link_conversation(person: Person, channel: str, *, now: datetime) -> Conversation:
-    """The conversation to send on: the chosen channel, or the safest one the person last used."""
-    reasons = []
-    for candidate, refusal in link_channels(person, now=now):
-        if channel and candidate != channel:
-            continue
-        if refusal:
-            reasons.append(refusal)
-            continue
-        conversation = reply_conversation(person, candidate)
-        refusal = send_refusal(conversation, None, now=now)
-        if refusal is None:
-            return conversation
-        reasons.append(refusal)
-    raise RvrRefused(" ".join(reasons) or "The person has no channel a link can be sent on.")
-
-
 # Sending, revoking, expiring.
 
 def video_link_send(*, assessment: RvrAssessment, actor: StaffUser, channel: str = "",
@@ -103,7 +73,11 @@ def video_link_send(*, assessment: RvrAssessment, actor: StaffUser, channel: str
     if problems:
         raise RvrRefused("The link text is not neutral: " + "; ".join(problems) + ".")
     with transaction.atomic():
-        conversation = _link_conversation(incident.person, channel, now=now)
+        try:
+            # A link lives for minutes, so it cannot wait for the plan's safe hours.
+            conversation = safest_conversation(incident.person, now=now, channel=channel)
+        except MessageRefused as error:
+            raise RvrRefused(str(error)) from error
         for earlier in incident.video_sessions.select_for_update().filter(
                 status__in=LIVE_STATUSES):
             _revoke(earlier, actor=actor, now=now, reason="replaced by a new link")

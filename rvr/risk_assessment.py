@@ -14,13 +14,14 @@ from django.utils import timezone
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.services import incident_flag_add
 from contact_hub.staff.models import StaffUser
+from contact_hub.staff.reasons import REASON_MIN_CHARS, reason_too_short
 from rvr.eligibility import RvrRefused
 from rvr.models import RiskAssessment, VideoSession
 
 HIGH_RISK_YES = 14
 MARAC_FLAG = "marac_referral"
 ANSWERS = ("yes", "no", "not_known")
-LEVEL_RANK = {RiskAssessment.Level.STANDARD: 0, RiskAssessment.Level.MEDIUM: 1,
+LEVEL_RANK: dict[str, int] = {RiskAssessment.Level.STANDARD: 0, RiskAssessment.Level.MEDIUM: 1,
               RiskAssessment.Level.HIGH: 2}
 
 # "They" is the person the victim is afraid of.
@@ -108,6 +109,7 @@ def _level(score_level: str, judgement_level: str, reason: str) -> str:
         raise RvrRefused("Choose standard, medium or high for professional judgement.")
     if LEVEL_RANK[judgement_level] < LEVEL_RANK[score_level]:
         raise RvrRefused("Professional judgement can raise the risk level, not lower it.")
-    if LEVEL_RANK[judgement_level] > LEVEL_RANK[score_level] and len(reason) < 10:
-        raise RvrRefused("Give the reason for raising the risk level (at least 10 characters).")
+    if LEVEL_RANK[judgement_level] > LEVEL_RANK[score_level] and reason_too_short(reason):
+        raise RvrRefused("Give the reason for raising the risk level "
+                         f"(at least {REASON_MIN_CHARS} characters).")
     return max(score_level, judgement_level, key=LEVEL_RANK.__getitem__)

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
+from contact_hub.conversations.reply import channel_choices
 from contact_hub.incidents.models import Incident
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, StaffUser
+from contact_hub.triage.selectors import PersonHistory, person_histories
 from rvr.eligibility import rvr_assessment_current, rvr_ineligibility
-from rvr.links import link_channels
 from rvr.models import EvidenceStill, RiskAssessment, RvrAssessment, VideoSession
 
 
@@ -27,24 +28,48 @@ def sessions_waiting() -> QuerySet[VideoSession]:
             .order_by("checked_at", "pk"))
 
 
+# Earlier incidents the officer sees beside a call; older ones are on the person's page.
+EARLIER_INCIDENTS_SHOWN = 10
+
+
 @dataclass(frozen=True)
-class PersonHistory:
-    incidents: list[Incident]
+class CallHistory:
+    """The person's history (the one triage keeps) as the officer sees it beside an incident:
+    the risk that is missed when nobody looks."""
+
+    incident: Incident
+    person: PersonHistory | None
     video_calls: int
-    incident_flags: list[str]  # the flags on this and the earlier incidents, not person markers
+
+    @property
+    def incidents(self) -> list[Incident]:
+        """The person's other incidents, newest first."""
+        if self.person is None:
+            return []
+        earlier = [i for i in self.person.incidents if i.pk != self.incident.pk]
+        return earlier[:EARLIER_INCIDENTS_SHOWN]
+
+    @property
+    def incident_flags(self) -> list[str]:
+        """The flags on this and the person's other incidents, not the person's markers."""
+        if self.person is None:
+            return sorted(self.incident.flags)
+        return self.person.incident_flags
 
 
-def person_history(incident: Incident) -> PersonHistory:
-    """The person's earlier incidents and their flags: the risk that is missed when nobody
-    looks."""
-    if incident.person_id is None:
-        return PersonHistory([], 0, list(incident.flags))
-    earlier = list(Incident.objects.filter(person_id=incident.person_id)
-                   .exclude(pk=incident.pk).order_by("-created_at")[:10])
-    calls = VideoSession.objects.filter(incident__person_id=incident.person_id,
-                                        officer_connected_at__isnull=False).count()
-    flags = sorted({flag for i in [incident, *earlier] for flag in i.flags})
-    return PersonHistory(earlier, calls, flags)
+def call_histories(incidents: list[Incident]) -> list[CallHistory]:
+    """Each incident's person history, read together for the officers' waiting list."""
+    histories = person_histories(i.person_id for i in incidents if i.person_id is not None)
+    calls = dict(VideoSession.objects.filter(
+        incident__person_id__in=histories, officer_connected_at__isnull=False)
+        .values("incident__person_id").annotate(n=Count("pk"))
+        .values_list("incident__person_id", "n"))
+    return [CallHistory(incident=i, person=histories.get(i.person_id or 0),
+                        video_calls=calls.get(i.person_id or 0, 0)) for i in incidents]
+
+
+def call_history(incident: Incident) -> CallHistory:
+    return call_histories([incident])[0]
 
 
 # Reads of a victim's record, each written to the access log in the same transaction.
@@ -68,13 +93,13 @@ def rvr_check_read(*, incident: Incident, actor: StaffUser,
                       person_id=incident.person_id)
         return CheckRead(
             refusal=rvr_ineligibility(incident), assessment=rvr_assessment_current(incident),
-            channels=link_channels(incident.person, now=now) if incident.person else [],
+            channels=channel_choices(incident.person, now=now) if incident.person else [],
             sessions=list(incident.video_sessions.order_by("-link_sent_at")))
 
 
 @dataclass(frozen=True)
 class CallRead:
-    history: PersonHistory
+    history: CallHistory
     risk: RiskAssessment | None
 
 
@@ -84,7 +109,7 @@ def video_call_read(*, session: VideoSession, officer: StaffUser) -> CallRead:
         access_record(actor=officer, action=AccessEvent.Action.VIEW,
                       what=f"video call {session.pk}", why="Rapid Video Response call",
                       person_id=session.incident.person_id)
-        return CallRead(history=person_history(session.incident),
+        return CallRead(history=call_history(session.incident),
                         risk=RiskAssessment.objects.filter(session=session).first())
 
 
@@ -121,7 +146,8 @@ def rvr_figures(*, since: datetime, until: datetime) -> RvrFigures:
                  .annotate(first_contact=Min("incident__contacts__message__created_at"))
                  .values_list("officer_connected_at", "first_contact", "incident__created_at"))
     minutes = sorted((officer - (contact or opened)) / timedelta(minutes=1)
-                     for officer, contact, opened in connected)
+                     for officer, contact, opened in connected
+                     if officer is not None)  # always, by the filter
     decided = RvrAssessment.objects.filter(decided_at__gte=since, decided_at__lt=until)
     passed = decided.exclude(consent__isnull=True).aggregate(
         eligible=Count("pk"), took_up=Count("pk", filter=Q(consent=True)))

@@ -28,7 +28,6 @@ from rvr.links import (
     video_page_opened,
     video_session_join,
 )
-from rvr.models import VideoSession
 
 REFUSALS = {
     "unknown": "This link is not valid. Check you opened the whole link from the text.",
@@ -108,7 +107,8 @@ def victim_join_view(request: HttpRequest, token: str) -> HttpResponse:
         words, _ = _refusal_words(result.refusal, own_browser=own_browser)
         return JsonResponse({"refusal": words},
                             status=404 if result.refusal == "unknown" else 403)
-    session: VideoSession = result.session
+    session = result.session
+    assert session is not None  # a join without a refusal always has its session
     response = JsonResponse({
         "session_id": session.pk, "socket": f"/ws/rvr/{session.pk}/victim/",
         "status": session.status, "checked": session.checked_at is not None,

@@ -8,16 +8,23 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contact_hub.conversations.stored_files import stored_file_response
 from contact_hub.incidents.models import Incident
-from contact_hub.staff.access import role_required
+from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import security_event_record
-from contact_hub.staff.models import Role
+from contact_hub.staff.roles import (
+    MAY_COORDINATE_RVR,
+    MAY_SEE_EVIDENCE,
+    MAY_SEE_INCIDENTS,
+    MAY_SUPERVISE,
+    MAY_TAKE_VIDEO_CALLS,
+    MAY_WATCH_VIDEO_QUEUE,
+)
 from rvr.calls import (
     call_notes_record,
     evidence_still_record,
@@ -34,21 +41,15 @@ from rvr.eligibility import (
 from rvr.ice import ice_servers, relay_only
 from rvr.links import video_link_revoke, video_link_send
 from rvr.models import SAFETY_CHECKS, RiskAssessment, RvrAssessment, VideoSession
-from rvr.risk_assessment import DASH_QUESTIONS, risk_assessment_record
+from rvr.risk_assessment import DASH_QUESTIONS, HIGH_RISK_YES, risk_assessment_record
 from rvr.selectors import (
+    call_histories,
     evidence_still_read,
-    person_history,
     rvr_check_read,
     rvr_figures,
     sessions_waiting,
     video_call_read,
 )
-
-COORDINATING = (Role.COORDINATOR, Role.SUPERVISOR)
-INCIDENT_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER,
-                  Role.PROFESSIONAL_STANDARDS)
-EVIDENCE_ROLES = (Role.RVR_OFFICER, Role.SUPERVISOR, Role.PROFESSIONAL_STANDARDS)
-
 
 # The coordinator: the check, the victim's choice, the link.
 
@@ -56,20 +57,20 @@ def _incident(reference: str) -> Incident:
     return get_object_or_404(Incident.objects.select_related("person"), reference=reference)
 
 
-@role_required(*INCIDENT_ROLES)
-def incident_panel_view(request: HttpRequest, reference: str) -> HttpResponse:
+@role_required(*MAY_SEE_INCIDENTS)
+def incident_panel_view(request: StaffRequest, reference: str) -> HttpResponse:
     """The RVR part of the incident page, re-fetched live."""
     incident = _incident(reference)
     return render(request, "rvr/_incident_panel.html", {
         "incident": incident, "refusal": rvr_ineligibility(incident),
         "assessment": rvr_assessment_current(incident),
         "sessions": incident.video_sessions.order_by("-link_sent_at")[:5],
-        "may_coordinate": request.user.has_role(*COORDINATING),
+        "may_coordinate": request.user.has_role(*MAY_COORDINATE_RVR),
     })
 
 
-@role_required(*COORDINATING)
-def check_view(request: HttpRequest, reference: str) -> HttpResponse:
+@role_required(*MAY_COORDINATE_RVR)
+def check_view(request: StaffRequest, reference: str) -> HttpResponse:
     incident = _incident(reference)
     if request.method == "POST":
         answers = {key: request.POST.get(key) == "yes" for key in SAFETY_CHECKS
@@ -88,8 +89,8 @@ def check_view(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-@role_required(*COORDINATING)
-def consent_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
+@role_required(*MAY_COORDINATE_RVR)
+def consent_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
     assessment = get_object_or_404(RvrAssessment.objects.select_related("incident"),
                                    pk=assessment_id)
     choice = request.POST.get("consent")
@@ -105,8 +106,8 @@ def consent_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*COORDINATING)
-def link_send_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
+@role_required(*MAY_COORDINATE_RVR)
+def link_send_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
     assessment = get_object_or_404(RvrAssessment.objects.select_related("incident__person"),
                                    pk=assessment_id)
     try:
@@ -120,8 +121,8 @@ def link_send_view(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*COORDINATING)
-def link_revoke_view(request: HttpRequest, session_id: int) -> HttpResponse:
+@role_required(*MAY_COORDINATE_RVR)
+def link_revoke_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
     try:
         video_link_revoke(session=session, actor=request.user)
@@ -134,27 +135,28 @@ def link_revoke_view(request: HttpRequest, session_id: int) -> HttpResponse:
 
 # The officer: the console, accepting, the call.
 
-@role_required(Role.RVR_OFFICER, Role.SUPERVISOR)
-def console_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_WATCH_VIDEO_QUEUE)
+def console_view(request: StaffRequest) -> HttpResponse:
     return render(request, "rvr/console.html", _waiting_context(request))
 
 
-@role_required(Role.RVR_OFFICER, Role.SUPERVISOR)
-def waiting_list_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_WATCH_VIDEO_QUEUE)
+def waiting_list_view(request: StaffRequest) -> HttpResponse:
     return render(request, "rvr/_waiting.html", _waiting_context(request))
 
 
-def _waiting_context(request: HttpRequest) -> dict[str, object]:
-    waiting = [(s, person_history(s.incident)) for s in sessions_waiting()]
-    return {"waiting": waiting, "may_accept": request.user.has_role(Role.RVR_OFFICER),
+def _waiting_context(request: StaffRequest) -> dict[str, object]:
+    sessions = list(sessions_waiting())
+    waiting = list(zip(sessions, call_histories([s.incident for s in sessions]), strict=True))
+    return {"waiting": waiting, "may_accept": request.user.has_role(*MAY_TAKE_VIDEO_CALLS),
             "now": timezone.now(),
             "mine": VideoSession.objects.filter(officer=request.user,
                                                 status=VideoSession.Status.IN_CALL).first()}
 
 
 @require_POST
-@role_required(Role.RVR_OFFICER)
-def accept_view(request: HttpRequest, session_id: int) -> HttpResponse:
+@role_required(*MAY_TAKE_VIDEO_CALLS)
+def accept_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
     try:
         video_session_accept(session=session, officer=request.user)
@@ -164,20 +166,20 @@ def accept_view(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect("rvr:call", session_id=session.pk)
 
 
-def _officer_session(request: HttpRequest, session_id: int) -> VideoSession | HttpResponse:
+def _officer_session(request: StaffRequest, session_id: int) -> VideoSession | HttpResponse:
     """The session if this officer took it; otherwise a refusal, recorded."""
     session = get_object_or_404(VideoSession.objects.select_related("incident__person"),
                                 pk=session_id)
     if session.officer_id != request.user.pk:
         security_event_record("video_officer_not_assigned", request=request,
                               detail={"session_id": session.pk})
-        return render(request, "hub/refused.html",
+        return render(request, "staff/refused.html",
                       {"reason": "This call is assigned to another officer."}, status=403)
     return session
 
 
-@role_required(Role.RVR_OFFICER)
-def call_view(request: HttpRequest, session_id: int) -> HttpResponse:
+@role_required(*MAY_TAKE_VIDEO_CALLS)
+def call_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = _officer_session(request, session_id)
     if isinstance(session, HttpResponse):
         return session
@@ -187,7 +189,7 @@ def call_view(request: HttpRequest, session_id: int) -> HttpResponse:
         "session": session, "incident": session.incident, "history": call.history,
         "questions": [(str(n), q, (risk.answers.get(str(n)) if risk else ""))
                       for n, q in enumerate(DASH_QUESTIONS, start=1)],
-        "risk": risk, "levels": RiskAssessment.Level.choices,
+        "risk": risk, "levels": RiskAssessment.Level.choices, "high_risk_yes": HIGH_RISK_YES,
         "outcomes": VideoSession.Outcome.choices,
         "call_config": json.dumps({
             "session_id": session.pk, "socket": f"/ws/rvr/{session.pk}/officer/",
@@ -197,8 +199,8 @@ def call_view(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.RVR_OFFICER)
-def dash_view(request: HttpRequest, session_id: int) -> HttpResponse:
+@role_required(*MAY_TAKE_VIDEO_CALLS)
+def dash_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = _officer_session(request, session_id)
     if isinstance(session, HttpResponse):
         return session
@@ -215,8 +217,8 @@ def dash_view(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.RVR_OFFICER)
-def notes_view(request: HttpRequest, session_id: int) -> HttpResponse:
+@role_required(*MAY_TAKE_VIDEO_CALLS)
+def notes_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = _officer_session(request, session_id)
     if isinstance(session, HttpResponse):
         return session
@@ -230,8 +232,8 @@ def notes_view(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.RVR_OFFICER)
-def still_view(request: HttpRequest, session_id: int) -> HttpResponse:
+@role_required(*MAY_TAKE_VIDEO_CALLS)
+def still_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = _officer_session(request, session_id)
     if isinstance(session, HttpResponse):
         return session
@@ -243,8 +245,8 @@ def still_view(request: HttpRequest, session_id: int) -> HttpResponse:
     return JsonResponse({"evidence_id": still.pk, "sha256": still.sha256, "bytes": still.size})
 
 
-@role_required(*EVIDENCE_ROLES)
-def still_image_view(request: HttpRequest, still_id: int) -> HttpResponse:
+@role_required(*MAY_SEE_EVIDENCE)
+def still_image_view(request: StaffRequest, still_id: int) -> HttpResponse:
     still = evidence_still_read(still_id=still_id, actor=request.user)
     if still is None:
         raise Http404("No such evidence still.")
@@ -252,8 +254,8 @@ def still_image_view(request: HttpRequest, still_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.RVR_OFFICER)
-def outcome_view(request: HttpRequest, session_id: int) -> HttpResponse:
+@role_required(*MAY_TAKE_VIDEO_CALLS)
+def outcome_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = _officer_session(request, session_id)
     if isinstance(session, HttpResponse):
         return session
@@ -270,10 +272,10 @@ def outcome_view(request: HttpRequest, session_id: int) -> HttpResponse:
 
 # The supervisor.
 
-@role_required(Role.SUPERVISOR)
-def figures_view(request: HttpRequest) -> HttpResponse:
-    days = request.GET.get("days", "")
-    days = min(int(days), 365) if days.isdigit() and int(days) > 0 else 30
+@role_required(*MAY_SUPERVISE)
+def figures_view(request: StaffRequest) -> HttpResponse:
+    asked = request.GET.get("days", "")
+    days = min(int(asked), 365) if asked.isdigit() and int(asked) > 0 else 30
     until = timezone.now()
     return render(request, "rvr/figures.html", {
         "days": days, "figures": rvr_figures(since=until - timedelta(days=days), until=until),

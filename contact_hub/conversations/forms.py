@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -31,10 +31,12 @@ class SafeContactPlanForm(forms.Form):
                                  "safe_until": instance_plan.safe_until,
                                  "voicemail_ok": instance_plan.voicemail_ok}
         super().__init__(*args, **kwargs)
-        self.fields["channels"].choices = [(c, Channel(c).label) for c in channels]
+        cast(forms.MultipleChoiceField, self.fields["channels"]).choices = [
+            (c, Channel(c).label) for c in channels]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if bool(data.get("safe_from")) != bool(data.get("safe_until")):
             raise forms.ValidationError("Give both ends of the safe hours, or neither.")
         return data

@@ -50,18 +50,30 @@ class IntakeResult:
 def message_intake(inbound: InboundMessage) -> IntakeResult:
     """Store the message once, however often it is delivered, and queue its follow-up work.
 
+    One path on every database: find the sender's conversation on this channel, open it on first
+    contact (with the person and identity, if nobody has used the sender before), then store the
+    message and its follow-up row. On a database that can write related rows in one statement
+    (PostgreSQL), finding and storing are one round trip for a known sender; that statement
+    writes the rows the steps would, so it changes only the cost (tests/conversations/
+    test_intake_databases.py compares the rows on PostgreSQL and SQLite).
+
     Raises InvalidIdentifier if a phone channel's sender is not a possible number.
     """
     kind = CHANNEL_IDENTITY_KIND[inbound.channel]
     value = phone_parse(inbound.sender) if kind == Identity.Kind.PHONE else inbound.sender
-    looked = connection.vendor == "postgresql"
-    if looked:
-        known = _store_from_known_sender(inbound, kind, value)
-        if known is not None:
-            return known
+    if connection.vendor in ONE_STATEMENT_VENDORS:
+        stored = _store_from_known_sender(inbound, kind, value)
+        if stored is not None:
+            return stored
+        # The statement looked and found no conversation: a first contact on this channel.
+        conversation = None
+    else:
+        conversation = _conversation_of_sender(kind, value, inbound.channel)
     try:
         with transaction.atomic():
-            return IntakeResult(_store(inbound, kind, value, looked=looked), created=True)
+            if conversation is None:
+                conversation = _conversation_open(kind, value, inbound.channel)
+            return IntakeResult(_message_store(inbound, conversation), created=True)
     except IntegrityError:
         return _stored_before(inbound)
 
@@ -89,24 +101,31 @@ def _new_message(inbound: InboundMessage, conversation: Conversation) -> Message
     )
 
 
-def _store(inbound: InboundMessage, kind: str, value: str, *, looked: bool) -> Message:
-    """The general path: first contact on this channel opens the conversation (and the person
-    and identity, if nobody has used it before). `looked`: the sender's conversation was just
-    looked for and not found, so it is not looked for again."""
-    conversation = None if looked else (
-        Conversation.objects.select_related("identity")
-        .filter(identity__kind=kind, identity__value=value, channel=inbound.channel).first())
-    if conversation is None:
-        identity, new = _identity_found_or_made(kind, value)
+def _conversation_of_sender(kind: str, value: str, channel: str) -> Conversation | None:
+    return (Conversation.objects.select_related("identity")
+            .filter(identity__kind=kind, identity__value=value, channel=channel).first())
+
+
+def _conversation_open(kind: str, value: str, channel: str) -> Conversation:
+    """First contact on this channel: the conversation, and the person and identity too if
+    nobody has used the sender before."""
+    identity, new = _identity_found_or_made(kind, value)
+    if new:
         # Nobody else can see a new identity yet, so its conversation cannot exist or clash.
-        conversation = (Conversation.objects.create(identity=identity, channel=inbound.channel,
-                                                    person_id=identity.person_id)
-                        if new else conversation_open_for(identity, inbound.channel))
+        return Conversation.objects.create(identity=identity, channel=channel,
+                                           person_id=identity.person_id)
+    return conversation_open_for(identity, channel)
+
+
+def _message_store(inbound: InboundMessage, conversation: Conversation) -> Message:
     message = _new_message(inbound, conversation)
     message.save(force_insert=True)
     followup_queue(messages_received, message_id=message.pk)
     return message
 
+
+# Databases whose data-modifying WITH queries let a known sender's rows go in one statement.
+ONE_STATEMENT_VENDORS = frozenset({"postgresql"})
 
 # The columns the one-statement path fills from earlier steps rather than from the instance.
 MESSAGE_FROM_SENDER = {"conversation_id": "sender.c_id"}
@@ -117,11 +136,10 @@ def _store_from_known_sender(inbound: InboundMessage, kind: str,
                              value: str) -> IntakeResult | None:
     """Nearly every text comes from someone the hub has heard from on that channel: find the
     conversation and store the message and its follow-up row in one statement, one round trip
-    where the general path takes five. None if the sender is new here (the general path opens
-    the conversation).
+    where the steps take five. None if the sender is new here (the steps open the conversation).
 
-    The rows are the ones _store writes (the same model instances, their values prepared as
-    save() would), and one statement is atomic on its own or inside the caller's transaction.
+    The rows are the ones _message_store writes (the same model instances, their values prepared
+    as save() would), and one statement is atomic on its own or inside the caller's transaction.
     """
     message = _new_message(inbound, Conversation())
     followup = FollowUp(task_name=messages_received.name)

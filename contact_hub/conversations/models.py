@@ -19,7 +19,7 @@ class Channel(models.TextChoices):
 
 
 # The identity kind each channel's sender id is.
-CHANNEL_IDENTITY_KIND = {
+CHANNEL_IDENTITY_KIND: dict[str, Identity.Kind] = {
     Channel.SMS: Identity.Kind.PHONE,
     Channel.WHATSAPP: Identity.Kind.PHONE,
     Channel.VOICE: Identity.Kind.PHONE,
@@ -28,6 +28,8 @@ CHANNEL_IDENTITY_KIND = {
     Channel.INSTAGRAM: Identity.Kind.INSTAGRAM,
     Channel.X: Identity.Kind.X,
 }
+# A 101 call and the web form only come in; every other channel carries texts both ways.
+TEXT_CHANNELS = tuple(c for c in Channel if c not in (Channel.VOICE, Channel.WEB))
 
 
 class DeliveryStatus(models.TextChoices):
@@ -45,7 +47,7 @@ class DeliveryStatus(models.TextChoices):
 
 
 # A status may only replace one of lower rank: late or repeated callbacks never move it back.
-STATUS_RANK = {
+STATUS_RANK: dict[str, int] = {
     DeliveryStatus.HELD: -1,
     DeliveryStatus.QUEUED: 0,
     DeliveryStatus.SENDING: 1,

@@ -1,7 +1,7 @@
 """The check that keeps texts to victims neutral: nothing that says police, names or cases.
 
-A text can be read on a lock screen by the person the victim is afraid of. The words below are
-a starting list; a force adds its own with HUB_NEUTRAL_FORBIDDEN_WORDS.
+A text can be read on a lock screen by the person the victim is afraid of. The words are in
+contact_hub/neutral_words.py; a force adds its own with HUB_NEUTRAL_FORBIDDEN_WORDS.
 """
 
 from __future__ import annotations
@@ -10,16 +10,10 @@ import re
 
 from django.conf import settings
 
-FORBIDDEN_WORDS = {
-    "police", "policing", "officer", "officers", "constable", "detective", "sergeant",
-    "inspector", "cop", "cops", "999", "101", "crime", "criminal", "case", "incident",
-    "reference", "report", "arrest", "court", "bail", "domestic", "abuse", "abuser", "victim",
-    "violence", "assault", "marac", "idva", "safeguarding", "refuge", "evidence", "statement",
-    "investigation", "suspect", "offender",
-}
+from contact_hub.neutral_words import REFERENCE, forbidden_words_in
+
 NAME_PLACEHOLDERS = re.compile(r"\{\{?\s*(first_?name|last_?name|name|victim|officer|suspect)"
                                r"\s*\}?\}", re.I)
-REFERENCE = re.compile(r"\b(INC|CAD|CRN|URN)[-/ ]?\d+|\b\d{6,}\b", re.I)
 # A capital letter inside a sentence is most likely a name; these are not.
 NOT_NAMES = {"I", "I'm", "I'll", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
              "Saturday", "Sunday", "OK", "Wi-Fi", "WiFi"}
@@ -28,9 +22,7 @@ NOT_NAMES = {"I", "I'm", "I'll", "Monday", "Tuesday", "Wednesday", "Thursday", "
 def neutral_text_problems(text: str) -> list[str]:
     """Everything in `text` that could give the victim away; empty if it is neutral."""
     problems = []
-    words = set(re.findall(r"[A-Za-z0-9']+", text.lower()))
-    forbidden = FORBIDDEN_WORDS | {w.lower() for w in settings.HUB_NEUTRAL_FORBIDDEN_WORDS}
-    for word in sorted(words & forbidden):
+    for word in forbidden_words_in(text, extra=settings.HUB_NEUTRAL_FORBIDDEN_WORDS):
         problems.append(f"mentions '{word}'")
     if NAME_PLACEHOLDERS.search(text):
         problems.append("puts a person's name in the text")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from contact_hub.conversations.models import Message
-from contact_hub.conversations.reply import reply_send
-from contact_hub.conversations.selectors import reply_channels
-from contact_hub.conversations.services import MessageRefused
-from contact_hub.people.models import Person, SafeContactPlan
+from contact_hub.conversations.reply import safest_conversation
+from contact_hub.conversations.services import MessageRefused, message_send
+from contact_hub.people.models import Person
 
 
 def notice_text(name: str, **values: Any) -> str:
@@ -27,17 +27,9 @@ def victim_notice_send(person: Person | None, body: str) -> Message | None:
     """Queue a neutral text on the person's safest channel; None if no channel can carry it."""
     if person is None:
         return None
-    for channel in safe_channels(person):
-        try:
-            return reply_send(person=person, channel=channel, body=body, actor=None)
-        except MessageRefused:
-            continue  # opted out, outside a provider's window, not set up: try the next
-    return None
-
-
-def safe_channels(person: Person) -> list[str]:
-    plan = SafeContactPlan.objects.filter(person=person).first()
-    channels = reply_channels(person)
-    if plan is not None and plan.channels:
-        channels = [c for c in channels if c in plan.channels]
-    return channels
+    now = timezone.now()
+    try:
+        conversation = safest_conversation(person, now=now, any_hour=True)
+        return message_send(conversation=conversation, body=body, actor=None, now=now)
+    except MessageRefused:
+        return None

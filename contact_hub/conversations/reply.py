@@ -1,11 +1,15 @@
-"""Replying to a person on a channel of the coordinator's choice."""
+"""Replying to a person: on a channel of the coordinator's choice, or on the safest one."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from contact_hub.conversations.models import Conversation, Message, MessageTemplate
-from contact_hub.conversations.selectors import IDENTITY_CHANNELS
+from contact_hub.conversations.policy import send_refusal
+from contact_hub.conversations.selectors import IDENTITY_CHANNELS, reply_channels
 from contact_hub.conversations.services import MessageRefused, conversation_open, message_send
 from contact_hub.people.models import Person
+from contact_hub.people.safe_contact import safe_contact_refusal
 from contact_hub.staff.models import StaffUser
 
 
@@ -23,3 +27,31 @@ def reply_send(*, person: Person, channel: str, body: str, actor: StaffUser | No
                template: MessageTemplate | None = None) -> Message:
     return message_send(conversation=reply_conversation(person, channel), body=body,
                         actor=actor, template=template)
+
+
+def channel_choices(person: Person, *, now: datetime, any_hour: bool = False
+                    ) -> list[tuple[str, str]]:
+    """Each channel a reply could go on, the one the person last wrote on first, with why the
+    safe-contact plan rules it out now ('' where it does not)."""
+    return [(channel, safe_contact_refusal(person, channel, now=now, any_hour=any_hour) or "")
+            for channel in reply_channels(person)]
+
+
+def safest_conversation(person: Person, *, now: datetime, channel: str = "",
+                        any_hour: bool = False) -> Conversation:
+    """The conversation to send on: the chosen channel, or the first one the plan allows that
+    can carry a text now; refused with every reason if none can. `any_hour` is for a text that
+    may wait for the plan's safe hours (message_send holds it until then)."""
+    reasons = []
+    for candidate, refusal in channel_choices(person, now=now, any_hour=any_hour):
+        if channel and candidate != channel:
+            continue
+        if refusal:
+            reasons.append(refusal)
+            continue
+        conversation = reply_conversation(person, candidate)
+        send_refused = send_refusal(conversation, None, now=now)
+        if send_refused is None:
+            return conversation
+        reasons.append(send_refused)
+    raise MessageRefused(" ".join(reasons) or "The person has no channel a text can be sent on.")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from contact_hub.conversations.models import Message
-from contact_hub.people.models import Person
+from contact_hub.conversations.models import CHANNEL_IDENTITY_KIND, TEXT_CHANNELS, Message
+from contact_hub.people.models import Identity, Person
 
 
 def person_thread(person: Person, limit: int = 200) -> QuerySet[Message]:
@@ -17,12 +17,10 @@ def person_thread(person: Person, limit: int = 200) -> QuerySet[Message]:
     )
 
 
-# The channels each kind of identity can be reached on.
-IDENTITY_CHANNELS = {
-    "phone": ["sms", "whatsapp"],
-    "messenger": ["messenger"],
-    "instagram": ["instagram"],
-    "x": ["x"],
+# The channels each kind of identity can be reached on, in the order replies are offered.
+IDENTITY_CHANNELS: dict[str, list[str]] = {
+    kind: [c.value for c in TEXT_CHANNELS if CHANNEL_IDENTITY_KIND[c] == kind]
+    for kind in Identity.Kind
 }
 
 

@@ -23,7 +23,9 @@ from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.people.models import Identity
 from contact_hub.people.safe_contact import safe_contact_refusal
 from contact_hub.staff.audit import access_record
-from contact_hub.staff.models import AccessEvent, Role, StaffUser
+from contact_hub.staff.models import AccessEvent, StaffUser
+from contact_hub.staff.reasons import reason_too_short
+from contact_hub.staff.roles import MAY_SUPERVISE
 
 MAX_TEXT_LENGTH = 1600
 
@@ -76,9 +78,9 @@ def message_send(*, conversation: Conversation, body: str = "", actor: StaffUser
 def message_release(*, message: Message, actor: StaffUser, reason: str) -> Message:
     """A supervisor sends a held text despite the safe-contact plan; the override is logged."""
     reason = reason.strip()
-    if not actor.has_role(Role.SUPERVISOR):
+    if not actor.has_role(*MAY_SUPERVISE):
         raise MessageRefused("Only a supervisor can send a text outside the safe-contact plan.")
-    if len(reason) < 10:
+    if reason_too_short(reason):
         raise MessageRefused("Say why the safe-contact plan is being overridden.")
     with transaction.atomic():
         released = Message.objects.filter(pk=message.pk, status=DeliveryStatus.HELD).update(

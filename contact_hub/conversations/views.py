@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -19,27 +19,25 @@ from contact_hub.conversations.services import MessageRefused, message_cancel, m
 from contact_hub.conversations.stored_files import stored_file_response
 from contact_hub.people.models import Person
 from contact_hub.people.safe_contact import code_word_matches, safe_contact_plan_save
-from contact_hub.staff.access import role_required
+from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import access_record
-from contact_hub.staff.models import AccessEvent, Role
-
-CONTACT_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
-THREAD_ROLES = (*CONTACT_ROLES, Role.PROFESSIONAL_STANDARDS)
+from contact_hub.staff.models import AccessEvent
+from contact_hub.staff.roles import MAY_REPLY, MAY_SEE_OUTBOX, MAY_SEE_THREAD, MAY_SUPERVISE
 
 
-def thread_context(request: HttpRequest, person: Person) -> dict[str, Any]:
+def thread_context(request: StaffRequest, person: Person) -> dict[str, Any]:
     return {
         "person": person,
         "thread": person_thread(person),
         "channels": [(c, Channel(c).label) for c in reply_channels(person)],
         "templates": MessageTemplate.objects.order_by("name"),
-        "may_reply": request.user.has_role(*CONTACT_ROLES),
-        "may_release": request.user.has_role(Role.SUPERVISOR),
+        "may_reply": request.user.has_role(*MAY_REPLY),
+        "may_release": request.user.has_role(*MAY_SUPERVISE),
     }
 
 
-@role_required(*THREAD_ROLES)
-def thread_view(request: HttpRequest, person_id: int) -> HttpResponse:
+@role_required(*MAY_SEE_THREAD)
+def thread_view(request: StaffRequest, person_id: int) -> HttpResponse:
     """The thread alone, re-fetched live as messages arrive and delivery status changes."""
     person = get_object_or_404(Person, pk=person_id)
     recently = timezone.now() - timedelta(minutes=10)
@@ -53,10 +51,11 @@ def thread_view(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CONTACT_ROLES)
-def reply_view(request: HttpRequest, person_id: int) -> HttpResponse:
+@role_required(*MAY_REPLY)
+def reply_view(request: StaffRequest, person_id: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=person_id)
-    template = MessageTemplate.objects.filter(pk=request.POST.get("template") or None).first()
+    template_id = request.POST.get("template")
+    template = MessageTemplate.objects.filter(pk=template_id).first() if template_id else None
     channel = request.POST.get("channel") or next(iter(reply_channels(person)), "")
     try:
         message = reply_send(person=person, channel=channel, body=request.POST.get("body", ""),
@@ -75,8 +74,8 @@ def reply_view(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.SUPERVISOR)
-def release_view(request: HttpRequest, message_id: int) -> HttpResponse:
+@role_required(*MAY_SUPERVISE)
+def release_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(Message.objects.select_related("conversation"), pk=message_id)
     try:
         message_release(message=message, actor=request.user,
@@ -89,8 +88,8 @@ def release_view(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CONTACT_ROLES)
-def cancel_view(request: HttpRequest, message_id: int) -> HttpResponse:
+@role_required(*MAY_REPLY)
+def cancel_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = get_object_or_404(Message.objects.select_related("conversation"), pk=message_id)
     try:
         message_cancel(message=message, actor=request.user)
@@ -101,8 +100,8 @@ def cancel_view(request: HttpRequest, message_id: int) -> HttpResponse:
     return redirect("people:detail", person_id=message.conversation.person_id)
 
 
-@role_required(*THREAD_ROLES)
-def media_view(request: HttpRequest, message_id: int, index: int) -> HttpResponse:
+@role_required(*MAY_SEE_THREAD)
+def media_view(request: StaffRequest, message_id: int, index: int) -> HttpResponse:
     """An attachment the hub fetched and stored, served only to staff, and logged."""
     message = get_object_or_404(Message.objects.select_related("conversation"), pk=message_id)
     entries = message.media
@@ -115,20 +114,20 @@ def media_view(request: HttpRequest, message_id: int, index: int) -> HttpRespons
     return stored_file_response(content, name=f"attachment-{index + 1}")
 
 
-@role_required(Role.COORDINATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
-def outbox_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_SEE_OUTBOX)
+def outbox_view(request: StaffRequest) -> HttpResponse:
     enabled = outbox_enabled()
     entries = OutboxEntry.objects.all()[:100] if enabled else []
     return render(request, "conversations/outbox.html", {"entries": entries, "enabled": enabled})
 
 
 @require_POST
-@role_required(*CONTACT_ROLES)
-def safe_contact_plan_view(request: HttpRequest, person_id: int) -> HttpResponse:
+@role_required(*MAY_REPLY)
+def safe_contact_plan_view(request: StaffRequest, person_id: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=person_id)
     form = SafeContactPlanForm(request.POST, channels=reply_channels(person))
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("people:detail", person_id=person.pk)
     safe_contact_plan_save(person=person, actor=request.user, **form.cleaned_data)
     access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
@@ -139,8 +138,8 @@ def safe_contact_plan_view(request: HttpRequest, person_id: int) -> HttpResponse
 
 
 @require_POST
-@role_required(*CONTACT_ROLES)
-def code_word_check_view(request: HttpRequest, person_id: int) -> HttpResponse:
+@role_required(*MAY_REPLY)
+def code_word_check_view(request: StaffRequest, person_id: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=person_id)
     matched = code_word_matches(person, request.POST.get("code_word", ""))
     access_record(actor=request.user, action=AccessEvent.Action.VIEW, what="code word check",

@@ -57,8 +57,9 @@ def _followup_runner(func: Callable[..., Any], call: Callable[[list[dict[str, An
             # Rows whose sends were coalesced into this run may be more than one batch.
             rows = followups_claim(None, more_of=name, size=size) if size > 1 else []
 
-    run.work = func
-    run.batch_size = size
+    # What the runner runs and how many rows it takes, for callers that must know.
+    run.work = func  # type: ignore[attr-defined]
+    run.batch_size = size  # type: ignore[attr-defined]
     return run
 
 
@@ -198,7 +199,7 @@ def followup_send(task_name: str, followup_id: int) -> bool:
     """Send the row's task; False if the broker would not take it."""
     try:
         if current_app.conf.task_always_eager:
-            registered_task(task_name).apply(args=[followup_id])
+            registered_task(task_name).apply(args=(followup_id,))
         else:
             current_app.send_task(task_name, args=[followup_id], ignore_result=True)
     except Exception:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import NoReturn
+
 from django.conf import settings
 from django.db import models
 
@@ -100,7 +102,7 @@ class LogEntry(models.Model):
             raise PermissionError("incident log entries are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: object, **kwargs: object) -> None:
+    def delete(self, *args: object, **kwargs: object) -> NoReturn:
         raise PermissionError("incident log entries are append-only")
 
 

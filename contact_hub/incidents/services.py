@@ -18,6 +18,8 @@ from contact_hub.incidents.models import Alert, Incident, IncidentContact
 from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.people.models import Person
 from contact_hub.staff.models import Role, StaffUser
+from contact_hub.staff.reasons import REASON_MIN_CHARS, reason_too_short
+from contact_hub.staff.roles import MAY_SUPERVISE
 
 THRIVE_FIELDS = ("threat", "harm", "risk", "investigation", "vulnerability", "engagement")
 MAX_UNIT_LENGTH = 40
@@ -116,7 +118,7 @@ def incident_assign(*, incident: Incident, unit: str, actor: StaffUser,
     if not unit or len(unit) > MAX_UNIT_LENGTH:
         raise IncidentRefused("Give the unit's call sign.")
     was_diverted = incident.status == Incident.Status.DIVERTED
-    if was_diverted and not actor.has_role(Role.SUPERVISOR):
+    if was_diverted and not actor.has_role(*MAY_SUPERVISE):
         raise IncidentRefused("The unit was diverted: a supervisor re-assigns this incident.")
     with transaction.atomic():
         incident.status, incident.assigned_unit = Incident.Status.ASSIGNED, unit
@@ -153,14 +155,14 @@ def incident_diversion_review(*, incident: Incident, actor: StaffUser,
     """A supervisor records why the diverted incident is not re-assigned now. It stays open,
     counting down and escalating, until a unit is sent or it is closed."""
     _open_only(incident)
-    if not actor.has_role(Role.SUPERVISOR):
+    if not actor.has_role(*MAY_SUPERVISE):
         raise IncidentRefused("Only a supervisor can decide about a diverted unit.")
     if incident.status != Incident.Status.DIVERTED:
         raise IncidentRefused("The incident is not diverted.")
     reason = reason.strip()
-    if len(reason) < 10:
-        raise IncidentRefused("Record why the incident is not re-assigned (10 characters or "
-                              "more).")
+    if reason_too_short(reason):
+        raise IncidentRefused("Record why the incident is not re-assigned "
+                              f"({REASON_MIN_CHARS} characters or more).")
     with transaction.atomic():
         unit = incident.assigned_unit
         incident.status, incident.assigned_unit = Incident.Status.OPEN, ""

@@ -12,15 +12,17 @@ from contact_hub.people.models import Person, SafeContactPlan
 from contact_hub.staff.models import StaffUser
 
 
-def safe_contact_refusal(person: Person, channel: str, *, now: datetime | None = None
-                         ) -> str | None:
-    """Why a text on `channel` now would break the person's plan, or None if it is safe."""
+def safe_contact_refusal(person: Person, channel: str, *, now: datetime | None = None,
+                         any_hour: bool = False) -> str | None:
+    """Why a text on `channel` now would break the person's plan, or None if it is safe.
+
+    `any_hour` asks about the channel alone, for a text that can wait for the safe hours."""
     plan = SafeContactPlan.objects.filter(person=person).first()
     if plan is None:
         return None
     if plan.channels and channel not in plan.channels:
         return f"The safe-contact plan does not allow {channel}."
-    if plan.safe_from and plan.safe_until:
+    if plan.safe_from and plan.safe_until and not any_hour:
         local = timezone.localtime(now or timezone.now()).time()
         if not within_window(local, plan.safe_from, plan.safe_until):
             return (f"Outside the safe hours ({plan.safe_from:%H:%M} to {plan.safe_until:%H:%M}) "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,10 +12,22 @@ from django.views.decorators.csrf import csrf_exempt
 
 from contact_hub.staff.audit import security_event_record
 
+if TYPE_CHECKING:
+    from contact_hub.staff.models import StaffUser
+
 ViewFunc = Callable[..., HttpResponse]
+AnyView = TypeVar("AnyView", bound=Callable[..., Any])
 
 
-def public_view(view: ViewFunc) -> ViewFunc:
+class StaffRequest(HttpRequest):
+    """The request of a staff page, for annotations only: StaffSecondFactorMiddleware lets no
+    view without @public_view run unless its user is verified staff, so `user` is a StaffUser
+    there, never AnonymousUser. Django still builds plain HttpRequests."""
+
+    user: StaffUser
+
+
+def public_view(view: AnyView) -> AnyView:
     """Mark a view as open without staff login (webhooks, the victim's pages, the login page)."""
     view.hub_public = True  # type: ignore[attr-defined]
     return view
@@ -49,7 +61,7 @@ def _posted_from_this_site(request: HttpRequest) -> bool:
 def csrf_refused(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Django's CSRF failure page, in the hub's words and under its policy, with its event."""
     security_event_record("csrf_refused", request=request)
-    return render(request, "hub/refused.html",
+    return render(request, "staff/refused.html",
                   {"reason": "That form had expired. Go back, reload the page and try again."},
                   status=403)
 
@@ -63,11 +75,11 @@ def role_required(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: StaffRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.has_role(*roles):
                 security_event_record("wrong_role", request=request,
                                       detail={"role": request.user.role, "needs": list(roles)})
-                return render(request, "hub/refused.html",
+                return render(request, "staff/refused.html",
                               {"reason": "Your role does not give access to this page."},
                               status=403)
             return view(request, *args, **kwargs)

@@ -12,7 +12,7 @@ class StaffUserAdmin(UserAdmin):
     list_display = ("username", "get_full_name", "role", "collar_number", "is_active",
                     "last_login")
     list_filter = ("role", "is_active")
-    fieldsets = (*UserAdmin.fieldsets,
+    fieldsets = (*(UserAdmin.fieldsets or ()),
                  ("Role", {"fields": ("role", "collar_number", "desk_phone")}))
     add_fieldsets = (*UserAdmin.add_fieldsets, ("Role", {"fields": ("role",)}))
 

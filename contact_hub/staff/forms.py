@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -28,4 +28,5 @@ class SecurityEventFilterForm(forms.Form):
 
     def __init__(self, *args: Any, kinds: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", "Every kind"), *((k, k) for k in kinds)]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            ("", "Every kind"), *((k, k) for k in kinds)]

@@ -29,6 +29,6 @@ class StaffSecondFactorMiddleware:
             security_event_record("second_factor_missing", request=request)
         if request.method in ("GET", "HEAD"):
             return redirect_to_login(request.get_full_path())
-        return render(request, "hub/refused.html",
+        return render(request, "staff/refused.html",
                       {"reason": "Sign in with your password and authenticator code first."},
                       status=403)

@@ -16,7 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from contact_hub.staff.access import public_view, role_required
 from contact_hub.staff.forms import SecurityEventFilterForm, StaffLoginForm
-from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
+from contact_hub.staff.models import AccessEvent, SecurityEvent
+from contact_hub.staff.roles import MAY_REVIEW_CONDUCT
 
 SIGN_IN_FAILED = "Those details are not right. Check your username, password and code."
 SECURITY_EVENTS_PAGE_SIZE = 50
@@ -71,7 +72,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("staff:login")
 
 
-@role_required(Role.PROFESSIONAL_STANDARDS)
+@role_required(*MAY_REVIEW_CONDUCT)
 def access_log_view(request: HttpRequest) -> HttpResponse:
     events = AccessEvent.objects.select_related("actor")
     if request.GET.get("flagged"):

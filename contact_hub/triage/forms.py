@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 
 from contact_hub.incidents.services import THRIVE_FIELDS
-from contact_hub.staff.models import Role, StaffUser
+from contact_hub.staff.models import StaffUser
+from contact_hub.staff.roles import MAY_OWN_MARKERS
 
 THRIVE_LABELS = {
     "threat": "Threat", "harm": "Harm", "risk": "Risk", "investigation": "Investigation",
@@ -30,10 +33,10 @@ class ThriveForm(forms.Form):
     confirm_not_domestic = forms.BooleanField(
         required=False, label="I have considered domestic abuse; this code is right")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["opening_code"].choices = opening_code_choices()
-        self.fields["grade"].choices = grade_choices()
+        cast(forms.ChoiceField, self.fields["opening_code"]).choices = opening_code_choices()
+        cast(forms.ChoiceField, self.fields["grade"]).choices = grade_choices()
         for name in THRIVE_FIELDS:
             self.fields[name] = forms.CharField(label=THRIVE_LABELS[name], required=False,
                                                 max_length=2000,
@@ -47,15 +50,16 @@ class ThriveForm(forms.Form):
 class MarkerForm(forms.Form):
     kind = forms.ChoiceField(label="Marker")
     expires_on = forms.DateField(label="Ends on", widget=forms.DateInput(attrs={"type": "date"}))
-    officer = forms.ModelChoiceField(queryset=None, label="Officer responsible")
+    officer: forms.ModelChoiceField[StaffUser] = forms.ModelChoiceField(
+        queryset=None, label="Officer responsible")
     address = forms.CharField(label="Address (for an address marker)", required=False,
                               max_length=200)
     note = forms.CharField(label="Why", required=False, max_length=300)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, v.get("label", k))
-                                       for k, v in settings.HUB_MARKER_KINDS.items()]
-        self.fields["officer"].queryset = StaffUser.objects.filter(
-            is_active=True, role__in=[Role.COORDINATOR, Role.RVR_OFFICER, Role.SUPERVISOR]
+        cast(forms.ChoiceField, self.fields["kind"]).choices = [
+            (k, v.get("label", k)) for k, v in settings.HUB_MARKER_KINDS.items()]
+        cast(forms.ModelChoiceField, self.fields["officer"]).queryset = StaffUser.objects.filter(
+            is_active=True, role__in=MAY_OWN_MARKERS
         ).order_by("last_name", "username")

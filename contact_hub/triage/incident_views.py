@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -24,17 +24,19 @@ from contact_hub.incidents.services import (
     incident_grade,
     incident_note_add,
 )
-from contact_hub.staff.access import role_required
+from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import access_record
-from contact_hub.staff.models import AccessEvent, Role, StaffUser
+from contact_hub.staff.models import AccessEvent, StaffUser
+from contact_hub.staff.roles import (
+    MAY_NOTE_INCIDENTS,
+    MAY_SEE_INCIDENTS,
+    MAY_SUPERVISE,
+    MAY_WORK_INCIDENTS,
+)
 from contact_hub.triage.forms import grade_choices
 from contact_hub.triage.rules import risk_rules
 from contact_hub.triage.selectors import person_markers
 
-INCIDENT_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER,
-                  Role.PROFESSIONAL_STANDARDS)
-WORKING_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
-NOTE_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
 # The timeline's words for each kind of log entry.
 LOG_KIND_WORDS = {
     "incident.opened": "Incident opened",
@@ -57,20 +59,20 @@ LOG_KIND_WORDS = {
 
 def _actions(user: StaffUser, incident: Incident) -> dict[str, bool]:
     """What the viewer's role may do to this incident now."""
-    working = user.has_role(*WORKING_ROLES) and incident.is_open
+    working = user.has_role(*MAY_WORK_INCIDENTS) and incident.is_open
     diverted = incident.status == Incident.Status.DIVERTED
-    supervisor = user.has_role(Role.SUPERVISOR)
+    supervisor = user.has_role(*MAY_SUPERVISE)
     return {
         "grade": working, "flag": working, "close": working,
         "assign": working and (not diverted or supervisor),
         "divert": working and incident.status == Incident.Status.ASSIGNED,
         "review_diversion": incident.is_open and diverted and supervisor,
-        "note": user.has_role(*NOTE_ROLES) and incident.is_open,
+        "note": user.has_role(*MAY_NOTE_INCIDENTS) and incident.is_open,
     }
 
 
-@role_required(*INCIDENT_ROLES)
-def incident_view(request: HttpRequest, reference: str) -> HttpResponse:
+@role_required(*MAY_SEE_INCIDENTS)
+def incident_view(request: StaffRequest, reference: str) -> HttpResponse:
     incident = get_object_or_404(Incident.objects.select_related("person", "assigned_to"),
                                  reference=reference)
     access_record(actor=request.user, action=AccessEvent.Action.VIEW,
@@ -78,8 +80,8 @@ def incident_view(request: HttpRequest, reference: str) -> HttpResponse:
                   person_id=incident.person_id)
     log = list(incident.log.select_related("actor").order_by("seq"))
     for entry in log:
-        entry.words = LOG_KIND_WORDS.get(entry.kind, entry.kind)
-    return render(request, "incidents/incident.html", {
+        entry.words = LOG_KIND_WORDS.get(entry.kind, entry.kind)  # type: ignore[attr-defined]  # for the template
+    return render(request, "triage/incident.html", {
         "incident": incident,
         "log": log,
         "log_problem": log_verify(incident),
@@ -93,13 +95,13 @@ def incident_view(request: HttpRequest, reference: str) -> HttpResponse:
     })
 
 
-@role_required(*INCIDENT_ROLES)
-def incident_list_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_SEE_INCIDENTS)
+def incident_list_view(request: StaffRequest) -> HttpResponse:
     incidents = Incident.objects.filter(closed_at__isnull=True).order_by("target_at")[:200]
-    return render(request, "incidents/incident_list.html", {"incidents": incidents})
+    return render(request, "triage/incident_list.html", {"incidents": incidents})
 
 
-def _act(request: HttpRequest, reference: str, allowed: str,
+def _act(request: StaffRequest, reference: str, allowed: str,
          change: Callable[[Incident], object], done: str) -> HttpResponse:
     incident = get_object_or_404(Incident, reference=reference)
     if not _actions(request.user, incident)[allowed]:
@@ -118,39 +120,39 @@ def _act(request: HttpRequest, reference: str, allowed: str,
 
 
 @require_POST
-@role_required(*WORKING_ROLES)
-def incident_grade_view(request: HttpRequest, reference: str) -> HttpResponse:
+@role_required(*MAY_WORK_INCIDENTS)
+def incident_grade_view(request: StaffRequest, reference: str) -> HttpResponse:
     return _act(request, reference, "grade", lambda i: incident_grade(
         incident=i, grade=request.POST.get("grade", ""), actor=request.user,
         reason=request.POST.get("reason", "")), "Re-graded; the countdown starts again.")
 
 
 @require_POST
-@role_required(*WORKING_ROLES)
-def incident_assign_view(request: HttpRequest, reference: str) -> HttpResponse:
+@role_required(*MAY_WORK_INCIDENTS)
+def incident_assign_view(request: StaffRequest, reference: str) -> HttpResponse:
     return _act(request, reference, "assign", lambda i: incident_assign(
         incident=i, unit=request.POST.get("unit", ""), actor=request.user), "Unit assigned.")
 
 
 @require_POST
-@role_required(*WORKING_ROLES)
-def incident_divert_view(request: HttpRequest, reference: str) -> HttpResponse:
+@role_required(*MAY_WORK_INCIDENTS)
+def incident_divert_view(request: StaffRequest, reference: str) -> HttpResponse:
     return _act(request, reference, "divert", lambda i: incident_divert(
         incident=i, actor=request.user, reason=request.POST.get("reason", "")),
         "Marked diverted; a supervisor has been alerted.")
 
 
 @require_POST
-@role_required(Role.SUPERVISOR)
-def incident_diversion_review_view(request: HttpRequest, reference: str) -> HttpResponse:
+@role_required(*MAY_SUPERVISE)
+def incident_diversion_review_view(request: StaffRequest, reference: str) -> HttpResponse:
     return _act(request, reference, "review_diversion", lambda i: incident_diversion_review(
         incident=i, actor=request.user, reason=request.POST.get("reason", "")),
         "Recorded why it is not re-assigned; it stays on the list until attended.")
 
 
 @require_POST
-@role_required(*WORKING_ROLES)
-def incident_flag_view(request: HttpRequest, reference: str) -> HttpResponse:
+@role_required(*MAY_WORK_INCIDENTS)
+def incident_flag_view(request: StaffRequest, reference: str) -> HttpResponse:
     kind, reason = request.POST.get("kind", ""), request.POST.get("reason", "")
     if request.POST.get("change") == "remove":
         return _act(request, reference, "flag", lambda i: incident_flag_remove(
@@ -163,15 +165,15 @@ def incident_flag_view(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_POST
-@role_required(*NOTE_ROLES)
-def incident_note_view(request: HttpRequest, reference: str) -> HttpResponse:
+@role_required(*MAY_NOTE_INCIDENTS)
+def incident_note_view(request: StaffRequest, reference: str) -> HttpResponse:
     return _act(request, reference, "note", lambda i: incident_note_add(
         incident=i, note=request.POST.get("note", ""), actor=request.user), "Note added.")
 
 
 @require_POST
-@role_required(*WORKING_ROLES)
-def incident_close_view(request: HttpRequest, reference: str) -> HttpResponse:
+@role_required(*MAY_WORK_INCIDENTS)
+def incident_close_view(request: StaffRequest, reference: str) -> HttpResponse:
     return _act(request, reference, "close", lambda i: incident_close(
         incident=i, reason=request.POST.get("reason", ""), actor=request.user),
         "Incident closed.")

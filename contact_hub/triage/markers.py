@@ -22,6 +22,8 @@ from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.people.models import Person
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, Role, StaffUser
+from contact_hub.staff.reasons import REASON_MIN_CHARS, reason_too_short
+from contact_hub.staff.roles import MAY_SUPERVISE
 from contact_hub.triage.assessment import person_triage_reassess
 from contact_hub.triage.models import Marker
 
@@ -89,11 +91,11 @@ def marker_decide(*, marker: Marker, extend_until: datetime | None, note: str,
     note = note.strip()
     if marker.status != Marker.Status.ACTIVE:
         raise MarkerRefused("The marker has already ended.")
-    if actor.pk != marker.officer_id and not actor.has_role(Role.SUPERVISOR):
+    if actor.pk != marker.officer_id and not actor.has_role(*MAY_SUPERVISE):
         raise MarkerRefused("Only the officer responsible or a supervisor decides.")
-    if len(note) < 10:
+    if reason_too_short(note):
         raise MarkerRefused("Record your contact with the victim: the attempts and what they "
-                            "said (10 characters or more).")
+                            f"said ({REASON_MIN_CHARS} characters or more).")
     if extend_until is not None and not (
             marker.expires_at < extend_until <= now + timedelta(days=MAX_MARKER_DAYS)):
         raise MarkerRefused("Extend to a date after the current end, within a year.")

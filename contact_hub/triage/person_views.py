@@ -5,7 +5,7 @@ layer that may compose the conversation thread, the plan and the person's histor
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,13 +13,13 @@ from contact_hub.conversations.forms import SafeContactPlanForm
 from contact_hub.conversations.selectors import reply_channels
 from contact_hub.conversations.views import thread_context
 from contact_hub.people.models import Person, SafeContactPlan
-from contact_hub.staff.access import role_required
+from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import access_record, security_event_record
-from contact_hub.staff.models import AccessEvent, Role
+from contact_hub.staff.models import AccessEvent
+from contact_hub.staff.reasons import REASON_MIN_CHARS, reason_too_short
+from contact_hub.staff.roles import MAY_SEE_PEOPLE
 from contact_hub.triage.views import history_context
 
-PERSON_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER,
-                Role.PROFESSIONAL_STANDARDS)
 PURPOSES = {
     "triage": "triage of a new contact",
     "incident": "working an incident",
@@ -28,8 +28,8 @@ PURPOSES = {
 }
 
 
-@role_required(*PERSON_ROLES)
-def person_view(request: HttpRequest, person_id: int) -> HttpResponse:
+@role_required(*MAY_SEE_PEOPLE)
+def person_view(request: StaffRequest, person_id: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=person_id)
     purpose = request.GET.get("why", "triage")
     access_record(actor=request.user, action=AccessEvent.Action.VIEW, what="person record",
@@ -38,8 +38,8 @@ def person_view(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PERSON_ROLES)
-def person_reveal_view(request: HttpRequest, person_id: int) -> HttpResponse:
+@role_required(*MAY_SEE_PEOPLE)
+def person_reveal_view(request: StaffRequest, person_id: int) -> HttpResponse:
     """Show a person's full identifiers once, to a role that needs them, with a reason."""
     person = get_object_or_404(Person, pk=person_id)
     reason = request.POST.get("reason", "").strip()
@@ -48,17 +48,18 @@ def person_reveal_view(request: HttpRequest, person_id: int) -> HttpResponse:
         messages.error(request, "Your role cannot see full numbers. Contact the person "
                                 "through the hub instead.")
         return redirect("people:detail", person_id=person.pk)
-    if len(reason) < 10:
-        messages.error(request, "Give a reason of at least 10 characters to see full numbers.")
+    if reason_too_short(reason):
+        messages.error(request, f"Give a reason of at least {REASON_MIN_CHARS} characters to see "
+                                "full numbers.")
         return redirect("people:detail", person_id=person.pk)
     access_record(actor=request.user, action=AccessEvent.Action.DISCLOSE,
                   what="full identifiers", why=reason, person_id=person.pk)
     return _render_person(request, person, revealed=True)
 
 
-def _render_person(request: HttpRequest, person: Person, *, revealed: bool) -> HttpResponse:
+def _render_person(request: StaffRequest, person: Person, *, revealed: bool) -> HttpResponse:
     plan = SafeContactPlan.objects.filter(person=person).first()
-    return render(request, "people/person.html", {
+    return render(request, "triage/person.html", {
         "person": person,
         "identities": person.identities.all(),
         "incidents": person.incidents.order_by("-created_at"),

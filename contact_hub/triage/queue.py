@@ -34,6 +34,20 @@ RISK_DIVERTED = 95
 RISK_MISSED = 90
 RISK_NEAR = 75
 RISK_BY_GRADE_RANK = (85, 65, 40, 30)
+# The pages' bands on the same scale, held here so no template or stylesheet carries a number.
+# A waiting contact's row stands out from the weight of a domestic-abuse flag, so no such
+# message hides among the routine ones; other rows only once they are near their target.
+RISK_AMBER_FROM = 60
+RISK_RED_FROM = 90
+ROW_FLAGGED_FROM = RISK_NEAR
+CONTACT_ROW_FLAGGED_FROM = 60
+
+
+def risk_band(risk: int) -> str:
+    """The badge colour class for a risk: "red", "amber" or "" (hub.css styles the first two)."""
+    if risk >= RISK_RED_FROM:
+        return "red"
+    return "amber" if risk >= RISK_AMBER_FROM else ""
 
 
 @dataclass
@@ -48,6 +62,15 @@ class QueueItem:
     claim: Claim | None = None
     history: PersonHistory | None = None
     flags: list[Any] = field(default_factory=list)
+    flagged_from: int = ROW_FLAGGED_FROM
+
+    @property
+    def flagged(self) -> bool:
+        return self.risk >= self.flagged_from
+
+    @property
+    def band(self) -> str:
+        return risk_band(self.risk)
 
     @property
     def order(self) -> str:
@@ -97,7 +120,9 @@ def contacts_waiting(viewer: StaffUser, now: datetime, *, message_ids: list[int]
                .order_by("-risk", "received_at")[:QUEUE_LIMIT])
     return [QueueItem(key=f"message:{t.message_id}", kind="message", risk=t.risk,
                       since=t.received_at, subject=t, person_id=t.person_id,
-                      template="triage/items/_message.html", flags=t.message.active_flags)
+                      template="triage/items/_message.html",
+                      flags=t.message.active_flags,  # type: ignore[attr-defined]  # to_attr above
+                      flagged_from=CONTACT_ROW_FLAGGED_FROM)
             for t in triages]
 
 
@@ -158,10 +183,11 @@ def queue_contacts(*, viewer: StaffUser, message_ids: list[int],
 def _with_claims_and_history(items: list[QueueItem], now: datetime) -> list[QueueItem]:
     claims = {c.item_key: c for c in Claim.objects.filter(
         item_key__in=[i.key for i in items]).select_related("claimed_by")}
-    histories = person_histories((i.person_id for i in items), now=now)
+    histories = person_histories([i.person_id for i in items if i.person_id is not None],
+                                 now=now)
     for item in items:
         item.claim = claims.get(item.key)
-        item.history = histories.get(item.person_id)
+        item.history = histories.get(item.person_id) if item.person_id is not None else None
     return items
 
 

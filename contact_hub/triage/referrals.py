@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from contact_hub.conversations.models import Message
 from contact_hub.live import LiveEvent, live_event_send
-from contact_hub.staff.models import Role, StaffUser
+from contact_hub.staff.models import StaffUser
+from contact_hub.staff.roles import MAY_REVIEW_CONDUCT
 from contact_hub.triage.models import MisconductReferral
 
 
@@ -51,7 +52,7 @@ def referral_open(*, message: Message, words: list[str],
 def referrals_visible_to(user: StaffUser) -> QuerySet[MisconductReferral]:
     """Referrals professional standards may see: none to anyone else, and never the ones that
     name the viewer."""
-    if not user.has_role(Role.PROFESSIONAL_STANDARDS):
+    if not user.has_role(*MAY_REVIEW_CONDUCT):
         return MisconductReferral.objects.none()
     return (MisconductReferral.objects.filter(~Q(named_staff=user) | Q(named_staff__isnull=True))
             .select_related("message", "named_staff").order_by("closed_at", "-opened_at"))

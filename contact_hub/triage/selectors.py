@@ -66,7 +66,8 @@ def person_histories(person_ids: Iterable[int], *,
         channels[person_id].add(channel)
     incidents: dict[int, list[Incident]] = {pk: [] for pk in ids}
     for incident in Incident.objects.filter(person_id__in=ids).order_by("-created_at"):
-        incidents[incident.person_id].append(incident)
+        if incident.person_id is not None:  # always, by the filter
+            incidents[incident.person_id].append(incident)
     markers: dict[int, list[Marker]] = {pk: [] for pk in ids}
     for marker in Marker.objects.filter(person_id__in=ids, status=Marker.Status.ACTIVE,
                                         expires_at__gt=now).order_by("expires_at"):

@@ -16,9 +16,11 @@ from contact_hub.incidents.services import (
     incident_flag_remove,
     incident_open,
 )
-from contact_hub.live import LiveEvent, live_event_send
+from contact_hub.live import HUB_GROUP, LiveEvent, live_event_send
 from contact_hub.staff.audit import access_record
-from contact_hub.staff.models import AccessEvent, Role, StaffUser
+from contact_hub.staff.models import AccessEvent, StaffUser
+from contact_hub.staff.reasons import NOTE_MIN_CHARS, reason_too_short
+from contact_hub.staff.roles import MAY_SUPERVISE, MAY_TRIAGE
 from contact_hub.triage.assessment import triage_assess, triages_assess
 from contact_hub.triage.models import Claim, ContactTriage, RiskFlag
 from contact_hub.triage.referrals import referral_open
@@ -26,7 +28,6 @@ from contact_hub.triage.rules import risk_rule, rules_match
 
 MISCONDUCT = "misconduct"
 DOMESTIC_ABUSE = "domestic_abuse"
-CLAIM_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
 
 
 class TriageRefused(ValueError):
@@ -44,7 +45,7 @@ class DomesticCodeQuestion(TriageRefused):
 
 
 def _queue_changed(**ids: int | str) -> None:
-    live_event_send(LiveEvent.QUEUE_CHANGED, **ids)
+    live_event_send(LiveEvent.QUEUE_CHANGED, group=HUB_GROUP, **ids)
 
 
 def contact_triage(message_id: int) -> ContactTriage | None:
@@ -153,7 +154,7 @@ def _open_incidents(message: Message) -> list[Incident]:
 
 def item_claim(*, item_key: str, actor: StaffUser) -> Claim:
     """Take an item so others see who is working it. Refused if someone else has it."""
-    if not actor.has_role(*CLAIM_ROLES):
+    if not actor.has_role(*MAY_TRIAGE):
         raise TriageRefused("Your role cannot claim items.")
     try:
         with transaction.atomic():
@@ -171,7 +172,7 @@ def item_claim(*, item_key: str, actor: StaffUser) -> Claim:
 def item_release(*, item_key: str, actor: StaffUser) -> bool:
     """Let go of an item. Supervisors may release anyone's (someone went off shift)."""
     claims = Claim.objects.filter(item_key=item_key)
-    if not actor.has_role(Role.SUPERVISOR):
+    if not actor.has_role(*MAY_SUPERVISE):
         claims = claims.filter(claimed_by=actor)
     released = claims.delete()[0] > 0
     if released:
@@ -235,7 +236,7 @@ def contact_link(*, message: Message, incident: Incident, actor: StaffUser) -> I
 def contact_close(*, message: Message, actor: StaffUser, reason: str) -> None:
     """Nothing for the police to do (a duplicate, a thank-you): recorded with the reason."""
     reason = reason.strip()
-    if len(reason) < 5:
+    if reason_too_short(reason, minimum=NOTE_MIN_CHARS):
         raise TriageRefused("Say why no action is needed.")
     with transaction.atomic():
         _handled(message, outcome=ContactTriage.Outcome.NO_ACTION, actor=actor, reason=reason)

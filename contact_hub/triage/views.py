@@ -4,10 +4,11 @@ Views are thin: check the role, call one service, answer."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import Any, TypeGuard
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -17,9 +18,16 @@ from contact_hub.incidents.alerts import alert_acknowledge, alerts_open_for
 from contact_hub.incidents.models import Alert, Incident
 from contact_hub.incidents.services import IncidentRefused
 from contact_hub.people.models import Person
-from contact_hub.staff.access import role_required
+from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import access_record, security_event_record
-from contact_hub.staff.models import AccessEvent, Role
+from contact_hub.staff.models import AccessEvent
+from contact_hub.staff.roles import (
+    MAY_ACKNOWLEDGE_ALERTS,
+    MAY_REVIEW_CONDUCT,
+    MAY_SEE_DASHBOARD,
+    MAY_SET_MARKERS,
+    MAY_TRIAGE,
+)
 from contact_hub.triage.forms import MarkerForm, ThriveForm
 from contact_hub.triage.markers import MarkerRefused, marker_decide, marker_set
 from contact_hub.triage.models import Claim, Marker, MisconductReferral
@@ -45,27 +53,24 @@ from contact_hub.triage.services import (
     item_release,
 )
 
-DASHBOARD_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
-TRIAGE_ROLES = (Role.COORDINATOR, Role.SUPERVISOR)
-MARKER_ROLES = (Role.COORDINATOR, Role.SUPERVISOR, Role.RVR_OFFICER)
 # Contacts a page may ask for by id at once; past this it fetches the whole queue.
 QUEUE_NEW_MOST = 500
 
 
-def _queue_context(request: HttpRequest) -> dict:
+def _queue_context(request: StaffRequest) -> dict:
     return {"items": queue_items(viewer=request.user), "summary": queue_summary(),
             "alerts": alerts_open_for(request.user),
-            "may_triage": request.user.has_role(*TRIAGE_ROLES), "limit": QUEUE_LIMIT,
+            "may_triage": request.user.has_role(*MAY_TRIAGE), "limit": QUEUE_LIMIT,
             "most_ids": QUEUE_NEW_MOST}
 
 
-@role_required(*DASHBOARD_ROLES)
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_SEE_DASHBOARD)
+def dashboard_view(request: StaffRequest) -> HttpResponse:
     return render(request, "triage/dashboard.html", _queue_context(request))
 
 
-@role_required(*DASHBOARD_ROLES)
-def queue_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_SEE_DASHBOARD)
+def queue_view(request: StaffRequest) -> HttpResponse:
     """The queue alone, fetched by the page whenever the websocket says something changed.
 
     With ?messages=<id>,<id>…, only those contacts (the page asks for these when an event says
@@ -85,16 +90,16 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         "items": queue_contacts(viewer=request.user, message_ids=[int(i) for i in ids],
                                 above=above),
         "summary": queue_summary(), "limit": QUEUE_LIMIT,
-        "may_triage": request.user.has_role(*TRIAGE_ROLES)})
+        "may_triage": request.user.has_role(*MAY_TRIAGE)})
 
 
-def _queue_refused(request: HttpRequest, reason: str) -> HttpResponse:
+def _queue_refused(request: StaffRequest, reason: str) -> HttpResponse:
     security_event_record("malformed_payload", request=request,
                           detail={"reason": "queue fetch: " + reason})
     return HttpResponse(reason, status=400, content_type="text/plain")
 
 
-def _contact(request: HttpRequest, message_id: int) -> Message:
+def _contact(request: StaffRequest, message_id: int) -> Message:
     """The inbound contact, unless it alleges misconduct by the viewer."""
     message = get_object_or_404(Message.objects.select_related(
         "conversation__identity", "conversation__person"), pk=message_id,
@@ -107,8 +112,8 @@ def _contact(request: HttpRequest, message_id: int) -> Message:
     return message
 
 
-@role_required(*DASHBOARD_ROLES)
-def contact_view(request: HttpRequest, message_id: int) -> HttpResponse:
+@role_required(*MAY_SEE_DASHBOARD)
+def contact_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = _contact(request, message_id)
     access_record(actor=request.user, action=AccessEvent.Action.VIEW, what="contact triage",
                   why="triage of a new contact", person_id=message.conversation.person_id)
@@ -120,7 +125,7 @@ def _suggested(message: Message) -> dict:
     return {"grade": triage.suggested_grade} if triage and triage.suggested_grade else {}
 
 
-def _render_contact(request: HttpRequest, message: Message, form: ThriveForm, *,
+def _render_contact(request: StaffRequest, message: Message, form: ThriveForm, *,
                     question: DomesticCodeQuestion | None = None, status: int = 200
                     ) -> HttpResponse:
     person_id = message.conversation.person_id
@@ -134,12 +139,12 @@ def _render_contact(request: HttpRequest, message: Message, form: ThriveForm, *,
         .select_related("claimed_by").first(),
         "open_incidents": Incident.objects.filter(person_id=person_id, closed_at__isnull=True)
         .order_by("-created_at"),
-        "may_triage": request.user.has_role(*TRIAGE_ROLES),
+        "may_triage": request.user.has_role(*MAY_TRIAGE),
         **history_context(request, person_id),
     }, status=status)
 
 
-def history_context(request: HttpRequest, person_id: int) -> dict:
+def history_context(request: StaffRequest, person_id: int) -> dict:
     """What the history partial (triage/_history.html) needs; the person page uses it too."""
     return {
         "history": person_history(person_id),
@@ -147,20 +152,20 @@ def history_context(request: HttpRequest, person_id: int) -> dict:
         "history_contacts": person_contacts(person_id),
         "history_markers": person_markers(person_id),
         "marker_form": MarkerForm(),
-        "may_mark": request.user.has_role(*MARKER_ROLES),
+        "may_mark": request.user.has_role(*MAY_SET_MARKERS),
         "now": timezone.now(),
     }
 
 
-def _refusal_back(request: HttpRequest, refusal: Exception, to: str, **kwargs: object
+def _refusal_back(request: StaffRequest, refusal: Exception, to: str, **kwargs: Any
                   ) -> HttpResponse:
     messages.error(request, str(refusal))
     return redirect(to, **kwargs)
 
 
 @require_POST
-@role_required(*TRIAGE_ROLES)
-def contact_grade_view(request: HttpRequest, message_id: int) -> HttpResponse:
+@role_required(*MAY_TRIAGE)
+def contact_grade_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = _contact(request, message_id)
     form = ThriveForm(request.POST)
     if not form.is_valid():
@@ -180,8 +185,8 @@ def contact_grade_view(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*TRIAGE_ROLES)
-def contact_link_view(request: HttpRequest, message_id: int) -> HttpResponse:
+@role_required(*MAY_TRIAGE)
+def contact_link_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = _contact(request, message_id)
     incident = get_object_or_404(Incident, reference=request.POST.get("reference", ""))
     try:
@@ -193,8 +198,8 @@ def contact_link_view(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*TRIAGE_ROLES)
-def contact_close_view(request: HttpRequest, message_id: int) -> HttpResponse:
+@role_required(*MAY_TRIAGE)
+def contact_close_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = _contact(request, message_id)
     try:
         contact_close(message=message, actor=request.user, reason=request.POST.get("reason", ""))
@@ -205,8 +210,8 @@ def contact_close_view(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*TRIAGE_ROLES)
-def flag_change_view(request: HttpRequest, message_id: int) -> HttpResponse:
+@role_required(*MAY_TRIAGE)
+def flag_change_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = _contact(request, message_id)
     change: Callable = flag_add if request.POST.get("change") == "add" else flag_remove
     try:
@@ -218,8 +223,8 @@ def flag_change_view(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*TRIAGE_ROLES)
-def claim_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_TRIAGE)
+def claim_view(request: StaffRequest) -> HttpResponse:
     key = request.POST.get("item", "")
     try:
         if request.POST.get("release"):
@@ -228,31 +233,31 @@ def claim_view(request: HttpRequest) -> HttpResponse:
             item_claim(item_key=key, actor=request.user)
     except TriageRefused as refusal:
         messages.error(request, str(refusal))
-    return redirect(request.POST.get("next") if _local(request.POST.get("next")) else
-                    "triage:dashboard")
+    next_url = request.POST.get("next")
+    return redirect(next_url if _local(next_url) else "triage:dashboard")
 
 
-def _local(url: str | None) -> bool:
-    return bool(url) and url.startswith("/") and not url.startswith("//")
+def _local(url: str | None) -> TypeGuard[str]:
+    return url is not None and url.startswith("/") and not url.startswith("//")
 
 
 @require_POST
-@role_required(Role.SUPERVISOR, Role.COORDINATOR, Role.RVR_OFFICER)
-def alert_acknowledge_view(request: HttpRequest, alert_id: int) -> HttpResponse:
+@role_required(*MAY_ACKNOWLEDGE_ALERTS)
+def alert_acknowledge_view(request: StaffRequest, alert_id: int) -> HttpResponse:
     alert = get_object_or_404(alerts_open_for(request.user), pk=alert_id)
     alert_acknowledge(alert=alert, actor=request.user)
-    if alert.kind == Alert.Kind.MARKER_REVIEW and alert.marker_id:
+    if alert.kind == Alert.Kind.MARKER_REVIEW and alert.marker is not None:
         return redirect("people:detail", person_id=alert.marker.person_id)
     return redirect("triage:dashboard")
 
 
-def _end_of_day(day: object) -> datetime:
+def _end_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(23, 59)))
 
 
 @require_POST
-@role_required(*MARKER_ROLES)
-def marker_set_view(request: HttpRequest, person_id: int) -> HttpResponse:
+@role_required(*MAY_SET_MARKERS)
+def marker_set_view(request: StaffRequest, person_id: int) -> HttpResponse:
     person = get_object_or_404(Person, pk=person_id)
     form = MarkerForm(request.POST)
     if not form.is_valid():
@@ -271,8 +276,8 @@ def marker_set_view(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*MARKER_ROLES)
-def marker_decide_view(request: HttpRequest, marker_id: int) -> HttpResponse:
+@role_required(*MAY_SET_MARKERS)
+def marker_decide_view(request: StaffRequest, marker_id: int) -> HttpResponse:
     marker = get_object_or_404(Marker, pk=marker_id)
     extend = request.POST.get("decision") == "extend"
     try:
@@ -288,14 +293,14 @@ def marker_decide_view(request: HttpRequest, marker_id: int) -> HttpResponse:
     return redirect("people:detail", person_id=marker.person_id)
 
 
-@role_required(Role.PROFESSIONAL_STANDARDS)
-def referral_list_view(request: HttpRequest) -> HttpResponse:
+@role_required(*MAY_REVIEW_CONDUCT)
+def referral_list_view(request: StaffRequest) -> HttpResponse:
     return render(request, "triage/referrals.html",
                   {"referrals": referrals_visible_to(request.user)})
 
 
-@role_required(Role.PROFESSIONAL_STANDARDS)
-def referral_view(request: HttpRequest, referral_id: int) -> HttpResponse:
+@role_required(*MAY_REVIEW_CONDUCT)
+def referral_view(request: StaffRequest, referral_id: int) -> HttpResponse:
     referral = referrals_visible_to(request.user).filter(pk=referral_id).first()
     if referral is None:
         security_event_record("referral_refused", request=request,
@@ -308,8 +313,8 @@ def referral_view(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.PROFESSIONAL_STANDARDS)
-def referral_close_view(request: HttpRequest, referral_id: int) -> HttpResponse:
+@role_required(*MAY_REVIEW_CONDUCT)
+def referral_close_view(request: StaffRequest, referral_id: int) -> HttpResponse:
     referral = get_object_or_404(referrals_visible_to(request.user), pk=referral_id)
     try:
         referral_close(referral=referral, outcome=request.POST.get("outcome", ""),

@@ -382,6 +382,8 @@ def test_a_status_callback_for_an_unknown_attempt_is_answered_and_ignored(db):
                      {"CallSid": call_sid(0x999), "CallStatus": "completed"})
 
     assert response.status_code == 204
+    assert not CallbackAttempt.objects.exists()
+    assert not VoiceCall.objects.exists()
 
 
 def test_a_completed_call_answered_by_a_machine_counts_as_voicemail(attempt):

@@ -14,8 +14,8 @@ from rvr.calls import evidence_still_record
 from rvr.eligibility import rvr_check_record, rvr_consent_record
 from rvr.models import VideoSession
 from rvr.selectors import (
+    call_history,
     evidence_still_read,
-    person_history,
     rvr_check_read,
     rvr_figures,
     video_call_read,
@@ -68,7 +68,7 @@ def test_the_history_gathers_the_flags_of_the_persons_incidents(in_call_session,
                           person=earlier.person)
     incident_flag_add(incident=later, kind="children_present", actor=coordinator)
 
-    history = person_history(later)
+    history = call_history(later)
 
     assert history.incidents == [earlier]
     assert history.video_calls == 1

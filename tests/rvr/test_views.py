@@ -6,7 +6,7 @@ import pytest
 
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
-from rvr.models import RvrAssessment, VideoSession
+from rvr.models import EvidenceStill, RvrAssessment, VideoSession
 from tests.factories import StaffFactory
 from tests.rvr.conftest import da_incident
 
@@ -86,6 +86,8 @@ def test_the_assigned_officer_sees_the_call_and_the_view_is_recorded(in_call_ses
 
     assert response.status_code == 200
     assert b"Risk assessment (DASH)" in response.content
+    # The threshold the page states is the one the score uses (rvr.risk_assessment).
+    assert b'14 or more "yes" is high risk' in response.content
     assert AccessEvent.objects.filter(actor=officer, what__startswith="video call").exists()
 
 
@@ -105,7 +107,10 @@ def test_a_still_is_posted_as_the_image_body(in_call_session, officer, staff_cli
     response = staff_client(officer).post(f"/rvr/sessions/{in_call_session.pk}/stills/",
                                           jpeg, content_type="image/jpeg")
 
-    assert response.status_code == 200 and len(response.json()["sha256"]) == 64
+    assert response.status_code == 200
+    still = EvidenceStill.objects.get(session=in_call_session)
+    assert (bytes(still.image), still.content_type, still.sha256, still.captured_by) == (
+        jpeg, "image/jpeg", response.json()["sha256"], officer)
 
 
 def test_a_captured_still_is_shown_inline_as_a_sandboxed_image(in_call_session, officer,

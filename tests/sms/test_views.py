@@ -221,10 +221,15 @@ def test_a_failure_records_twilios_error_code(client, sent_text):
     assert (sent_text.status, sent_text.error_code) == ("undelivered", "30003")
 
 
-def test_a_status_for_an_unknown_message_is_answered_200_and_changes_nothing(client):
+def test_a_status_for_an_unknown_message_is_answered_200_and_changes_nothing(client, sent_text):
+    stored = Message.objects.count()
+
     response = post(client, STATUS, status_form("delivered", MessageSid="SM" + "e" * 32))
 
     assert response.status_code == 204
+    sent_text.refresh_from_db()
+    assert sent_text.status == "sent"
+    assert Message.objects.count() == stored
 
 
 def test_an_unknown_status_value_is_refused(client, sent_text):

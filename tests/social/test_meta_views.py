@@ -172,6 +172,7 @@ def test_a_missing_signature_is_refused(client, meta):
                            content_type="application/json")
 
     assert response.status_code == 403
+    assert not Message.objects.exists()
 
 
 def test_malformed_json_is_refused_with_400(client, meta):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from contact_hub.conversations.models import Message
 from contact_hub.staff.models import AccessEvent, SecurityEvent
 from tests.factories import received_message
 
@@ -65,6 +66,8 @@ def test_professional_standards_can_review_but_not_reply(person, standards, staf
 
     assert client.get(f"/people/{person.pk}/?why=review").status_code == 200
     assert client.post(f"/people/{person.pk}/reply/", {"body": "hi"}).status_code == 403
+    assert not Message.objects.filter(direction=Message.Direction.OUTBOUND).exists()
+    assert SecurityEvent.objects.get().kind == "wrong_role"
 
 
 def test_an_unknown_person_is_not_found(coordinator, staff_client):

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from callback.demo import CallbackTrafficPlayer
 from contact_hub.conversations.intake import InboundMessage, message_intake
@@ -133,6 +134,7 @@ class Command(BaseCommand):
 
 
 def _history_message(channel: str, sender: str, text: str, n: int) -> InboundMessage:
-    provider = {"sms": "twilio", "x": "x"}.get(channel, "meta")
+    # The channel's real provider, whatever backend the demo sends through.
+    provider = import_string(settings.HUB_TEXT_BACKENDS[channel]).provider
     return InboundMessage(channel=channel, provider=provider,
                           provider_message_id=f"demo-history-{n}", sender=sender, text=text)
