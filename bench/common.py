@@ -57,6 +57,8 @@ def commit_latency_probe(database_url: str, seconds: float = 10, rate: float = 2
 def hub_env(database_url: str, **extra: str) -> dict[str, str]:
     return os.environ | {"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
                          "SECRET_KEY": "bench-" + "k" * 50, "LOG_LEVEL": "WARNING",
+                         # Plain HTTP on loopback: no redirect to https.
+                         "HUB_HTTPS": "0",
                          "DJANGO_SETTINGS_MODULE": "bench.settings"} | extra
 
 
