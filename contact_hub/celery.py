@@ -28,7 +28,7 @@ app.conf.beat_schedule = {
     "callback-sweep": {"task": "callback.sweep", "schedule": 60.0},
     # Often enough that an alert lands within seconds of its deadline; a sweep with nothing due
     # is one indexed query.
-    "escalations-sweep": {"task": "triage.escalations_sweep",
+    "escalations-sweep": {"task": "incidents.escalations_sweep",
                           "schedule": float(env_int("HUB_ESCALATION_SWEEP_SECONDS", 5))},
     "markers-sweep": {"task": "triage.markers_sweep", "schedule": 300.0},
     "rvr-sweep": {"task": "rvr.sweep", "schedule": 30.0},

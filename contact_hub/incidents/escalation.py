@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from contact_hub.followups.services import followups_queue
 from contact_hub.incidents.alerts import alerts_raise
+from contact_hub.incidents.delay_notices import delay_notice_send
 from contact_hub.incidents.log import log_append_many
 from contact_hub.incidents.models import Alert, EscalationTimer, Incident
-from contact_hub.incidents.tasks import delay_notice_send
 from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.models import Role
 

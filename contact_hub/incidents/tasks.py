@@ -1,30 +1,19 @@
-"""Follow-up work for incidents, run after the transaction that queued it commits."""
+"""The escalation sweep as a periodic task. Safe to run on any number of workers at once."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import logging
 
-from contact_hub.conversations.notices import notice_text, victim_notice_send
-from contact_hub.followups.services import followup_task
-from contact_hub.incidents.log import log_append
-from contact_hub.incidents.models import Incident
+from celery import shared_task
 
-TOLD = "victim.told_of_delay"
-NOT_TOLD = "victim.not_told_of_delay"
+from contact_hub.incidents.escalation import escalations_sweep
+
+log = logging.getLogger(__name__)
 
 
-@followup_task
-def delay_notice_send(incident_id: int, target_at: str) -> None:
-    """Tell the victim, in neutral words on their safe channel, that help is late; log whether
-    they could be told. Once per missed target, however often the follow-up runs."""
-    with transaction.atomic():
-        incident = Incident.objects.select_for_update(of=("self",)).select_related("person").get(
-            pk=incident_id)
-        if incident.log.filter(kind__in=(TOLD, NOT_TOLD), data__target_at=target_at).exists():
-            return
-        message = victim_notice_send(incident.person, notice_text("delay"))
-        log_append(incident, TOLD if message else NOT_TOLD, {
-            "target_at": target_at,
-            "channel": message.channel if message else None,
-            "message_id": message.pk if message else None,
-        })
+@shared_task(name="incidents.escalations_sweep", ignore_result=True)
+def escalations_sweep_task() -> int:
+    fired = escalations_sweep()
+    if fired:
+        log.info("escalation sweep fired %d alert(s)", len(fired))
+    return len(fired)

@@ -1,4 +1,4 @@
-"""Periodic sweeps: escalations and markers. Safe to run on any number of workers at once."""
+"""The periodic marker sweep. Safe to run on any number of workers at once."""
 
 from __future__ import annotations
 
@@ -6,18 +6,9 @@ import logging
 
 from celery import shared_task
 
-from contact_hub.incidents.escalation import escalations_sweep
 from contact_hub.triage.markers import markers_sweep
 
 log = logging.getLogger(__name__)
-
-
-@shared_task(name="triage.escalations_sweep", ignore_result=True)
-def escalations_sweep_task() -> int:
-    fired = escalations_sweep()
-    if fired:
-        log.info("escalation sweep fired %d alert(s)", len(fired))
-    return len(fired)
 
 
 @shared_task(name="triage.markers_sweep", ignore_result=True)

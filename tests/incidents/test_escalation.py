@@ -82,7 +82,7 @@ def test_a_missed_target_alerts_and_tells_the_victim_once_in_neutral_words(
 
 @pytest.mark.django_db
 def test_a_delay_notice_that_runs_twice_tells_the_victim_once(coordinator):
-    from contact_hub.incidents.tasks import delay_notice_send
+    from contact_hub.incidents.delay_notices import delay_notice_send
 
     incident = _opened(coordinator)
     target_at = incident.target_at.isoformat()
