@@ -84,7 +84,12 @@ def test_a_delivery_for_another_account_is_ignored(client, x_api, settings):
 
 
 def test_malformed_json_is_refused(client, x_api):
+    from contact_hub.conversations.models import Message
+    from contact_hub.staff.models import SecurityEvent
+
     assert deliver(client, b"not json").status_code == 400
+    assert not Message.objects.exists()
+    assert SecurityEvent.objects.get().kind == "malformed_payload"
 
 
 def test_a_reply_is_sent_through_the_dm_api(client, x_api, settings, coordinator,

@@ -7,7 +7,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django.urls import reverse
 
-from contact_hub.staff.models import SecurityEvent
+from contact_hub.staff.models import AccessEvent, SecurityEvent
 from tests.factories import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -105,9 +105,10 @@ def test_five_failures_lock_that_account_from_that_address(coordinator):
     for _ in range(5):
         _sign_in(coordinator, password="guess")
 
-    _, response = _sign_in(coordinator)
+    client, response = _sign_in(coordinator)
 
-    assert response.status_code == 429
+    assert response.status_code == 429  # even the right code is refused while locked out
+    assert "_auth_user_id" not in client.session
     assert b"Sign-in paused" in response.content
     assert SecurityEvent.objects.filter(kind="login_locked_out").exists()
 
@@ -184,7 +185,9 @@ def test_signing_out_ends_the_session(coordinator, staff_client):
 
     client.post(reverse("staff:logout"))
 
-    assert client.get("/triage/").status_code == 302
+    response = client.get("/triage/")
+    assert response.status_code == 302 and response["Location"].startswith("/staff/login/")
+    assert "_auth_user_id" not in client.session
 
 
 def test_health_needs_no_sign_in():
@@ -196,3 +199,5 @@ def test_administrators_can_view_but_never_edit_the_access_log(administrator, st
 
     assert client.get("/admin/staff/accessevent/").status_code == 200
     assert client.get("/admin/staff/accessevent/add/").status_code == 403
+    assert client.post("/admin/staff/accessevent/add/", {"what": "forged"}).status_code == 403
+    assert not AccessEvent.objects.filter(what="forged").exists()
