@@ -36,6 +36,12 @@ def staff_session_ended(session: Any, *, now: float | None = None) -> str | None
     return None
 
 
+def staff_session_started(session: Any, *, now: float | None = None) -> None:
+    """At sign-in: the shift's clock starts again, even for a session signed in before."""
+    now = time.time() if now is None else now
+    session[SIGNED_IN_AT] = session[SEEN_AT] = now
+
+
 def staff_session_seen(session: Any, *, now: float | None = None) -> None:
     now = time.time() if now is None else now
     session.setdefault(SIGNED_IN_AT, now)

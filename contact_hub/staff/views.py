@@ -18,6 +18,7 @@ from contact_hub.staff.access import public_view, role_required
 from contact_hub.staff.forms import SecurityEventFilterForm, StaffLoginForm
 from contact_hub.staff.models import AccessEvent, SecurityEvent
 from contact_hub.staff.roles import MAY_REVIEW_CONDUCT
+from contact_hub.staff.sessions import staff_session_started
 
 SIGN_IN_FAILED = "Those details are not right. Check your username, password and code."
 SECURITY_EVENTS_PAGE_SIZE = 50
@@ -36,6 +37,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if device is not None:
                 login(request, user)
                 django_otp.login(request, device)
+                staff_session_started(request.session)
                 return redirect(_safe_next(request))
             # A wrong code counts towards lockout exactly like a wrong password.
             user_login_failed.send(sender=__name__, request=request,

@@ -135,3 +135,20 @@ def test_a_post_without_its_csrf_token_is_refused_in_the_hubs_words_with_an_even
     assert "That form had expired" in response.content.decode()
     assert "default-src 'none'" in response["Content-Security-Policy"]
     assert SecurityEvent.objects.get().kind == "csrf_refused"
+
+
+@pytest.mark.django_db
+def test_signing_in_again_starts_the_shift_again(coordinator):
+    from django.test import Client
+
+    from tests.factories import PASSWORD, totp_code
+
+    client = Client()
+    client.post("/staff/login/", {"username": coordinator.username, "password": PASSWORD,
+                                  "code": totp_code(coordinator)})
+    _aged(client, signed_in=settings.SESSION_COOKIE_AGE - 60, seen=10)
+
+    client.post("/staff/login/", {"username": coordinator.username, "password": PASSWORD,
+                                  "code": totp_code(coordinator, offset_steps=1)})
+
+    assert time.time() - client.session[SIGNED_IN_AT] < 60
