@@ -68,11 +68,16 @@ def callback_attempt_record(*, attempt: CallbackAttempt, result: str, source: st
             result=result, result_at=now, result_source=source)
         if not recorded:
             return False
-        latest = callback_request.attempts.order_by("-started_at", "-pk").first()
-        if result in UNANSWERED and callback_request.status == Status.CALLING and latest == attempt:
+        if (result in UNANSWERED and callback_request.status == Status.CALLING
+                and attempt_latest(callback_request) == attempt):
             _unanswered(callback_request, now, permanent=permanent)
         callback_changed(callback_request)
     return True
+
+
+def attempt_latest(callback_request: CallbackRequest) -> CallbackAttempt | None:
+    """The request's most recent call attempt, the only one whose result moves the request."""
+    return callback_request.attempts.order_by("-started_at", "-pk").first()
 
 
 def _unanswered(callback_request: CallbackRequest, now: datetime, *, permanent: bool) -> None:

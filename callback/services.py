@@ -1,7 +1,7 @@
 """State changes on the callback queue: asking, merging, claiming, calling, and closing.
 
 Every entry (101 call, web form, text keyword) becomes a `CallbackAsk` and goes through
-`callback_request_create`, so the merge, flood and confirmation rules are the same for all.
+`callback_request_create`, so the merge and flood rules are the same for all.
 No entry proves who is asking (caller ID and SMS senders can be spoofed, the form is public),
 so on a request that exists an entry may only make contact safer; anything else waits as a
 `PreferenceChange` for the handler to confirm with the caller on the call.
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from callback.attempts import callback_attempt_record, callback_changed
+from callback.attempts import attempt_latest, callback_attempt_record, callback_changed
 from callback.limits import entry_count
 from callback.models import (
     ACTIVE_STATUSES,
@@ -320,8 +320,7 @@ def callback_incident_open(*, callback_request: CallbackRequest, actor: StaffUse
 def _close(callback_request: CallbackRequest, actor: StaffUser, *, reason: str,
            incident: Incident | None) -> CallbackRequest:
     with transaction.atomic():
-        callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
-        _may_change(callback_request, actor)
+        callback_request = _locked_for_change(callback_request, actor)
         callback_request.status, callback_request.closed_at = Status.CLOSED, timezone.now()
         callback_request.close_reason = reason[:300]
         callback_request.incident = incident
@@ -339,8 +338,7 @@ def _close(callback_request: CallbackRequest, actor: StaffUser, *, reason: str,
 def callback_requeue(*, callback_request: CallbackRequest, actor: StaffUser) -> CallbackRequest:
     """Back to the caller's place in the queue with a fresh set of attempts."""
     with transaction.atomic():
-        callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
-        _may_change(callback_request, actor)
+        callback_request = _locked_for_change(callback_request, actor)
         if callback_request.identity_id is None:
             raise CallbackRefused("The number was withheld, so this caller cannot be called.")
         _queue_again(callback_request)
@@ -356,8 +354,7 @@ def callback_priority_set(*, callback_request: CallbackRequest, actor: StaffUser
     if priority not in CallbackRequest.Priority.values:
         raise CallbackRefused("Unknown priority.")
     with transaction.atomic():
-        callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
-        _may_change(callback_request, actor)
+        callback_request = _locked_for_change(callback_request, actor)
         callback_request.priority = priority
         callback_request.save(update_fields=["priority"])
         callback_changed(callback_request)
@@ -372,8 +369,7 @@ def callback_preferences_confirm(*, callback_request: CallbackRequest, actor: St
     proves nothing about who sent it, and the call to her number is the one check we have."""
     now = now or timezone.now()
     with transaction.atomic():
-        callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
-        _may_change(callback_request, actor)
+        callback_request = _locked_for_change(callback_request, actor)
         change = _pending_change(callback_request)
         if not _on_answered_call(callback_request, actor):
             raise CallbackRefused("Only the handler on an answered call can confirm this, "
@@ -394,8 +390,7 @@ def callback_preferences_discard(*, callback_request: CallbackRequest, actor: St
     """Drop the unconfirmed change (the caller did not ask for it, or does not want it)."""
     now = now or timezone.now()
     with transaction.atomic():
-        callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
-        _may_change(callback_request, actor)
+        callback_request = _locked_for_change(callback_request, actor)
         change = _pending_change(callback_request)
         _change_decide(change, PreferenceChange.Status.DISCARDED, callback_request, actor, now,
                        why="discarded an unconfirmed change to contact preferences")
@@ -413,7 +408,7 @@ def _pending_change(callback_request: CallbackRequest) -> PreferenceChange:
 def _on_answered_call(callback_request: CallbackRequest, actor: StaffUser) -> bool:
     if callback_request.status != Status.CALLING or callback_request.claimed_by_id != actor.pk:
         return False
-    latest = callback_request.attempts.order_by("-started_at", "-pk").first()
+    latest = attempt_latest(callback_request)
     return latest is not None and latest.result == CallbackAttempt.Result.ANSWERED
 
 
@@ -432,9 +427,13 @@ def _change_access_record(callback_request: CallbackRequest, actor: StaffUser, *
                   person_id=callback_request.person_id)
 
 
-def _may_change(callback_request: CallbackRequest, actor: StaffUser) -> None:
+def _locked_for_change(callback_request: CallbackRequest,
+                       actor: StaffUser) -> CallbackRequest:
+    """The request, locked for the rest of the transaction, if `actor` may change it now."""
+    callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
     if callback_request.status == Status.CLOSED:
         raise CallbackRefused("This callback request is already closed.")
     if (callback_request.status == Status.CALLING and callback_request.claimed_by_id != actor.pk
             and not actor.has_role(*MAY_SUPERVISE)):
         raise CallbackRefused("Another handler is calling this person back.")
+    return callback_request

@@ -135,7 +135,10 @@ def message_receipt_apply(*, receipt: MessageReceipt) -> int:
     """Every provider's delivery and read receipts come here. The status of each text the
     receipt covers moves forward; texts we do not know, or a late or repeated receipt, change
     nothing. Returns how many moved."""
-    outbound = Message.objects.filter(provider=receipt.provider,
+    # Only texts the receipt can still move forward: a watermark covers a whole conversation's
+    # history, and each text it names costs an UPDATE.
+    behind = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[receipt.status]]
+    outbound = Message.objects.filter(provider=receipt.provider, status__in=behind,
                                       direction=Message.Direction.OUTBOUND)
     if receipt.provider_message_ids:
         outbound = outbound.filter(provider_message_id__in=receipt.provider_message_ids)

@@ -14,6 +14,7 @@ from django.http import QueryDict
 from contact_hub.conversations.intake import InboundMessage, MediaRef
 from contact_hub.conversations.services import MessageReceipt
 from contact_hub.people.identifiers import InvalidIdentifier, phone_parse
+from contact_hub.sms.twilio import PROVIDER
 
 MAX_MEDIA = 10
 # Twilio's SIDs are two letters naming the resource and 32 hex digits.
@@ -42,7 +43,7 @@ def inbound_sms_parse(form: QueryDict) -> InboundSms:
         raise PayloadError("AccountSid is not a Twilio account SID")
     if not E164.fullmatch(to):
         raise PayloadError("To is not an E.164 number")
-    message = InboundMessage(channel="sms", provider="twilio", provider_message_id=sid,
+    message = InboundMessage(channel="sms", provider=PROVIDER, provider_message_id=sid,
                              sender=_sender(form), text=form.get("Body", ""),
                              media=_media(form))
     return InboundSms(message, account_sid, to)
@@ -56,7 +57,7 @@ def sms_status_parse(form: QueryDict) -> MessageReceipt:
         raise PayloadError("MessageSid is not a Twilio message SID")
     if status is None:
         raise PayloadError("unknown MessageStatus")
-    return MessageReceipt(provider="twilio", status=status, provider_message_ids=(sid,),
+    return MessageReceipt(provider=PROVIDER, status=status, provider_message_ids=(sid,),
                           error_code=form.get("ErrorCode", ""))
 
 

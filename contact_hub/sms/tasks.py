@@ -15,6 +15,7 @@ from contact_hub.conversations.stored_files import stored_file_type
 from contact_hub.followups.models import FollowUp
 from contact_hub.followups.services import followup_queue, followup_task
 from contact_hub.sms.media import MediaRefused, MediaUnavailable, media_download
+from contact_hub.sms.twilio import PROVIDER
 from contact_hub.staff.audit import security_event_record
 
 
@@ -50,7 +51,7 @@ def _entry_fetch(entry: dict[str, Any]) -> None:
     except MediaUnavailable as unavailable:
         entry["status"] = unavailable.status
         if isinstance(unavailable, MediaRefused):
-            security_event_record("media_refused", detail={"provider": "twilio",
+            security_event_record("media_refused", detail={"provider": PROVIDER,
                                                            "reason": unavailable.reason})
         return
     digest = hashlib.sha256(content).hexdigest()

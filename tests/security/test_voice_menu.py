@@ -107,7 +107,9 @@ def test_a_call_showing_her_number_cannot_widen_her_settings_either(her_request,
     assert PreferenceChange.objects.get(request=her_request).window == "any"
 
 
-def test_a_safer_choice_on_the_menu_is_applied(her_request, ring):
+def test_a_safer_choice_on_the_menu_is_applied(ring):
+    callback_request_create(ask=CallbackAsk(
+        source="web", number=HERS, window="evening", voicemail_ok=True, texts_ok=True))
     steps = [("menu", "1"), ("number", "2"), ("keyed", None), ("window", "3"),
              ("voicemail", "2"), ("texts", "2")]
 
