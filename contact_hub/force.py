@@ -24,6 +24,16 @@ class ForceConfig:
     markers: dict[str, dict[str, Any]]
     escalation: dict[str, Any]
     notices: dict[str, str]
+    access: dict[str, Any]
+
+
+# Who may look at a victim's record and for how long, and the professional standards clocks.
+ACCESS_DEFAULTS: dict[str, Any] = {
+    # An incident's assignees may still look for this long after it closes (follow-up work).
+    "incident_follow_up_days": 28,
+    # A look with no assignment, once its reason is given, covers that person for this long.
+    "break_glass_minutes": 30,
+}
 
 
 def force_config_load(path: Path | str) -> ForceConfig:
@@ -36,8 +46,10 @@ def force_config_load(path: Path | str) -> ForceConfig:
              for c in raw.get("opening_code", [])}
     escalation = {"points": [0.5, 1.0], "repeat_minutes": 15, "near_minutes": 30}
     escalation.update(raw.get("escalation", {}))
+    access = dict(ACCESS_DEFAULTS)
+    access.update(raw.get("access", {}))
     return ForceConfig(grades=grades, opening_codes=codes, markers=raw.get("marker", {}),
-                       escalation=escalation, notices=raw.get("notice", {}))
+                       escalation=escalation, notices=raw.get("notice", {}), access=access)
 
 
 def force_config_problems(config: ForceConfig) -> list[str]:
@@ -58,6 +70,9 @@ def force_config_problems(config: ForceConfig) -> list[str]:
         problems.append("escalation points must be rising fractions between 0 and 1")
     if config.escalation["repeat_minutes"] <= 0:
         problems.append("escalation repeat_minutes must be above 0")
+    problems += [f"access {name} must be a whole number above 0"
+                 for name, value in config.access.items()
+                 if not isinstance(value, int) or isinstance(value, bool) or value <= 0]
     for name in ("delay", "marker_set", "marker_extended", "marker_ending"):
         text = config.notices.get(name, "")
         if not text:

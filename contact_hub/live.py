@@ -19,6 +19,8 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 HUB_GROUP = "hub"
+# Professional standards' pages: flagged looks, referrals, held staff texts.
+CONDUCT_GROUP = "conduct"
 
 
 class LiveEvent(StrEnum):
@@ -31,6 +33,7 @@ class LiveEvent(StrEnum):
     ALERT_ACKNOWLEDGED = "alert.acknowledged"
     MARKER_CHANGED = "marker.changed"
     REFERRAL_OPENED = "referral.opened"
+    LOOK_FLAGGED = "look.flagged"
     CALLBACK_CHANGED = "callback.changed"
     RVR_CHANGED = "rvr.changed"
     VIDEO_CHANGED = "video.changed"

@@ -277,6 +277,7 @@ HUB_OPENING_CODES = HUB_FORCE.opening_codes
 HUB_MARKER_KINDS = HUB_FORCE.markers
 HUB_ESCALATION = HUB_FORCE.escalation
 HUB_NOTICES = HUB_FORCE.notices
+HUB_ACCESS = HUB_FORCE.access
 # The risk rules that flag contacts (domestic abuse, danger, self-harm...): also a data file.
 HUB_RISK_RULES_FILE = Path(env_str("HUB_RISK_RULES_FILE", str(DEFAULT_RISK_RULES_FILE)))
 

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 
 from contact_hub import views
+from contact_hub.conversations import look_views
 from contact_hub.conversations import views as conversation_views
 from contact_hub.staff import views as staff_views
 from contact_hub.staff.access import public_view
@@ -33,6 +34,7 @@ conversation_urls = ([
 people_urls = ([
     path("<int:person_id>/", person_views.person_view, name="detail"),
     path("<int:person_id>/reveal/", person_views.person_reveal_view, name="reveal"),
+    path("<int:person_id>/look/", look_views.look_reason_view, name="look"),
     path("<int:person_id>/reply/", conversation_views.reply_view, name="reply"),
     path("<int:person_id>/thread/", conversation_views.thread_view, name="thread"),
     path("<int:person_id>/safe-contact/", conversation_views.safe_contact_plan_view,

@@ -112,6 +112,33 @@ class Message(models.Model):
         return self.conversation.person_id
 
 
+class MessageExclusion(models.Model):
+    """A member of staff who must never see this message or learn that it exists: one named in
+    the allegation it carries, or a candidate for it until professional standards clear them.
+    Every read of message text asks `conversations.visibility`, which reads these rows."""
+
+    class Basis(models.TextChoices):
+        NAMED = "named", "Named in the allegation"
+        CANDIDATE = "candidate", "Candidate: may be the one the allegation is about"
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="exclusions")
+    staff = models.ForeignKey("staff.StaffUser", on_delete=models.PROTECT, related_name="+")
+    basis = models.CharField(max_length=12, choices=Basis.choices)
+    how = models.CharField(max_length=200, help_text="what named them, or the assignment that "
+                           "makes them a candidate")
+    since = models.DateTimeField(auto_now_add=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey("staff.StaffUser", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    cleared_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "staff"],
+                                               name="message_exclusion_once")]
+        indexes = [models.Index(fields=["staff"], condition=models.Q(cleared_at__isnull=True),
+                                name="message_exclusion_current_idx")]
+
+
 class OutboxEntry(models.Model):
     """A text the demo outbox backend 'sent': the hub's visible stand-in for a provider."""
 

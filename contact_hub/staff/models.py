@@ -21,6 +21,9 @@ class StaffUser(AbstractUser):
     # Where a call handler takes 101 call-backs: their desk or headset line (E.164). Without
     # one, calls go to their Twilio Client softphone identity.
     desk_phone = models.CharField(max_length=20, blank=True)
+    # Handles the member of staff is known by on social media: a victim may name them by one.
+    handles = models.JSONField(default=list, blank=True,
+                               help_text="social media handles, e.g. [\"@dave_k\"]")
 
     def has_role(self, *roles: str) -> bool:
         return self.is_active and self.role in roles
@@ -51,11 +54,65 @@ class AccessEvent(models.Model):
     what = models.CharField(max_length=120, help_text="the record or page, e.g. 'person', "
                             "'incident INC-20261123-000001'")
     why = models.CharField(max_length=300)
-    flagged = models.BooleanField(default=False, help_text="no current assignment to this person")
+    flagged = models.BooleanField(default=False, help_text="no current assignment to this "
+                                  "person, or the reader is named in an allegation they made")
+    # A list page shows many people at once: one event names them all.
+    people = models.ManyToManyField("people.Person", through="AccessEventPerson",
+                                    related_name="list_access_events", blank=True)
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["person", "-at"]), models.Index(fields=["actor", "-at"])]
+        indexes = [models.Index(fields=["person", "-at"]), models.Index(fields=["actor", "-at"]),
+                   models.Index(fields=["-at"], condition=models.Q(flagged=True),
+                                name="access_event_flagged_idx")]
+
+
+class AccessEventPerson(models.Model):
+    """One person shown on a list page an access event records."""
+
+    event = models.ForeignKey(AccessEvent, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "person"],
+                                               name="access_event_person_once")]
+
+
+class Assignment(models.Model):
+    """Why a member of staff is working a person now: it is the reason their looks at the
+    person's record are logged with, and a look without one is asked for a reason and flagged.
+
+    `subject` names what they work ("message:12", "incident:INC-…", "callback:3", "video:9",
+    "referral:4"); `ends_at` is when the reason lapses (open while the work goes on).
+    """
+
+    class Kind(models.TextChoices):
+        CONTACT = "contact", "Handling the contact"
+        INCIDENT = "incident", "Holding the incident"
+        CALLBACK = "callback", "Taking the callback"
+        VIDEO = "video", "Taking the video call"
+        REFERRAL = "referral", "Working the misconduct referral"
+        BREAK_GLASS = "break_glass", "No assignment: reason given"
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="assignments")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT,
+                               related_name="assignments")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    subject = models.CharField(max_length=60)
+    why = models.CharField(max_length=300)
+    started_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "staff", "-started_at"]),
+                   models.Index(fields=["kind", "subject"])]
+        constraints = [models.UniqueConstraint(
+            fields=["staff", "kind", "subject"], condition=models.Q(ends_at__isnull=True),
+            name="assignment_open_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.subject})"
 
 
 class SecurityEvent(models.Model):

@@ -1,0 +1,37 @@
+"""The one rule of what a reader may see of victims' messages: a member of staff named in an
+allegation (or a candidate for it, until cleared) never sees the message that carries it, nor
+learns that it exists. Every selector that reads message text, media, flags or counts applies
+it here, so a new page cannot forget it."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from contact_hub.conversations.models import Message, MessageExclusion
+from contact_hub.staff.models import StaffUser
+
+
+def _excluded_for(viewer: StaffUser) -> QuerySet[MessageExclusion]:
+    return MessageExclusion.objects.filter(staff_id=viewer.pk, cleared_at__isnull=True)
+
+
+def message_hidden_q(viewer: StaffUser, *, field: str = "pk") -> Q:
+    """A filter that is true for rows whose message (`field`, "pk" on Message itself, e.g.
+    "message_id" on a row about a message) is hidden from the viewer. Use with ~ to keep
+    only what they may see."""
+    return Q(Exists(_excluded_for(viewer).filter(message_id=OuterRef(field))))
+
+
+def messages_visible_to(messages: QuerySet[Message], viewer: StaffUser) -> QuerySet[Message]:
+    return messages.filter(~message_hidden_q(viewer))
+
+
+def message_visible_to(message: Message | int, viewer: StaffUser) -> bool:
+    message_id = message if isinstance(message, int) else message.pk
+    return not _excluded_for(viewer).filter(message_id=message_id).exists()
+
+
+def person_confined_from(person_id: int, viewer: StaffUser) -> bool:
+    """Whether the viewer is named in (or a candidate for) an allegation this person made:
+    their looks at the person are flagged to professional standards."""
+    return _excluded_for(viewer).filter(message__conversation__person_id=person_id).exists()
