@@ -8,7 +8,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "hub_bench_triage"
+# BENCH_DB_SUFFIX as in bench/common.py: one database per person benchmarking.
+BENCH_DB = "hub_bench_triage" + os.environ.get("BENCH_DB_SUFFIX", "")
 
 
 def bench_database_url() -> str:
@@ -35,6 +36,7 @@ def django_setup(redis_url: str | None = None) -> None:
         os.environ["REDIS_URL"] = redis_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contact_hub.settings")
     os.environ.setdefault("SECRET_KEY", "bench-" + "k" * 50)
+    os.environ.setdefault("HUB_LOG_CHAIN_KEY", "bench-log-" + "k" * 50)
     import django
     from django.core.management import call_command
 

@@ -28,7 +28,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Added to every bench database's name, so that two people benchmarking on one server (each
+# with a Redis db of their own, REDIS_URL) do not drop each other's databases.
+DB_SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "")
+
+
 def fresh_database(name: str) -> str:
+    name += DB_SUFFIX
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -57,6 +63,7 @@ def commit_latency_probe(database_url: str, seconds: float = 10, rate: float = 2
 def hub_env(database_url: str, **extra: str) -> dict[str, str]:
     return os.environ | {"DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
                          "SECRET_KEY": "bench-" + "k" * 50, "LOG_LEVEL": "WARNING",
+                         "HUB_LOG_CHAIN_KEY": "bench-log-" + "k" * 50,
                          # Plain HTTP on loopback: no redirect to https.
                          "HUB_HTTPS": "0",
                          "DJANGO_SETTINGS_MODULE": "bench.settings"} | extra
@@ -76,17 +83,18 @@ def hub_server(env: dict[str, str], port: int, workers: int) -> Iterator[str]:
         cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(base + "/health/")
+        server_wait(base + "/health/")
         yield base
     finally:
         process.terminate()
         process.wait(timeout=15)
 
 
-def _wait(url: str) -> None:
+def server_wait(url: str, seconds: float = 30) -> None:
+    """Until the server answers 200 at `url`; RuntimeError after `seconds`."""
     import httpx
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=1).status_code == 200:
@@ -95,6 +103,9 @@ def _wait(url: str) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} never answered")
+
+
+_wait = server_wait  # the name bench/rvr.py knows it by
 
 
 @dataclass

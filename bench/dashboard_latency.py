@@ -1,40 +1,55 @@
-"""Inbound webhook → coordinator dashboard updated, at 200 messages a second, on PostgreSQL and
-Redis with a real web server and Celery worker: p50 and p99.
+"""Inbound webhook → every open coordinator dashboard updated, on PostgreSQL and Redis with a
+real web server and Celery worker: p50 and p99, beside the floor (intake alone at the same rate)
+and where the time goes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/3 \\
-        .venv/bin/python bench/dashboard_latency.py [--rate 200 --seconds 10]
+        .venv/bin/python bench/dashboard_latency.py [--rate 100 --seconds 10 --pages 1]
 
 Starts `manage.py serve` and `celery worker` on 127.0.0.1 against the database hub_bench_triage
-(reset here), after every sender has texted once. A signed-in coordinator's page is simulated
-the way live.js behaves: a websocket that only notifies; an event naming triaged messages fetches
-just their rows, any other the whole queue; one fetch at a time. A message counts as on the
-dashboard when a fetch showing its row comes back (or a whole-queue fetch begun after its event).
-Measured from the moment its webhook was due to be sent. Baseline: the whole-queue fetch on an
-idle hub with the queue already long.
+(+ BENCH_DB_SUFFIX; reset here, and the Redis database REDIS_URL names is emptied), after every
+sender has texted once. Then, at the same rate, for the same time:
+
+1. the floor: the webhooks with no dashboard open (their answer, and the commit);
+2. the dashboards: N coordinators, each signed in with a page that behaves as live.js does: a
+   websocket on which each new contact's row arrives rendered, at intake and again once the
+   worker has triaged it (placed with no fetch); the whole queue fetched again once rows pause
+   (2 s, or 10 s at most) and on any other event; a row the server says to fetch on its own
+   fetched so. Every fetch of every page is counted.
+
+A message counts as on a dashboard when its row arrives at that page (a row sorting below the
+page's 50 is rightly not shown, but the page is up to date). Measured from the moment its
+webhook was due to be sent, across every page. The bench checks that every accepted webhook was
+stored once and reached every page once. Baseline: the whole-queue fetch (50 rows) on an idle
+hub with the queue long, and what the server spent on it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import subprocess
 import sys
 import time
 import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from _setup import ROOT, django_setup
 
 PASSWORD = "bench password for the coordinator"
 ORDER = re.compile(r'data-order="([^"]+)"')
 LIMIT = 50  # the rows a dashboard shows (contact_hub.triage.queue.QUEUE_LIMIT)
+QUIET, MOST = 2.0, 10.0  # live.js: the whole queue again after rows pause, or at most this late
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rate", type=int, default=200, help="messages a second")
+    parser.add_argument("--rate", type=int, default=100, help="messages a second")
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--pages", type=int, default=1, help="coordinator dashboards open")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2, help="web processes")
     parser.add_argument("--senders", type=int, default=500,
@@ -44,10 +59,10 @@ def main() -> None:
     if "127.0.0.1" not in redis_url and "localhost" not in redis_url:
         sys.exit("benchmarks run against 127.0.0.1 only")
     django_setup(redis_url)
-    code = _reset_and_enrol()
+    codes = _reset_and_enrol(args.pages, redis_url)
     processes = _start_services(args.port, args.workers)
     try:
-        asyncio.run(_run(args, code))
+        asyncio.run(_run(args, codes))
     finally:
         for process in processes:
             process.terminate()
@@ -55,21 +70,30 @@ def main() -> None:
             process.wait(timeout=20)
 
 
-def _reset_and_enrol() -> str:
+def _reset_and_enrol(pages: int, redis_url: str) -> list[tuple[str, str]]:
+    import redis
     from django.db import connection
     from django_otp.oath import TOTP
 
     from contact_hub.staff.models import StaffUser
     from contact_hub.staff.services import staff_create
 
+    # Left-over channels of earlier runs would be sent every row too.
+    redis.Redis.from_url(redis_url).flushdb()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE conversations_message, conversations_conversation, "
                        "people_identity, people_person, followups_followup, "
-                       "triage_contacttriage, triage_riskflag, triage_claim CASCADE")
-    StaffUser.objects.filter(username="benchcoord").delete()
-    device = staff_create(username="benchcoord", role="coordinator",
-                          password=PASSWORD).user.totpdevice_set.get()
-    return f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+                       "triage_contacttriage, triage_riskflag, triage_claim, "
+                       "staff_accessevent, staff_accesseventperson CASCADE")
+    StaffUser.objects.filter(username__startswith="benchcoord").delete()
+    codes = []
+    for n in range(pages):
+        username = f"benchcoord{n}"
+        device = staff_create(username=username, role="coordinator",
+                              password=PASSWORD).user.totpdevice_set.get()
+        codes.append((username,
+                      f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"))
+    return codes
 
 
 ACCOUNT_SID = "AC" + "d" * 32
@@ -80,37 +104,72 @@ INBOUND = "/sms/twilio/inbound/"
 
 def _twilio_env(port: int) -> dict[str, str]:
     return {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_SMS_NUMBERS": HUB_NUMBER, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+            "TWILIO_SMS_NUMBERS": HUB_NUMBER, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            # Plain HTTP on loopback: no redirect to https.
+            "HUB_HTTPS": "0"}
 
 
 def _start_services(port: int, workers: int) -> list[subprocess.Popen]:
     env = dict(os.environ) | _twilio_env(port)
     python = sys.executable
     server = subprocess.Popen([python, "manage.py", "serve", "--port", str(port), "--workers",
-                               str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               str(workers)], cwd=ROOT, env=env, stdout=open("/tmp/h3/server.log", "w") if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     worker = subprocess.Popen([python, "-m", "celery", "-A", "contact_hub", "worker",
-                               "--concurrency", "2", "--loglevel", "WARNING"], cwd=ROOT, env=env,
+                               "--concurrency", "2", "--loglevel", "WARNING"] if not os.environ.get("BENCH_NO_WORKER") else ["sleep", "1000"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(6)  # let the server bind and the worker join the broker
+    from bench.common import server_wait
+
+    server_wait(f"http://127.0.0.1:{port}/health/", seconds=60)
+    time.sleep(2)  # and the worker join the broker
     return [server, worker]
 
 
+@dataclass
 class Page:
-    """What live.js does on the dashboard: an event naming triaged messages fetches just those
-    rows (?messages=…); any other event fetches the whole queue; one fetch at a time, and the
-    events that arrive meanwhile are served together by the next."""
+    """What live.js does on the dashboard: rows pushed over the websocket are placed as they
+    come; the whole queue is fetched again once they pause (QUIET) or at most MOST after the
+    first, and on any other event that concerns the queue; one fetch at a time, the events
+    arriving meanwhile served together by the next."""
 
-    def __init__(self, session, base: str) -> None:
-        self.session, self.base = session, base
-        self.running = False
-        self.pending: str | None = None  # "new" or "all"
-        self.ids: list[int] = []
-        self.shown: dict[int, float] = {}  # message id -> when a fetch first showed it
-        self.full_fetches: list[tuple[float, float]] = []  # (started, done)
-        self.fetch_times: dict[str, list[float]] = {"new": [], "all": []}
-        self.failed = 0
-        self.orders: list[str] = []
+    session: object
+    base: str
+    arrived: dict[str, dict[int, list[float]]] = field(
+        default_factory=lambda: {"rules": defaultdict(list), "triaged": defaultdict(list)})
+    fetch_times: dict[str, list[float]] = field(default_factory=lambda: {"new": [], "all": []})
+    failed: int = 0
+    frames: int = 0
+    running: bool = False
+    pending: str | None = None  # "new" or "all"
+    ids: list[int] = field(default_factory=list)
+    first_unsynced: float | None = None
+    resync: asyncio.TimerHandle | None = None
+    orders: list[str] = field(default_factory=list)
+    tasks: set[asyncio.Task] = field(default_factory=set)
+
+    def spawn(self, mode: str, ids: list[int] = ()) -> None:
+        task = asyncio.create_task(self.refresh(mode, ids))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def rows(self, event: dict) -> None:
+        now = time.time()
+        self.frames += 1
+        for row in event["rows"]:
+            self.arrived[row["stage"]][int(row["item"].split(":")[1])].append(now)
+            self.orders = sorted([*self.orders, row["order"]])[:LIMIT]
+        if event.get("fetch"):
+            self.spawn("new", event["fetch"])
+        if event["rows"]:
+            self._resync_later(now)
+
+    def _resync_later(self, now: float) -> None:
+        if self.first_unsynced is None:
+            self.first_unsynced = now
+        if self.resync is not None:
+            self.resync.cancel()
+        delay = min(QUIET, max(0.0, self.first_unsynced + MOST - now))
+        self.resync = asyncio.get_running_loop().call_later(delay, self.spawn, "all")
 
     async def refresh(self, mode: str, ids: list[int] = ()) -> None:
         self.ids += ids
@@ -122,67 +181,86 @@ class Page:
         try:
             while self.pending:
                 mode, ids, self.pending, self.ids = self.pending, self.ids, None, []
-                if mode == "new" and ids and len(ids) <= 500:
+                if mode == "new" and ids:
                     path = f"/triage/queue/?messages={','.join(map(str, ids))}"
                     if len(self.orders) >= LIMIT:
                         path += f"&before={self.orders[-1]}"
-                    await self._fetch(path, "new", ids)
+                    await self._fetch(path, "new")
                 else:
-                    await self._fetch("/triage/queue/", "all", [])
+                    self.first_unsynced = None
+                    await self._fetch("/triage/queue/", "all")
         finally:
             self.running = False
 
-    async def _fetch(self, path: str, mode: str, ids: list[int]) -> None:
+    async def _fetch(self, path: str, mode: str) -> None:
         started = time.time()
         async with self.session.get(self.base + path) as response:
             body = await response.text()
-        done = time.time()
-        self.fetch_times[mode].append(done - started)
-        # The rows of the named messages that belong in the top of the queue came back; the
-        # rest sort below the fold, where the page rightly does not show them.
-        for message_id in ids:
-            self.shown.setdefault(message_id, done)
+        self.fetch_times[mode].append(time.time() - started)
         if response.status != 200:
             self.failed += 1
-        # The rows the page shows, by their order, as live.js keeps them.
         orders = ORDER.findall(body)
         self.orders = sorted(orders if mode == "all" else self.orders + orders)[:LIMIT]
-        if mode == "all":
-            self.full_fetches.append((started, done))
 
 
-async def _run(args: argparse.Namespace, code: str) -> None:
+async def _run(args: argparse.Namespace, codes: list[tuple[str, str]]) -> None:
     import aiohttp
 
     base = f"http://127.0.0.1:{args.port}"
     # unsafe=True: keep cookies for an IP-address host (127.0.0.1).
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-        await _sign_in(session, base, code)
+    sessions = [aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+                for _ in codes]
+    try:
+        for session, (username, code) in zip(sessions, codes, strict=True):
+            await _sign_in(session, base, username, code)
         # Everyone texting has texted before, as the intake bench has it (first contacts cost
         # more: see bench/intake.py), and the queue is already long.
         await _produce(min(args.rate, 100), args.senders / min(args.rate, 100), args.port,
                        args.senders, name="warm-up: each sender once")
         await asyncio.sleep(3)
-        page = Page(session, base)
-        baseline = [await _timed_fetch(session, base) for _ in range(20)]
-        events: dict[int, float] = {}
-        async with session.ws_connect(f"{base}/ws/hub/", headers={"Origin": base}) as socket:
-            listening = asyncio.create_task(_listen(socket, page, events))
-            sent = await _produce(args.rate, args.seconds, args.port, args.senders)
-            await asyncio.sleep(3)
-            listening.cancel()
-    committed = await asyncio.to_thread(_by_message_id, sent)
+        baseline = [await _timed_fetch(sessions[0], base) for _ in range(30)]
+        floor = await _produce(args.rate, args.seconds, args.port, args.senders,
+                               name="floor: intake alone")
+        await asyncio.sleep(3)
+        pages = [Page(session, base) for session in sessions]
+        looks_before = await asyncio.to_thread(_queue_looks)
+        sockets = [await session.ws_connect(f"{base}/ws/hub/", headers={"Origin": base})
+                   for session in sessions]
+        listening = [asyncio.create_task(_listen(s, p)) for s, p in zip(sockets, pages,
+                                                                        strict=True)]
+        started = time.time()
+        sent = await _produce(args.rate, args.seconds, args.port, args.senders,
+                              name=f"webhooks, {args.pages} dashboard(s) open")
+        await asyncio.sleep(4)
+        looks = await asyncio.to_thread(_queue_looks) - looks_before
+        looked_for = time.time() - started
+        for task in listening:
+            task.cancel()
+        for socket in sockets:
+            await socket.close()
+    finally:
+        for session in sessions:
+            await session.close()
+    committed = await asyncio.to_thread(_by_message_id, sent.due)
     stages = await asyncio.to_thread(_stages, committed)
-    _report(args, committed, events, page, baseline)
-    _report_stages(committed, stages, events)
+    _report(args, committed, sent, floor, pages, baseline, looks, looked_for)
+    if os.environ.get("BENCH_DEBUG"):
+        by_second = defaultdict(list)
+        start = min(committed.values())
+        for message_id, due in committed.items():
+            shown = _first(pages[0], "rules", message_id)
+            if shown is not None:
+                by_second[int(due - start)].append(shown - due)
+        print({k: round(sorted(v)[len(v) // 2] * 1000) for k, v in sorted(by_second.items())})
+    _report_stages(committed, stages, pages)
 
 
-async def _sign_in(session, base: str, code: str) -> None:
+async def _sign_in(session, base: str, username: str, code: str) -> None:
     async with session.get(f"{base}/staff/login/") as response:
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
                           await response.text()).group(1)
     async with session.post(f"{base}/staff/login/", data={
-            "csrfmiddlewaretoken": token, "username": "benchcoord", "password": PASSWORD,
+            "csrfmiddlewaretoken": token, "username": username, "password": PASSWORD,
             "code": code}, allow_redirects=False) as response:
         if response.status != 302:
             sys.exit(f"sign-in failed: {response.status}")
@@ -195,23 +273,25 @@ async def _timed_fetch(session, base: str) -> float:
     return time.time() - started
 
 
-async def _listen(socket, page: Page, events: dict[int, float]) -> None:
-    refreshing: set[asyncio.Task] = set()
+async def _listen(socket, page: Page) -> None:
     async for frame in socket:
-        event = frame.json()
-        if event.get("kind") == "messages.received":
-            for message_id in event["message_ids"]:
-                events[message_id] = time.time()
-            task = asyncio.create_task(page.refresh("new", event["message_ids"]))
-        else:
-            task = asyncio.create_task(page.refresh("all"))
-        refreshing.add(task)
-        task.add_done_callback(refreshing.discard)
+        event = json.loads(frame.data)
+        if "rows" in event:
+            page.rows(event)
+        elif event.get("kind") not in ("messages.received", "message.status", "resync"):
+            page.spawn("all")
+
+
+@dataclass
+class Sent:
+    due: dict[str, float]  # when each accepted webhook was due, by SID
+    answered: list[float]  # seconds from due to the answer, each accepted webhook
+    asked: int
 
 
 async def _produce(rate: float, seconds: float, port: int, senders: int, *,
-                   name: str = "webhooks") -> dict[str, float]:
-    """Signed Twilio webhooks at a steady rate (open loop). Returns when each was due, by SID."""
+                   name: str = "webhooks") -> Sent:
+    """Signed Twilio webhooks at a steady rate (open loop)."""
     from urllib.parse import urlencode
 
     from twilio.request_validator import RequestValidator
@@ -232,26 +312,37 @@ async def _produce(rate: float, seconds: float, port: int, senders: int, *,
         requests.append(client.request("POST", INBOUND, urlencode(form).encode(), headers))
         sids.append(form["MessageSid"])
     due: dict[str, float] = {}
+    answered: list[float] = []
     started: list[float] = []  # when the open loop sent its first request
 
     async def post(n: int) -> bool:
         if not started:
             started.append(time.time() - n / rate)
-        due[sids[n]] = started[0] + n / rate
-        return await client.send(requests[n]) == 200
+        at = started[0] + n / rate
+        if await client.send(requests[n]) != 200:
+            return False
+        due[sids[n]] = at
+        answered.append(time.time() - at)
+        return True
 
     result = await open_loop(name, rate, seconds, post)
     await client.close()
     print(result.line())
-    return due
+    return Sent(due=due, answered=answered, asked=len(requests))
 
 
-def _by_message_id(sent: dict[str, float]) -> dict[int, float]:
+def _queue_looks() -> int:
+    from contact_hub.staff.models import AccessEvent
+
+    return AccessEvent.objects.filter(what="triage queue").count()
+
+
+def _by_message_id(due: dict[str, float]) -> dict[int, float]:
     from contact_hub.conversations.models import Message
 
-    ids = Message.objects.filter(provider="twilio", provider_message_id__in=list(sent)) \
+    ids = Message.objects.filter(provider="twilio", provider_message_id__in=list(due)) \
         .values_list("provider_message_id", "pk")
-    return {pk: sent[sid] for sid, pk in ids}
+    return {pk: due[sid] for sid, pk in ids}
 
 
 def _stages(committed: dict[int, float]) -> dict[int, tuple[float, float]]:
@@ -266,17 +357,28 @@ def _stages(committed: dict[int, float]) -> dict[int, tuple[float, float]]:
             for pk in committed if pk in stored and pk in triaged}
 
 
-def _report_stages(committed, stages, events) -> None:
+def _first(page: Page, stage: str, message_id: int) -> float | None:
+    times = page.arrived[stage].get(message_id)
+    return times[0] if times else None
+
+
+def _report_stages(committed, stages, pages: list[Page]) -> None:
     """Where the time goes, stage by stage (one clock: everything runs on this machine)."""
-    rows = [(committed[m], stored, triaged, events[m]) for m, (stored, triaged) in stages.items()
-            if m in events]
+    rules, triaged_at_page, worker, intake = [], [], [], []
+    for message_id, (stored, triaged) in stages.items():
+        due = committed[message_id]
+        intake.append(stored - due)
+        worker.append(triaged - stored)
+        for page in pages:
+            if (shown := _first(page, "rules", message_id)) is not None:
+                rules.append(shown - stored)
+            if (updated := _first(page, "triaged", message_id)) is not None:
+                triaged_at_page.append(updated - triaged)
     print("where the time goes:")
-    print(f"  due → stored (web, intake):        "
-          f"{_percentiles([s - due for due, s, _, _ in rows])}")
-    print(f"  stored → triaged (Celery, triage): "
-          f"{_percentiles([t - s for _, s, t, _ in rows])}")
-    print(f"  triaged → event at the page:       "
-          f"{_percentiles([e - t for _, _, t, e in rows])}")
+    print(f"  due → stored (web: intake, rules, commit):   {_percentiles(intake)}")
+    print(f"  stored → row at the page (push, websocket):  {_percentiles(rules)}")
+    print(f"  stored → triaged (Celery: markers, history): {_percentiles(worker)}")
+    print(f"  triaged → its update at the page:            {_percentiles(triaged_at_page)}")
 
 
 def _percentiles(values: list[float]) -> str:
@@ -288,32 +390,46 @@ def _percentiles(values: list[float]) -> str:
             f"(n={len(values)})")
 
 
-def _report(args, committed, events, page, baseline) -> None:
-    seen = []
-    for message_id, at in committed.items():
-        # On the page when a fetch of its row came back, or a whole-queue fetch that began
-        # after its event did (the row may sit below the fold, but the page is up to date).
-        evented = events.get(message_id)
-        whole = [done for started, done in page.full_fetches
-                 if evented is not None and started >= evented]
-        shown = [t for t in [page.shown.get(message_id), *whole[:1]] if t is not None]
-        if shown:
-            seen.append(min(shown) - at)
-    event_latency = [events[m] - at for m, at in committed.items() if m in events]
+def _report(args, committed, sent: Sent, floor: Sent, pages: list[Page], baseline, looks: int,
+            looked_for: float) -> None:
+    shown, updated, never, twice = [], [], 0, 0
+    for page in pages:
+        for message_id, due in committed.items():
+            arrivals = page.arrived["rules"].get(message_id, [])
+            twice += len(arrivals) > 1
+            first = arrivals[0] if arrivals else _first(page, "triaged", message_id)
+            if first is None:
+                never += 1
+                continue
+            shown.append(first - due)
+            if (update := _first(page, "triaged", message_id)) is not None:
+                updated.append(update - due)
     span = max(committed.values()) - min(committed.values())
-    fetches = len(page.fetch_times["new"]) + len(page.fetch_times["all"])
+    fetches = Counter()
+    for page in pages:
+        fetches.update({mode: len(times) for mode, times in page.fetch_times.items()})
     print(f"{len(committed)} messages in {span:.1f} s ({len(committed) / span:.0f}/s, asked "
-          f"{args.rate}/s); {fetches} queue fetches "
-          f"({len(page.fetch_times['new'])} of just the new rows)")
-    print(f"webhook sent → websocket event:       {_percentiles(event_latency)}")
-    print(f"webhook sent → dashboard updated:     {_percentiles(seen)}")
-    print(f"fetch of the new rows under load:     {_percentiles(page.fetch_times['new'])}")
-    print(f"whole-queue fetch under load:         {_percentiles(page.fetch_times['all'])}")
-    print(f"baseline, whole-queue fetch, idle:    {_percentiles(baseline)}")
-    print("bar: dashboard updated p99 under 100 ms")
-    lost = len(committed) - len(seen)
-    if lost or page.failed:
-        print(f"{lost} messages never shown; {page.failed} fetches failed")
+          f"{args.rate}/s), {args.pages} dashboard(s); {fetches['all']} whole-queue and "
+          f"{fetches['new']} single-row fetches; "
+          f"{sum(p.frames for p in pages)} row frames pushed")
+    print(f"floor, intake alone: webhook → answered:    {_percentiles(floor.answered)}")
+    print(f"with dashboards:     webhook → answered:    {_percentiles(sent.answered)}")
+    print(f"webhook sent → row on every dashboard:      {_percentiles(shown)}")
+    print(f"webhook sent → its triaged update there:    {_percentiles(updated)}")
+    print(f"whole-queue fetch under load:               "
+          f"{_percentiles([t for p in pages for t in p.fetch_times['all']])}")
+    print(f"baseline, whole-queue fetch (50 rows), idle: {_percentiles(baseline)}")
+    print(f"access events for the queue: {looks} in {looked_for:.0f} s "
+          f"({looks / looked_for:.1f}/s for {args.pages} page(s))")
+    stored_once = len(committed) == len(sent.due)
+    print(f"accepted webhooks stored: {len(committed)} of {len(sent.due)} accepted "
+          f"({sent.asked} sent){'' if stored_once else '  ← NOT every accepted webhook'}; "
+          f"reached every page once: {never == 0 and twice == 0} "
+          f"({never} page-messages missing, {twice} new rows pushed twice)")
+    if any(p.failed for p in pages):
+        print(f"{sum(p.failed for p in pages)} fetches failed")
+    print("bars: one dashboard p99 under 100 ms at 100/s and 250 ms at 200/s; "
+          "20 dashboards p99 under 150 ms at 50/s")
 
 
 if __name__ == "__main__":

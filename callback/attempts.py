@@ -9,9 +9,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from callback.look_reasons import callback_subject
 from callback.models import CallbackAttempt, CallbackRequest
 from callback.windows import window_next_open
 from contact_hub.live import LiveEvent, live_event_send
+from contact_hub.staff.assignments import assignments_end
+from contact_hub.staff.models import Assignment
 
 Status, Flag, Result = CallbackRequest.Status, CallbackRequest.Flag, CallbackAttempt.Result
 UNANSWERED = {Result.BUSY, Result.NO_ANSWER, Result.VOICEMAIL, Result.FAILED}
@@ -82,6 +85,9 @@ def attempt_latest(callback_request: CallbackRequest) -> CallbackAttempt | None:
 
 def _unanswered(callback_request: CallbackRequest, now: datetime, *, permanent: bool) -> None:
     callback_request.claimed_by, callback_request.claimed_at = None, None
+    # Released: the handler's reason to open her record ends with the call.
+    assignments_end(kind=Assignment.Kind.CALLBACK, subject=callback_subject(callback_request),
+                    at=now)
     if permanent or callback_request.attempts_made >= settings.HUB_CALLBACK_MAX_ATTEMPTS:
         callback_request.status, callback_request.flag = Status.COORDINATOR, Flag.UNABLE_TO_CONTACT
         callback_request.next_attempt_at = None

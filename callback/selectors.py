@@ -1,4 +1,5 @@
-"""Reads of the callback queue that services and pages share: order, position, estimated wait."""
+"""Reads of the callback queue that services and pages share: order, position, estimated wait,
+and the handlers' pages, each written to the access log in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from callback.look_reasons import CALLBACK_QUEUE
 from callback.models import CallbackAttempt, CallbackRequest, PreferenceChange
 from callback.windows import window_next_open
+from contact_hub.conversations.looks import list_look_record, look_record
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, StaffUser
 
@@ -54,14 +57,42 @@ def with_pending_change(callback_requests: QuerySet[CallbackRequest]) -> QuerySe
 
 def callback_request_read(*, callback_request_id: int, actor: StaffUser) -> CallbackRequest:
     """One request for the handler's page, its reading recorded with it. Raises
-    CallbackRequest.DoesNotExist."""
+    CallbackRequest.DoesNotExist, and ReasonNeeded when the reader has no reason to look at
+    the caller (they did not take her callback and she is not in the queue)."""
     with transaction.atomic():
         callback_request = CallbackRequest.objects.select_related(
             "identity", "claimed_by", "incident").get(pk=callback_request_id)
-        access_record(actor=actor, action=AccessEvent.Action.VIEW,
-                      what=f"callback request {callback_request.pk}",
-                      why="calling back or welfare check", person_id=callback_request.person_id)
+        what = f"callback request {callback_request.pk}"
+        if callback_request.person_id is None:
+            # A withheld number's welfare item: nobody's record, only the call's facts.
+            access_record(actor=actor, action=AccessEvent.Action.VIEW, what=what,
+                          why=CALLBACK_QUEUE)
+        else:
+            look_record(actor=actor, person_id=callback_request.person_id, what=what)
     return callback_request
+
+
+@dataclass(frozen=True)
+class CallbackQueueRead:
+    queue: list[tuple[CallbackRequest, QueuePlace]]
+    calling: list[CallbackRequest]
+    coordinator_items: list[CallbackRequest]
+    per_hour: int
+
+
+def callback_queue_read(*, actor: StaffUser, now: datetime | None = None) -> CallbackQueueRead:
+    """The queue page as a handler sees it (waiting, being called, needing a coordinator),
+    with one access event naming every caller it shows (their masked numbers and times)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        read = CallbackQueueRead(queue=callback_queue_places(now),
+                                 calling=list(callback_calling()),
+                                 coordinator_items=list(callback_needing_coordinator()),
+                                 per_hour=round(callbacks_per_minute(now) * 60))
+        shown = [r for r, _ in read.queue] + read.calling + read.coordinator_items
+        list_look_record(actor=actor, what=CALLBACK_QUEUE, why=CALLBACK_QUEUE,
+                         person_ids=[r.person_id for r in shown])
+    return read
 
 
 def callback_needing_coordinator() -> QuerySet[CallbackRequest]:

@@ -18,6 +18,11 @@ from django.utils import timezone
 
 from callback.attempts import attempt_latest, callback_attempt_record, callback_changed
 from callback.limits import entry_count
+from callback.look_reasons import (
+    TAKING_THE_CALLBACK,
+    callback_reason_required,
+    callback_subject,
+)
 from callback.models import (
     ACTIVE_STATUSES,
     CallbackAttempt,
@@ -29,14 +34,18 @@ from callback.numbers import callback_number_check
 from callback.selectors import QueuePlace, callback_due, callback_place
 from callback.tasks import callback_call_place
 from callback.windows import ANY_TIME, WINDOWS
+from contact_hub.conversations.conduct import contact_after_assignment_flag
 from contact_hub.conversations.intake import identity_for
+from contact_hub.conversations.looks import LookBasis
 from contact_hub.followups.services import followup_queue
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
+from contact_hub.live import CONDUCT_GROUP, LiveEvent, live_event_send
 from contact_hub.people.models import Identity
+from contact_hub.staff.assignments import assignment_start, assignments_end, follow_up_period
 from contact_hub.staff.audit import access_record, security_event_record
-from contact_hub.staff.models import AccessEvent, StaffUser
+from contact_hub.staff.models import AccessEvent, Assignment, StaffUser
 from contact_hub.staff.roles import MAY_SUPERVISE
 
 Status = CallbackRequest.Status
@@ -266,8 +275,16 @@ def _claim(callback_request: CallbackRequest, handler: StaffUser, now: datetime)
     if not claimed:
         return False
     callback_request.refresh_from_db()
+    # Taking her callback is the handler's reason to open her record until it is finished.
+    assignment_start(staff=handler, person_id=callback_request.person_id,
+                     kind=Assignment.Kind.CALLBACK, subject=callback_subject(callback_request),
+                     why=TAKING_THE_CALLBACK, now=now)
     attempt = CallbackAttempt.objects.create(request=callback_request, handler=handler,
                                              started_at=now)
+    if callback_request.person_id is not None:
+        # The call rings her: contact outside the handler's work with her is flagged.
+        contact_after_assignment_flag(actor=handler, person_id=callback_request.person_id,
+                                      what=f"callback call {attempt.pk}", now=now)
     followup_queue(callback_call_place, attempt_id=attempt.pk)
     callback_changed(callback_request)
     return True
@@ -285,8 +302,11 @@ def callback_attempt_result_record(*, callback_request: CallbackRequest, actor: 
             raise CallbackRefused("There is no call waiting for a result.")
         if attempt.handler_id != actor.pk and not actor.has_role(*MAY_SUPERVISE):
             raise CallbackNotYours("Only the handler who placed this call can record it.")
+        # Taken before the result is recorded: an unanswered call ends the handler's reason.
+        basis = callback_reason_required(callback_request, actor)
         if callback_attempt_record(attempt=attempt, result=result, source="handler"):
-            _change_access_record(callback_request, actor, why="recording a call attempt")
+            _change_access_record(callback_request, actor, basis,
+                                  why="recording a call attempt")
     return attempt
 
 
@@ -310,6 +330,7 @@ def callback_incident_open(*, callback_request: CallbackRequest, actor: StaffUse
                            opening_code: str, grade: str) -> CallbackRequest:
     if not opening_code.strip():
         raise CallbackRefused("Give the incident type.")
+    callback_reason_required(callback_request, actor)  # before an incident is opened for her
     with transaction.atomic():
         incident = incident_open(opening_code=opening_code, grade=grade, actor=actor,
                                  person=callback_request.person)
@@ -321,6 +342,7 @@ def _close(callback_request: CallbackRequest, actor: StaffUser, *, reason: str,
            incident: Incident | None) -> CallbackRequest:
     with transaction.atomic():
         callback_request = _locked_for_change(callback_request, actor)
+        basis = callback_reason_required(callback_request, actor)
         callback_request.status, callback_request.closed_at = Status.CLOSED, timezone.now()
         callback_request.close_reason = reason[:300]
         callback_request.incident = incident
@@ -330,7 +352,12 @@ def _close(callback_request: CallbackRequest, actor: StaffUser, *, reason: str,
                 "callback_request_id": callback_request.pk, "source": callback_request.source,
                 "attempts": callback_request.attempts.count(), "flag": callback_request.flag,
             }, actor=actor)
-        _change_access_record(callback_request, actor, why="recording the callback outcome")
+        _change_access_record(callback_request, actor, basis,
+                              why="recording the callback outcome")
+        # Finished: whoever took it keeps their reason for the follow-up period (a welfare
+        # call, a question about what was said).
+        assignments_end(kind=Assignment.Kind.CALLBACK, subject=callback_subject(callback_request),
+                        at=callback_request.closed_at, keep=follow_up_period())
         callback_changed(callback_request)
     return callback_request
 
@@ -341,10 +368,13 @@ def callback_requeue(*, callback_request: CallbackRequest, actor: StaffUser) -> 
         callback_request = _locked_for_change(callback_request, actor)
         if callback_request.identity_id is None:
             raise CallbackRefused("The number was withheld, so this caller cannot be called.")
+        basis = callback_reason_required(callback_request, actor)
         _queue_again(callback_request)
         callback_request.claimed_by, callback_request.claimed_at = None, None
         callback_request.save()
-        _change_access_record(callback_request, actor, why="returned to the queue")
+        _change_access_record(callback_request, actor, basis, why="returned to the queue")
+        # Released: nobody is taking her callback now, so the reason it gave ends at once.
+        assignments_end(kind=Assignment.Kind.CALLBACK, subject=callback_subject(callback_request))
         callback_changed(callback_request)
     return callback_request
 
@@ -355,8 +385,11 @@ def callback_priority_set(*, callback_request: CallbackRequest, actor: StaffUser
         raise CallbackRefused("Unknown priority.")
     with transaction.atomic():
         callback_request = _locked_for_change(callback_request, actor)
+        basis = callback_reason_required(callback_request, actor)
         callback_request.priority = priority
         callback_request.save(update_fields=["priority"])
+        _change_access_record(callback_request, actor, basis,
+                              why="setting the callback's priority")
         callback_changed(callback_request)
     return callback_request
 
@@ -374,13 +407,15 @@ def callback_preferences_confirm(*, callback_request: CallbackRequest, actor: St
         if not _on_answered_call(callback_request, actor):
             raise CallbackRefused("Only the handler on an answered call can confirm this, "
                                   "after checking it with the caller.")
+        basis = callback_reason_required(callback_request, actor)
         if change.window:
             window = WINDOWS[change.window]
             callback_request.safe_from, callback_request.safe_until = window.start, window.end
         callback_request.voicemail_ok = callback_request.voicemail_ok or change.allow_voicemail
         callback_request.texts_ok = callback_request.texts_ok or change.allow_texts
         callback_request.save()
-        _change_decide(change, PreferenceChange.Status.CONFIRMED, callback_request, actor, now,
+        _change_decide(change, PreferenceChange.Status.CONFIRMED, callback_request, actor,
+                       basis, now,
                        why="confirmed a change to contact preferences with the caller")
     return callback_request
 
@@ -392,7 +427,9 @@ def callback_preferences_discard(*, callback_request: CallbackRequest, actor: St
     with transaction.atomic():
         callback_request = _locked_for_change(callback_request, actor)
         change = _pending_change(callback_request)
-        _change_decide(change, PreferenceChange.Status.DISCARDED, callback_request, actor, now,
+        basis = callback_reason_required(callback_request, actor)
+        _change_decide(change, PreferenceChange.Status.DISCARDED, callback_request, actor,
+                       basis, now,
                        why="discarded an unconfirmed change to contact preferences")
     return callback_request
 
@@ -413,23 +450,33 @@ def _on_answered_call(callback_request: CallbackRequest, actor: StaffUser) -> bo
 
 
 def _change_decide(change: PreferenceChange, status: str, callback_request: CallbackRequest,
-                   actor: StaffUser, now: datetime, *, why: str) -> None:
+                   actor: StaffUser, basis: LookBasis | None, now: datetime, *,
+                   why: str) -> None:
     change.status, change.decided_by, change.decided_at = status, actor, now
     change.save(update_fields=["status", "decided_by", "decided_at"])
-    _change_access_record(callback_request, actor, why=why)
+    _change_access_record(callback_request, actor, basis, why=why)
     callback_changed(callback_request)
 
 
-def _change_access_record(callback_request: CallbackRequest, actor: StaffUser, *,
-                          why: str) -> None:
-    access_record(actor=actor, action=AccessEvent.Action.CHANGE,
-                  what=f"callback request {callback_request.pk}", why=why,
-                  person_id=callback_request.person_id)
+def _change_access_record(callback_request: CallbackRequest, actor: StaffUser,
+                          basis: LookBasis | None, *, why: str) -> None:
+    """The change, in the access log with what it was; flagged (and professional standards
+    told) if the actor's reason was one they gave (or she named them), as a look would be.
+    `basis` is the reason taken before the change: the change may end it (a close, a call
+    nobody answered)."""
+    event = access_record(actor=actor, action=AccessEvent.Action.CHANGE,
+                          what=f"callback request {callback_request.pk}", why=why,
+                          person_id=callback_request.person_id,
+                          flagged=basis is not None and basis.flagged)
+    if event.flagged:
+        live_event_send(LiveEvent.LOOK_FLAGGED, group=CONDUCT_GROUP, access_event_id=event.pk)
 
 
 def _locked_for_change(callback_request: CallbackRequest,
                        actor: StaffUser) -> CallbackRequest:
-    """The request, locked for the rest of the transaction, if `actor` may change it now."""
+    """The request, locked for the rest of the transaction, if `actor` may change it now.
+    Each change then takes the actor's reason (`callback_reason_required`) after its own
+    refusals and before it changes anything."""
     callback_request = CallbackRequest.objects.select_for_update().get(pk=callback_request.pk)
     if callback_request.status == Status.CLOSED:
         raise CallbackRefused("This callback request is already closed.")

@@ -22,14 +22,7 @@ from callback.entries import callback_web_ask_queue
 from callback.forms import CallbackWebForm, form_token
 from callback.limits import entry_count
 from callback.models import CallbackAttempt, CallbackRequest
-from callback.selectors import (
-    callback_calling,
-    callback_needing_coordinator,
-    callback_place,
-    callback_queue_places,
-    callback_request_read,
-    callbacks_per_minute,
-)
+from callback.selectors import callback_place, callback_queue_read, callback_request_read
 from callback.services import (
     CallbackNotYours,
     CallbackRefused,
@@ -52,7 +45,10 @@ from callback.voice import (
     voice_step,
 )
 from callback.windows import WINDOWS
+from contact_hub.conversations.look_views import reason_asked
+from contact_hub.conversations.looks import ReasonNeeded
 from contact_hub.incidents.models import Incident
+from contact_hub.incidents.visibility import incidents_visible_to
 from contact_hub.sms.twilio import PROVIDER, twilio_webhook, twiml_response
 from contact_hub.staff.access import StaffRequest, public_form, role_required
 from contact_hub.staff.audit import security_event_record
@@ -207,13 +203,13 @@ def queue_list_view(request: StaffRequest) -> HttpResponse:
 
 def _queue_context(request: StaffRequest) -> dict[str, object]:
     now = timezone.now()
-    calling = list(callback_calling())
+    read = callback_queue_read(actor=request.user, now=now)
     return {
-        "queue": callback_queue_places(now),
-        "calling": calling,
-        "coordinator_items": callback_needing_coordinator(),
-        "mine": next((r for r in calling if r.claimed_by_id == request.user.pk), None),
-        "per_hour": round(callbacks_per_minute(now) * 60),
+        "queue": read.queue,
+        "calling": read.calling,
+        "coordinator_items": read.coordinator_items,
+        "mine": next((r for r in read.calling if r.claimed_by_id == request.user.pk), None),
+        "per_hour": read.per_hour,
         "now": now,
     }
 
@@ -235,6 +231,8 @@ def detail_view(request: StaffRequest, callback_request_id: int) -> HttpResponse
                                                  actor=request.user)
     except CallbackRequest.DoesNotExist:
         raise Http404 from None
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     attempts = list(callback_request.attempts.select_related("handler").order_by("-started_at"))
     return render(request, "callback/detail.html", {
         "callback": callback_request,
@@ -264,6 +262,8 @@ def attempt_result_view(request: StaffRequest, callback_request_id: int) -> Http
         messages.error(request, str(refusal))
     except (CallbackRefused, AttemptRefused) as refusal:
         messages.error(request, str(refusal))
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     return redirect("callback:detail", callback_request_id=callback_request.pk)
 
 
@@ -273,6 +273,8 @@ def outcome_view(request: StaffRequest, callback_request_id: int) -> HttpRespons
     callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
     try:
         _outcome_record(request, callback_request)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except (CallbackRefused, ValueError) as refusal:
         messages.error(request, str(refusal))
         return redirect("callback:detail", callback_request_id=callback_request.pk)
@@ -283,7 +285,7 @@ def outcome_view(request: StaffRequest, callback_request_id: int) -> HttpRespons
 def _outcome_record(request: StaffRequest, callback_request: CallbackRequest) -> None:
     action = request.POST.get("action", "")
     if action == "link":
-        incident = Incident.objects.filter(
+        incident = incidents_visible_to(Incident.objects.all(), request.user).filter(
             reference=request.POST.get("reference", "").strip()).first()
         if incident is None:
             raise CallbackRefused("No incident has that reference.")
@@ -304,6 +306,8 @@ def requeue_view(request: StaffRequest, callback_request_id: int) -> HttpRespons
     callback_request = get_object_or_404(CallbackRequest, pk=callback_request_id)
     try:
         callback_requeue(callback_request=callback_request, actor=request.user)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except CallbackRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("callback:detail", callback_request_id=callback_request.pk)
@@ -318,6 +322,8 @@ def priority_view(request: StaffRequest, callback_request_id: int) -> HttpRespon
     try:
         callback_priority_set(callback_request=callback_request, actor=request.user,
                               priority=int(request.POST.get("priority", "0") or 0))
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except (CallbackRefused, ValueError) as refusal:
         messages.error(request, str(refusal))
     return redirect("callback:detail", callback_request_id=callback_request.pk)
@@ -335,6 +341,8 @@ def preferences_view(request: StaffRequest, callback_request_id: int) -> HttpRes
             callback_preferences_confirm(callback_request=callback_request, actor=request.user)
         else:
             callback_preferences_discard(callback_request=callback_request, actor=request.user)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except CallbackRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("callback:detail", callback_request_id=callback_request.pk)

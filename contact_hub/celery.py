@@ -31,6 +31,8 @@ app.conf.beat_schedule = {
     "escalations-sweep": {"task": "incidents.escalations_sweep",
                           "schedule": float(env_int("HUB_ESCALATION_SWEEP_SECONDS", 5))},
     "markers-sweep": {"task": "triage.markers_sweep", "schedule": 300.0},
+    # Misconduct referrals count down in hours: a minute late is well within their alerts.
+    "referrals-sweep": {"task": "triage.referrals_sweep", "schedule": 60.0},
     "rvr-sweep": {"task": "rvr.sweep", "schedule": 30.0},
 }
 

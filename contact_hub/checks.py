@@ -18,10 +18,19 @@ def force_configuration_holds_together(app_configs: Any, **kwargs: Any) -> list[
 
 @register()
 def risk_rules_prove_themselves(app_configs: Any, **kwargs: Any) -> list[Error]:
+    from contact_hub.triage.referrals import unnamed_staff_problems
     from contact_hub.triage.rules import risk_rules, rules_problems
 
     return [Error(f"{settings.HUB_RISK_RULES_FILE}: {problem}", id="hub.E003")
-            for problem in rules_problems(risk_rules())]
+            for problem in rules_problems(risk_rules()) + unnamed_staff_problems()]
+
+
+@register()
+def conduct_rules_prove_themselves(app_configs: Any, **kwargs: Any) -> list[Error]:
+    from contact_hub.conversations.conduct import conduct_rules_check
+
+    return [Error(f"{settings.HUB_CONDUCT_RULES_FILE}: {problem}", id="hub.E004")
+            for problem in conduct_rules_check()]
 
 
 @register(deploy=True)

@@ -1,11 +1,20 @@
-"""The hub's live-events websocket: it tells pages something changed; pages fetch the state."""
+"""The hub's live-events websocket: it tells pages something changed; pages fetch the state.
+
+One kind of event carries what pages show: the dashboard's rows, rendered once for every page
+(live.live_rows_send). The consumer gives its page only the rows its reader may see, and
+records what it showed them in the access log, one event a second at most.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from functools import cache
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
@@ -14,6 +23,9 @@ from contact_hub.staff.roles import MAY_REVIEW_CONDUCT, MAY_WATCH_LIVE
 from contact_hub.staff.sessions import staff_session_ended
 
 CLOSE_FORBIDDEN = 4403
+# A page shown pushed rows records them as one access event naming the people, this often at
+# most: a busy queue does not cost a write per row per page.
+LOOK_EVERY_SECONDS = 1.0
 
 
 @database_sync_to_async
@@ -49,6 +61,10 @@ class HubConsumer(AsyncJsonWebsocketConsumer):
         if not self.groups_joined:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.role = role
+        self.reader = self.scope["user"]
+        self.shown: dict[tuple[str, str], set[int]] = {}  # (what, why) -> people not yet logged
+        self.look_due: asyncio.Task | None = None
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -58,9 +74,75 @@ class HubConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        look_due = getattr(self, "look_due", None)
+        if look_due is not None:
+            look_due.cancel()
+        if getattr(self, "shown", None):
+            await self._looks_record()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Clients only listen; anything they send is ignored."""
 
     async def live_event(self, event: dict[str, Any]) -> None:
         await self.send_json({k: v for k, v in event.items() if k != "type"})
+
+    async def live_rows(self, event: dict[str, Any]) -> None:
+        """Rows rendered once for every page: this page gets each its reader may see, in the
+        variant for their role (or for them); never one whose message they are kept from,
+        and, for one whose person's history would count differently for them, only its id
+        to fetch their own. What is shown is recorded (the event's `look`) within a second."""
+        import time as _t
+        _t0 = _t.time()
+        print("DBG rows", len(event["rows"]), "age %.0f" % ((_t0 - event.get("dbg_made", _t0)) * 1000), "since sent %.0f" % ((_t0 - event.get("dbg_sent", _t0)) * 1000), event["rows"][0]["stage"] if event["rows"] else "-", flush=True)
+        staff = self.reader.pk
+        rows, fetch, people = [], [], set()
+        for row in event["rows"]:
+            if staff in row["hidden_from"]:
+                continue
+            if staff in row["own_for"]:
+                fetch.append(row["message_id"])
+                continue
+            variant = row["by_staff"].get(str(staff)) or row["by_role"].get(self.role)
+            if variant is None:
+                continue
+            rows.append({"item": row["item"], "order": row["order"], "stage": row["stage"],
+                         "html": row["html"][variant]})
+            if row["person_id"] is not None:
+                people.add(row["person_id"])
+        page: dict[str, Any] = {"kind": event["kind"], "rows": rows}
+        if fetch:
+            page["fetch"] = fetch
+        if "waiting" in event:
+            page["waiting"] = event["waiting"] - event["waiting_fewer"].get(str(staff), 0)
+        if rows or fetch or "waiting" in page:
+            await self.send_json(page)
+        if people:
+            self._looks_soon((event["look"]["what"], event["look"]["why"]), people)
+
+    def _looks_soon(self, look: tuple[str, str], people: set[int]) -> None:
+        self.shown.setdefault(look, set()).update(people)
+        if self.look_due is None:
+            self.look_due = asyncio.create_task(self._looks_later())
+
+    async def _looks_later(self) -> None:
+        await asyncio.sleep(LOOK_EVERY_SECONDS)
+        self.look_due = None
+        await self._looks_record()
+
+    async def _looks_record(self) -> None:
+        shown, self.shown = self.shown, {}
+        for (what, why), people in shown.items():
+            await _list_look_record(actor=self.reader, what=what, why=why,
+                                    person_ids=sorted(people))
+
+
+@cache
+def _list_look_recorder() -> Any:
+    # The access trail's list-page record (conversations.looks.list_look_record) sits in a
+    # layer above this one; settings name it.
+    return import_string(settings.HUB_LIVE_LIST_LOOK_RECORDER)
+
+
+@database_sync_to_async
+def _list_look_record(**look: Any) -> None:
+    _list_look_recorder()(**look)

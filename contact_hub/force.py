@@ -5,8 +5,9 @@ Loaded once by settings; kept free of Django imports so settings can use it.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ class ForceConfig:
     escalation: dict[str, Any]
     notices: dict[str, str]
     access: dict[str, Any]
+    # Which risk assessment form the officer's console uses, and where the force's own are.
+    risk_assessment: dict[str, Any] = field(default_factory=dict)
 
 
 # Who may look at a victim's record and for how long, and the professional standards clocks.
@@ -33,7 +36,22 @@ ACCESS_DEFAULTS: dict[str, Any] = {
     "incident_follow_up_days": 28,
     # A look with no assignment, once its reason is given, covers that person for this long.
     "break_glass_minutes": 30,
+    # Each shift every supervisor is offered this many staff contacts with victims to check.
+    "dip_sample_size": 5,
+    # An allegation that does not name the member of staff: whoever held the victim's contacts,
+    # incidents, callbacks or video calls this many days before it are candidates.
+    "candidate_look_back_days": 30,
+    # Professional standards assess a misconduct referral within this many hours (alerted at
+    # the escalation points' fractions of it, then at the deadline).
+    "referral_assessment_hours": 24,
 }
+
+
+# The risk assessment the officer completes in a video call. form names a form file (key.toml):
+# one of the force's own in forms_dir, else one built into rvr/risk_forms/ ("dash", "dara").
+RISK_ASSESSMENT_DEFAULTS: dict[str, Any] = {"form": "dash", "forms_dir": None}
+# A form's key is also its file's name and the kind of its incident log entry ("dash.recorded").
+RISK_FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,30}")
 
 
 def force_config_load(path: Path | str) -> ForceConfig:
@@ -49,7 +67,19 @@ def force_config_load(path: Path | str) -> ForceConfig:
     access = dict(ACCESS_DEFAULTS)
     access.update(raw.get("access", {}))
     return ForceConfig(grades=grades, opening_codes=codes, markers=raw.get("marker", {}),
-                       escalation=escalation, notices=raw.get("notice", {}), access=access)
+                       escalation=escalation, notices=raw.get("notice", {}), access=access,
+                       risk_assessment=_risk_assessment(raw.get("risk_assessment", {}), path))
+
+
+def _risk_assessment(table: dict[str, Any], path: Path | str) -> dict[str, Any]:
+    risk = dict(RISK_ASSESSMENT_DEFAULTS)
+    risk.update(table)
+    if isinstance(risk["forms_dir"], str) and risk["forms_dir"]:
+        # A relative folder is beside the force file, so a force keeps its files together.
+        risk["forms_dir"] = Path(path).resolve().parent / risk["forms_dir"]
+    elif risk["forms_dir"] == "":
+        risk["forms_dir"] = None
+    return risk
 
 
 def force_config_problems(config: ForceConfig) -> list[str]:
@@ -73,6 +103,7 @@ def force_config_problems(config: ForceConfig) -> list[str]:
     problems += [f"access {name} must be a whole number above 0"
                  for name, value in config.access.items()
                  if not isinstance(value, int) or isinstance(value, bool) or value <= 0]
+    problems += _risk_assessment_problems(config.risk_assessment)
     for name in ("delay", "marker_set", "marker_extended", "marker_ending"):
         text = config.notices.get(name, "")
         if not text:
@@ -81,4 +112,17 @@ def force_config_problems(config: ForceConfig) -> list[str]:
                      for word in forbidden_words_in(text) if word not in NOTICE_ALLOWED_WORDS]
         if REFERENCE.search(text):
             problems.append(f"notice '{name}' is not neutral: it holds a reference number")
+    return problems
+
+
+def _risk_assessment_problems(risk: dict[str, Any]) -> list[str]:
+    """The [risk_assessment] table's own shape; rvr's checks load and check the form itself."""
+    problems = []
+    form = risk.get("form")
+    if not isinstance(form, str) or not RISK_FORM_KEY.fullmatch(form):
+        problems.append("risk_assessment form must name a form: lower-case letters, digits "
+                        "and _, such as \"dash\" or \"dara\"")
+    forms_dir = risk.get("forms_dir")
+    if forms_dir is not None and not (isinstance(forms_dir, Path) and forms_dir.is_dir()):
+        problems.append(f"risk_assessment forms_dir '{forms_dir}' is not a folder")
     return problems

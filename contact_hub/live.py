@@ -9,10 +9,14 @@ identifiers; every kind is named in `LiveEvent`.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import os
 from enum import StrEnum
+from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -33,7 +37,10 @@ class LiveEvent(StrEnum):
     ALERT_ACKNOWLEDGED = "alert.acknowledged"
     MARKER_CHANGED = "marker.changed"
     REFERRAL_OPENED = "referral.opened"
+    REFERRAL_CHANGED = "referral.changed"
     LOOK_FLAGGED = "look.flagged"
+    CONDUCT_HELD = "conduct.held"
+    DIP_SAMPLE_VERDICT = "dip_sample.verdict"
     CALLBACK_CHANGED = "callback.changed"
     RVR_CHANGED = "rvr.changed"
     VIDEO_CHANGED = "video.changed"
@@ -44,6 +51,8 @@ class LiveEvent(StrEnum):
     VIDEO_CALLBACK_REQUESTED = "video.callback_requested"
     VIDEO_OUTCOME = "video.outcome"
     VIDEO_SECOND_BROWSER = "video.second_browser"
+    # Rows the dashboard shows, pushed rendered (live_rows_send).
+    QUEUE_ROWS = "queue.rows"
 
 
 def live_event_send(kind: LiveEvent, *, group: str = HUB_GROUP,
@@ -62,3 +71,88 @@ def _send(kind: LiveEvent, group: str, ids: dict[str, int | str | list[int]]) ->
     except Exception:
         # A channel-layer outage must not fail the work that caused the event; pages re-sync.
         log.warning("live event %s not delivered to group %s", kind, group)
+
+
+def live_rows_send(kind: LiveEvent, *, rows: list[dict[str, Any]], group: str = HUB_GROUP,
+                   **extra: Any) -> None:
+    """Rows a page shows, rendered once for every page of the group, sent after commit like
+    every event. Unlike the others they carry what the rows show (message text among it), so
+    that a busy queue costs one render per row, not one fetch per open page. They reach
+    consumers as "live.rows", which the consumer never passes on whole: it gives each page only
+    the rows its reader may see (consumers.HubConsumer.live_rows). Never logged.
+
+    In a web request they are handed to the server's event loop and the request goes on: the
+    intake of every new contact sends them, and waiting for the loop (busy with every other
+    request) would hold the next text back. Elsewhere (a worker) they are sent before this
+    returns."""
+    kind = LiveEvent(kind)
+    message = {"type": "live.rows", "kind": str(kind), "rows": rows, **extra}
+    import time as _t; message["dbg_made"] = _t.time()
+    transaction.on_commit(lambda: _group_send(group, message, kind))
+
+
+def _group_send(group: str, message: dict[str, Any], kind: LiveEvent) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    loop = _server_loop()
+    if loop is not None:
+        loop.call_soon_threadsafe(_rows_gather, layer, group, message, kind)
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        # As for every event: pages re-sync, and the work that sent it stands.
+        log.warning("live event %s not delivered to group %s", kind, group)
+
+
+# Rows handed to the server's loop and not yet sent, by loop, group and everything else they
+# carry; and the sends under way. Only the loop's own thread touches them.
+_rows_waiting: dict[tuple[asyncio.AbstractEventLoop, str, str], dict[str, Any]] = {}
+_rows_sending: set[asyncio.Task] = set()
+
+
+def _rows_gather(layer: Any, group: str, message: dict[str, Any], kind: LiveEvent) -> None:
+    """On the loop: send at its next turn, with any rows handed to it meanwhile, so a loop
+    that falls behind sends one event for many rows, not one each (a page's channel holds a
+    hundred events at most)."""
+    key = (asyncio.get_running_loop(), group,
+           json.dumps({k: v for k, v in message.items() if k != "rows"}, sort_keys=True))
+    waiting = _rows_waiting.get(key)
+    if waiting is not None:
+        waiting["rows"].extend(message["rows"])
+        return
+    _rows_waiting[key] = {**message, "rows": list(message["rows"])}
+    sending = asyncio.ensure_future(_rows_send(layer, key, kind))
+    _rows_sending.add(sending)
+    sending.add_done_callback(_rows_sending.discard)
+
+
+async def _rows_send(layer: Any, key: tuple[asyncio.AbstractEventLoop, str, str],
+                     kind: LiveEvent) -> None:
+    await asyncio.sleep(0)  # rows handed over in the meantime go with these
+    message = _rows_waiting.pop(key)
+    import time as _t; message["dbg_sent"] = _t.time()
+    try:
+        await layer.group_send(key[1], message)
+    except Exception:
+        log.warning("live event %s not delivered to group %s", kind, key[1])
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The ASGI server's event loop, when this is one of its request threads (asgiref notes
+    it for its own async_to_sync), else None."""
+    local = SyncToAsync.threadlocal
+    if getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(local, "main_event_loop", None)
+    if loop is None or not loop.is_running() or _running_loop() is loop:
+        return None
+    return loop
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

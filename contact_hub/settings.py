@@ -19,8 +19,11 @@ from contact_hub.env import env_bool, env_int, env_list, env_str
 from contact_hub.force import DEFAULT_FORCE_FILE, force_config_load
 
 DEFAULT_RISK_RULES_FILE = Path(__file__).resolve().parent / "triage" / "risk_rules.toml"
+DEFAULT_CONDUCT_RULES_FILE = (Path(__file__).resolve().parent / "conversations"
+                              / "conduct_rules.toml")
 
 EMBEDDED_SECRET_KEY = "embedded-default-not-for-production-" + "x" * 20
+EMBEDDED_LOG_CHAIN_KEY = "embedded-log-chain-not-for-production-" + "x" * 20
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("HUB_DATA_DIR", str(BASE_DIR / "var")))
 
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
     "rvr",
     "social",
     "callback",
+    "contact_hub.supervision",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +134,17 @@ if not DEMO and SECRET_KEY in ("", EMBEDDED_SECRET_KEY):
         "SECRET_KEY is not set (or is the demo's public one). Only the SQLite demo (no "
         "DATABASE_URL, no REDIS_URL) runs without one; set SECRET_KEY to a long random value.")
 SECRET_KEY = SECRET_KEY or EMBEDDED_SECRET_KEY
+# The key the incident log's hash chain is signed with (HMAC-SHA256). It is held outside the
+# database, so someone who can rewrite the log's tables cannot recompute a chain that verifies.
+# Its own setting, not SECRET_KEY: rotating SECRET_KEY must not break years of logs, and this
+# one must never change. Only the demo runs on the public embedded one.
+HUB_LOG_CHAIN_KEY = env_str("HUB_LOG_CHAIN_KEY", "")
+if not DEMO and HUB_LOG_CHAIN_KEY in ("", EMBEDDED_LOG_CHAIN_KEY):
+    raise ImproperlyConfigured(
+        "HUB_LOG_CHAIN_KEY is not set (or is the demo's public one). Only the SQLite demo runs "
+        "without one; set it to a long random value kept outside the database, and never "
+        "change it (the incident log's entries are signed with it).")
+HUB_LOG_CHAIN_KEY = HUB_LOG_CHAIN_KEY or EMBEDDED_LOG_CHAIN_KEY
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -178,6 +193,9 @@ AXES_USERNAME_CALLABLE = "contact_hub.staff.signals.axes_username"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
 
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Contact hub")
+# Once a device is enrolled the admin never shows its key or QR code again, so an administrator
+# cannot copy someone's authenticator.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -278,8 +296,14 @@ HUB_MARKER_KINDS = HUB_FORCE.markers
 HUB_ESCALATION = HUB_FORCE.escalation
 HUB_NOTICES = HUB_FORCE.notices
 HUB_ACCESS = HUB_FORCE.access
+# The risk assessment form the officer's console uses ("dash", "dara" or the force's own) and
+# the folder of the force's own form files (None: only rvr/risk_forms/), from [risk_assessment].
+HUB_RISK_FORM = HUB_FORCE.risk_assessment["form"]
+HUB_RISK_FORMS_DIR = HUB_FORCE.risk_assessment["forms_dir"]
 # The risk rules that flag contacts (domestic abuse, danger, self-harm...): also a data file.
 HUB_RISK_RULES_FILE = Path(env_str("HUB_RISK_RULES_FILE", str(DEFAULT_RISK_RULES_FILE)))
+# The words in staff texts and chat that hold them for a supervisor (abuse of position).
+HUB_CONDUCT_RULES_FILE = Path(env_str("HUB_CONDUCT_RULES_FILE", str(DEFAULT_CONDUCT_RULES_FILE)))
 
 # 101 callback.
 HUB_CALL_BACKEND = env_str("HUB_CALL_BACKEND", "callback.calling.DemoCallBackend")
@@ -302,6 +326,16 @@ HUB_CALLBACK_ATTEMPT_TIMEOUT_MINUTES = env_int("HUB_CALLBACK_ATTEMPT_TIMEOUT_MIN
 # Twilio status callbacks older than this are replays, not retries.
 HUB_TWILIO_REPLAY_MINUTES = env_int("HUB_TWILIO_REPLAY_MINUTES", 60)
 HUB_CALLBACK_KEYWORDS = env_list("HUB_CALLBACK_KEYWORDS", ["CALLBACK", "CALL BACK"])
+# Work done with each new inbound message as intake stores it, in the same statement: dotted
+# paths, each called with the message and returning what to store with it (and what to do once
+# it has committed; conversations.intake.StoredWith). Only what needs nothing but the message:
+# triage's risk rules, so the dashboard shows the row with its flags at once.
+HUB_MESSAGE_INTAKE_HOOKS = [
+    "contact_hub.triage.services.contact_rules_apply",
+]
+# How the live-events websocket records the rows it pushed to a page (one access event per
+# page a second at most, naming the people shown): the access trail's list-page record.
+HUB_LIVE_LIST_LOOK_RECORDER = "contact_hub.conversations.looks.list_look_record"
 # Work done for inbound messages once they are stored: dotted paths, each called with a list of
 # message ids, in this order (triage first: the risk flags and the queue come before anything
 # else). A hook may see a message again (a retried batch), so each one must change nothing the

@@ -20,6 +20,10 @@ staff_urls = ([
     path("login/", staff_views.login_view, name="login"),
     path("logout/", staff_views.logout_view, name="logout"),
     path("access-log/", staff_views.access_log_view, name="access_log"),
+    path("conduct/flagged/", staff_views.flagged_looks_view, name="flagged_looks"),
+    path("conduct/flagged/live/", staff_views.flagged_looks_live_view,
+         name="flagged_looks_live"),
+    path("conduct/looks/", staff_views.staff_looks_view, name="staff_looks"),
 ], "staff")
 
 conversation_urls = ([
@@ -68,6 +72,7 @@ urlpatterns = [
     path("social/", include("social.urls")),
     path("callback/", include("callback.urls")),
     path("rvr/", include("rvr.urls")),
+    path("supervision/", include("contact_hub.supervision.urls")),
     path("v/", include("rvr.victim_urls")),
     path("admin/login/", public_view(RedirectView.as_view(url="/staff/login/?next=/admin/"))),
     path("admin/", admin.site.urls),

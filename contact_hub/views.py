@@ -11,7 +11,7 @@ HOME_BY_ROLE: dict[str, str] = {
     Role.COORDINATOR: "triage:dashboard",
     Role.SUPERVISOR: "triage:dashboard",
     Role.RVR_OFFICER: "triage:dashboard",
-    Role.PROFESSIONAL_STANDARDS: "staff:access_log",
+    Role.PROFESSIONAL_STANDARDS: "staff:flagged_looks",
     Role.ADMINISTRATOR: "admin:index",
 }
 

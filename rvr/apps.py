@@ -8,9 +8,26 @@ class RvrConfig(AppConfig):
     label = "rvr"
 
     def ready(self) -> None:
+        from contact_hub.conversations.conduct import (
+            conduct_chat_release_register,
+            contact_source_register,
+        )
+        from contact_hub.conversations.sending import sent_text_register
         from contact_hub.triage.queue import queue_source_register
         from rvr import checks  # noqa: F401  (registers the configuration checks)
+        from rvr.consumers import chat_line_release
+        from rvr.links import link_text_as_sent
+        from rvr.look_reasons import rvr_look_reasons_register
         from rvr.queue import video_victims_waiting
+        from rvr.staff_contacts import VIDEO_CALLS
 
         # The dashboard lists victims waiting for video through triage's registry of sources.
         queue_source_register(video_victims_waiting)
+        # A victim waiting for video, or an RVR check under way, is a reason to open her record.
+        rvr_look_reasons_register()
+        # A link's text is stored without its token; the transport alone is handed the link.
+        sent_text_register(link_text_as_sent)
+        # Supervisors' dip samples include video calls; an officer's chat line held for what
+        # it says reaches the call if a supervisor lets it through while the call is on.
+        contact_source_register(VIDEO_CALLS)
+        conduct_chat_release_register(chat_line_release)

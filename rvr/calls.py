@@ -18,11 +18,13 @@ from contact_hub.incidents.services import (
     incident_video_call_accept,
 )
 from contact_hub.live import LiveEvent
-from contact_hub.staff.models import StaffUser
+from contact_hub.staff.assignments import assignment_start, assignments_end, follow_up_period
+from contact_hub.staff.models import Assignment, StaffUser
 from contact_hub.staff.reasons import NOTE_MIN_CHARS, reason_too_short
 from rvr.connection_check import CheckResult
 from rvr.eligibility import RvrRefused, incident_refusals
 from rvr.live import session_changed, session_tell
+from rvr.look_reasons import TAKING_THE_VIDEO_CALL, rvr_reason_required, video_subject
 from rvr.models import CHAT_MAX_CHARS, CallMessage, EvidenceStill, VideoSession
 
 ATTENDANCE_FLAG = "attendance_needed"
@@ -59,16 +61,21 @@ def video_check_record(*, session_id: int, result: CheckResult,
 
 def video_session_accept(*, session: VideoSession, officer: StaffUser,
                          now: datetime | None = None) -> VideoSession:
-    """The officer takes the waiting victim: the call starts and the incident is theirs."""
+    """The officer takes the waiting victim: the call starts and the incident is theirs.
+    Taking the call is their reason to open her record until its outcome."""
     now = now or timezone.now()
     with transaction.atomic():
         session = _locked(session.pk)
         if session.status != VideoSession.Status.WAITING or session.officer_id:
             raise RvrRefused("This victim is no longer waiting: another officer may have "
                              "taken the call, or it has ended.")
+        rvr_reason_required(officer, session.incident.person_id)
         session.officer, session.officer_connected_at = officer, now
         session.status = VideoSession.Status.IN_CALL
         session.save(update_fields=["officer", "officer_connected_at", "status"])
+        assignment_start(staff=officer, person_id=session.incident.person_id,
+                         kind=Assignment.Kind.VIDEO, subject=video_subject(session),
+                         why=TAKING_THE_VIDEO_CALL, now=now)
         with incident_refusals():
             incident_video_call_accept(incident=session.incident, officer=officer,
                                        session_id=session.pk)
@@ -100,8 +107,15 @@ def video_audio_only_set(*, session_id: int, audio_only: bool) -> None:
 
 def video_call_end(*, session_id: int, by: str, actor: StaffUser | None = None,
                    now: datetime | None = None) -> VideoSession:
-    """End the call (either side); ending twice changes nothing."""
-    now = now or timezone.now()
+    """End the call (either side); ending twice changes nothing. A call that ends with no
+    outcome ends the officer's reason with it (holding the incident, they may still write
+    the outcome, which gives them the follow-up period)."""
+    return _call_end(session_id=session_id, by=by, actor=actor, now=now or timezone.now(),
+                     outcome_follows=False)
+
+
+def _call_end(*, session_id: int, by: str, actor: StaffUser | None, now: datetime,
+              outcome_follows: bool) -> VideoSession:
     with transaction.atomic():
         session = _locked(session_id)
         if session.status not in OPEN_STATUSES:
@@ -111,6 +125,8 @@ def video_call_end(*, session_id: int, by: str, actor: StaffUser | None = None,
         session.save(update_fields=["status", "ended_at", "ended_by"])
         log_append(session.incident, "video.call_ended",
                    {"session_id": session.pk, "by": by}, actor=actor)
+        if not outcome_follows and not session.outcome:
+            assignments_end(kind=Assignment.Kind.VIDEO, subject=video_subject(session), at=now)
     session_changed(session, LiveEvent.VIDEO_ENDED)
     session_tell(session, LiveEvent.VIDEO_ENDED)
     return session
@@ -178,7 +194,8 @@ def outcome_record(*, session: VideoSession, officer: StaffUser, outcome: str, r
     now = now or timezone.now()
     reason = reason.strip()
     _outcome_validate(session, outcome, reason)
-    video_call_end(session_id=session.pk, by="officer", actor=officer, now=now)
+    _call_end(session_id=session.pk, by="officer", actor=officer, now=now,
+              outcome_follows=True)
     with transaction.atomic():
         session = _locked(session.pk)
         if session.outcome:
@@ -188,6 +205,7 @@ def outcome_record(*, session: VideoSession, officer: StaffUser, outcome: str, r
         log_append(session.incident, "video.outcome_recorded",
                    {"session_id": session.pk, "outcome": outcome, "reason": reason},
                    actor=officer)
+        _video_follow_up(session, officer, now=now)
         with incident_refusals():
             _incident_follow_outcome(session, officer, now=now)
     session_changed(session, LiveEvent.VIDEO_OUTCOME)
@@ -218,7 +236,20 @@ def _incident_follow_outcome(session: VideoSession, officer: StaffUser, *,
     incident_close(incident=incident, reason=f"{label}{detail}", actor=officer)
 
 
+def _video_follow_up(session: VideoSession, officer: StaffUser, *, now: datetime) -> None:
+    """With the outcome written the officer's part is done; they keep their reason for the
+    follow-up period, also when the call had ended (and their reason with it) before."""
+    subject = video_subject(session)
+    assignment_start(staff=officer, person_id=session.incident.person_id,
+                     kind=Assignment.Kind.VIDEO, subject=subject, why=TAKING_THE_VIDEO_CALL,
+                     now=now)
+    assignments_end(kind=Assignment.Kind.VIDEO, subject=subject, staff=officer, at=now,
+                    keep=follow_up_period())
+
+
 def _officer_check(session: VideoSession, officer: StaffUser) -> None:
+    """Only the call's officer records it, and only with a reason to (ReasonNeeded)."""
     if session.officer_id != officer.pk:
         raise RvrRefused("Only the officer who took this call can record it.")
+    rvr_reason_required(officer, session.incident.person_id)
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 
 from rvr.links import link_text_problems
+from rvr.risk_forms import risk_forms_problems
 
 
 @register()
@@ -30,3 +31,13 @@ def relay_only_needs_turn(app_configs: Any, **kwargs: Any) -> list[Warning]:
     return [Warning("RVR_RELAY_ONLY is set but TURN_URLS or TURN_SECRET is not, so calls "
                     "connect directly and each side can see the other's address.",
                     id="rvr.W001")]
+
+
+@register()
+def risk_form_holds_together(app_configs: Any, **kwargs: Any) -> list[Error]:
+    # The officer's console asks the questions of the form the force file names; an unknown,
+    # malformed or unfinished form would leave officers without a risk assessment in the call.
+    return [Error(problem, hint="See [risk_assessment] in the force file and rvr/risk_forms/.",
+                  id="rvr.E002")
+            for problem in risk_forms_problems(settings.HUB_RISK_FORM,
+                                               settings.HUB_RISK_FORMS_DIR)]

@@ -3,7 +3,9 @@ the connection check with the hub's own peer, and the chat.
 
 The victim is admitted by the cookie their browser got when it joined; the officer by a verified
 staff session and being the officer who accepted the call. Every message is checked for type,
-shape, size and rate (rvr/signalling.py) before anything is relayed or done.
+shape, size and rate (rvr/signalling.py) before anything is relayed or done, and an officer's
+chat line against the conduct rules (conversations/conduct.py): one that matches is held for a
+supervisor, not relayed.
 """
 
 from __future__ import annotations
@@ -11,15 +13,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from contact_hub.consumers import verified_staff_role
+from contact_hub.conversations.conduct import ConductMatch, conduct_chat_hold, conduct_matches
+from contact_hub.conversations.models import ConductHold
 from contact_hub.staff.audit import security_event_record
+from contact_hub.staff.models import StaffUser
 from contact_hub.staff.roles import MAY_TAKE_VIDEO_CALLS
 from rvr.calls import (
     OPEN_STATUSES,
@@ -42,6 +51,10 @@ CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_FAST = 4429
 MAX_REFUSALS = 5
 CHECK_STATUSES = (VideoSession.Status.JOINED, VideoSession.Status.WAITING)
+# What an officer is told of a line held for what it says: no more than that it was held.
+CHAT_HELD = "Held for review: that line was not sent."
+
+log = logging.getLogger(__name__)
 
 
 @database_sync_to_async
@@ -124,6 +137,15 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
         await self._relay(message)
 
     async def on_chat(self, message: dict[str, Any]) -> None:
+        if self.side == OFFICER:
+            matches = conduct_matches(message["text"])
+            if matches:
+                # Not relayed: kept for a supervisor, who is alerted with professional standards.
+                await database_sync_to_async(chat_line_hold)(
+                    session_id=self.session_id, officer=self.staff, text=message["text"],
+                    matches=matches)
+                await self._send({"type": "chat.held", "reason": CHAT_HELD})
+                return
         try:
             line = await database_sync_to_async(call_chat_record)(
                 session_id=self.session_id, sender=self.side, text=message["text"])
@@ -226,3 +248,42 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
         await database_sync_to_async(security_event_record)(
             kind, actor=self.staff, source_ip=client[0], path=self.scope.get("path"),
             detail={"session_id": self.session_id, "side": self.side})
+
+
+def chat_line_hold(*, session_id: int, officer: StaffUser, text: str,
+                   matches: list[ConductMatch]) -> ConductHold:
+    """An officer's chat line that matched a conduct rule: kept for a supervisor's decision,
+    never relayed to the victim or written into the call's record until then."""
+    person_id = (VideoSession.objects.filter(pk=session_id)
+                 .values_list("incident__person_id", flat=True).first())
+    return conduct_chat_hold(video_session_id=session_id, person_id=person_id, author=officer,
+                             text=text, matches=matches)
+
+
+def chat_line_release(hold: ConductHold) -> bool:
+    """A held line a supervisor let through: recorded as said in the call, and shown on both
+    sides, if the call is still on; False once it has ended (registered with
+    conversations.conduct from RvrConfig.ready())."""
+    if hold.source != ConductHold.Source.CHAT or hold.video_session_id is None:
+        return False
+    try:
+        line = call_chat_record(session_id=hold.video_session_id, sender=OFFICER,
+                                text=hold.chat_text)
+    except RvrRefused:
+        return False
+    relay = {"type": "signal.relay", "sender": "", "to_self": False,
+             "message": {"type": "chat", "from": OFFICER, "text": line.text,
+                         "at": line.at.isoformat()}}
+    transaction.on_commit(lambda: _session_send(line.session.group, relay))
+    return True
+
+
+def _session_send(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        # The line is on record either way, in the call's chat and the incident's log.
+        log.warning("released chat line not relayed to %s", group)

@@ -1,12 +1,17 @@
 """Video links: sending, revoking, opening, joining and expiring them.
 
-A link carries a 256-bit token stored only as its SHA-256. Opening it (a GET, which link
+A link carries a 256-bit token stored only as its SHA-256. Nothing readable is stored from
+which staff could open it first: the token is an HMAC, under the hub's secret key, of a random
+nonce kept on the session, and the text that carried it is stored and shown with LINK_SHOWN
+where the link goes. Only the transport is handed the link, rebuilt when the text is sent (so a
+retry after a provider's failure sends the same working link). Opening it (a GET, which link
 previews and scanners also do) changes nothing; the victim's "join" consumes it and binds the
 session to that browser through a cookie holding a second secret, also stored only as a hash.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -16,9 +21,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
+from contact_hub.conversations.models import Message
 from contact_hub.conversations.neutral import neutral_text_problems
 from contact_hub.conversations.reply import safest_conversation
+from contact_hub.conversations.sending import TransportError
 from contact_hub.conversations.services import (
     MessageRefused,
     message_send,
@@ -34,24 +42,62 @@ from rvr.models import RvrAssessment, VideoSession
 LIVE_STATUSES = (VideoSession.Status.LINK_SENT, VideoSession.Status.JOINED,
                  VideoSession.Status.WAITING)
 BROWSER_COOKIE = "hub_video"
+# What the stored and shown text of a sent link reads in the link's place.
+LINK_SHOWN = "[video link]"
+TOKEN_SALT = "rvr.links.token"
 
 
 def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def link_token(nonce: str, *, key: str | bytes | None = None) -> str:
+    """The link's token: 256 bits no one can work out from the database alone. `key` is the
+    hub's secret key unless given (a rotated-out one, to rebuild an older link)."""
+    digest = salted_hmac(TOKEN_SALT, nonce, secret=key, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def link_url(token: str) -> str:
     return f"{settings.RVR_LINK_BASE_URL.rstrip('/')}/v/{token}/"
 
 
-def link_text(token: str) -> str:
-    return settings.RVR_LINK_TEXT.format(minutes=settings.RVR_LINK_MINUTES, link=link_url(token))
+def link_text(link: str) -> str:
+    return settings.RVR_LINK_TEXT.format(minutes=settings.RVR_LINK_MINUTES, link=link)
 
 
 def link_text_problems() -> list[str]:
     """What makes the configured text unsafe on a lock screen (the link itself aside)."""
-    text = settings.RVR_LINK_TEXT.format(minutes=settings.RVR_LINK_MINUTES, link="")
-    return neutral_text_problems(text) + neutral_text_problems(settings.RVR_LINK_BASE_URL)
+    return neutral_text_problems(link_text("")) + neutral_text_problems(
+        settings.RVR_LINK_BASE_URL)
+
+
+def link_text_as_sent(message: Message) -> str | None:
+    """The text of a sent link as the victim's phone receives it, for the transport only
+    (registered with conversations.sending); None for any other text."""
+    if LINK_SHOWN not in message.text:
+        return None
+    session = (VideoSession.objects.filter(message_id=message.pk)
+               .only("link_nonce", "token_hash").first())
+    if session is None:
+        return None
+    token = _token_rebuilt(session)
+    if token is None:
+        # Sending the words without the link would only puzzle her: a new link must be sent.
+        raise TransportError("video link cannot be rebuilt", permanent=True)
+    return message.text.replace(LINK_SHOWN, link_url(token))
+
+
+def _token_rebuilt(session: VideoSession) -> str | None:
+    """The session's token again, under the key it was made with (the current one, or one
+    rotated out since: settings.SECRET_KEY_FALLBACKS)."""
+    if not session.link_nonce:
+        return None
+    for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        token = link_token(session.link_nonce, key=key)
+        if hmac.compare_digest(secret_hash(token), session.token_hash):
+            return token
+    return None
 
 
 # Sending, revoking, expiring.
@@ -81,13 +127,15 @@ def video_link_send(*, assessment: RvrAssessment, actor: StaffUser, channel: str
         for earlier in incident.video_sessions.select_for_update().filter(
                 status__in=LIVE_STATUSES):
             _revoke(earlier, actor=actor, now=now, reason="replaced by a new link")
-        token = secrets.token_urlsafe(32)
+        nonce = secrets.token_urlsafe(32)
         session = VideoSession.objects.create(
-            incident=incident, assessment=assessment, token_hash=secret_hash(token),
+            incident=incident, assessment=assessment,
+            token_hash=secret_hash(link_token(nonce)), link_nonce=nonce,
             expires_at=now + timedelta(minutes=settings.RVR_LINK_MINUTES),
             channel=conversation.channel, sent_by=actor, link_sent_at=now)
         try:
-            message = message_send(conversation=conversation, body=link_text(token),
+            # Stored and shown without the link; the transport is handed it (link_text_as_sent).
+            message = message_send(conversation=conversation, body=link_text(LINK_SHOWN),
                                    actor=actor, now=now)
         except MessageRefused as error:
             raise RvrRefused(str(error)) from error

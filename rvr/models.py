@@ -77,6 +77,10 @@ class VideoSession(models.Model):
     assessment = models.ForeignKey(RvrAssessment, on_delete=models.PROTECT,
                                    related_name="video_sessions")
     token_hash = models.CharField(max_length=64, unique=True)
+    # The random value the link's token is derived from with the hub's secret key
+    # (rvr.links.link_token): the sending task rebuilds the link from it, so neither the token
+    # nor the link is ever stored. Empty on sessions sent before tokens were derived.
+    link_nonce = models.CharField(max_length=64, blank=True)
     # The hash of the random secret in the cookie of the browser that joined.
     browser_hash = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LINK_SENT)
@@ -138,7 +142,8 @@ class CallMessage(models.Model):
 
 
 class RiskAssessment(models.Model):
-    """The DASH risk checklist the officer completes in the call; saving again replaces it."""
+    """The risk assessment the officer completes in the call, on the force's form (DASH, DARA or
+    its own: rvr/risk_forms); saving again replaces it."""
 
     class Level(models.TextChoices):
         STANDARD = "standard", "Standard"
@@ -147,8 +152,14 @@ class RiskAssessment(models.Model):
 
     session = models.OneToOneField(VideoSession, on_delete=models.PROTECT,
                                    related_name="risk_assessment")
-    answers = models.JSONField(default=dict, help_text="question number -> yes, no, not_known")
-    yes_count = models.PositiveSmallIntegerField()
+    # Which form, and which version of it, the answers are to: a form's wording and scoring
+    # change over time, and a force may move from DASH to DARA.
+    form_key = models.CharField(max_length=40)
+    form_version = models.CharField(max_length=40)
+    answers = models.JSONField(default=dict, help_text="question key -> the answer's value")
+    # The form's score of the answers (DASH: the number of "yes"); empty for a form the officer
+    # grades (DARA).
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
     judgement_level = models.CharField(max_length=10, choices=Level.choices, blank=True)
     judgement_reason = models.TextField(blank=True)
     level = models.CharField(max_length=10, choices=Level.choices)

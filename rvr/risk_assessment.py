@@ -1,11 +1,16 @@
-"""The DASH risk checklist (SafeLives' 24 questions) the officer completes during the call.
+"""The risk assessment the officer completes with the victim during the call, on the force's
+form (rvr/risk_forms: DASH, DARA or the force's own).
 
-14 or more "yes" answers is high risk, which means a MARAC referral. Professional judgement can
-raise the level (never lower it), with a reason.
+A scored form gives the level its thresholds say (DASH: 14 or more "yes" is high risk, which
+means a MARAC referral); professional judgement can raise it (never lower it), with a reason. A
+form the officer grades (DARA, as far as its published material says) takes the officer's level
+and the rationale for it. A high level triggers what the form says (a flag on the incident); the
+incident log records the form's key, version and digest with the answers.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -17,89 +22,135 @@ from contact_hub.staff.models import StaffUser
 from contact_hub.staff.reasons import REASON_MIN_CHARS, reason_too_short
 from rvr.eligibility import RvrRefused
 from rvr.models import RiskAssessment, VideoSession
+from rvr.risk_forms import Choice, LevelFrom, RiskForm, risk_form_current
 
-HIGH_RISK_YES = 14
-MARAC_FLAG = "marac_referral"
-ANSWERS = ("yes", "no", "not_known")
 LEVEL_RANK: dict[str, int] = {RiskAssessment.Level.STANDARD: 0, RiskAssessment.Level.MEDIUM: 1,
-              RiskAssessment.Level.HIGH: 2}
-
-# "They" is the person the victim is afraid of.
-DASH_QUESTIONS = (
-    "Has the current incident resulted in injury?",
-    "Are you very frightened?",
-    "What are you afraid of? Is it further injury or violence?",
-    "Do you feel isolated from family or friends?",
-    "Are you feeling depressed or having suicidal thoughts?",
-    "Have you separated or tried to separate from them within the past year?",
-    "Is there conflict over child contact?",
-    "Do they constantly text, call, contact, follow, stalk or harass you?",
-    "Are you pregnant or have you recently had a baby (within the last 18 months)?",
-    "Is the abuse happening more often?",
-    "Is the abuse getting worse?",
-    "Do they try to control everything you do and/or are they excessively jealous?",
-    "Have they ever used weapons or objects to hurt you?",
-    "Have they ever threatened to kill you or someone else and you believed them?",
-    "Have they ever attempted to strangle, choke, suffocate or drown you?",
-    "Do they do or say things of a sexual nature that make you feel bad or that physically "
-    "hurt you or someone else?",
-    "Is there any other person who has threatened you or who you are afraid of?",
-    "Do you know if they have hurt anyone else?",
-    "Have they ever mistreated an animal or the family pet?",
-    "Are there any financial issues?",
-    "Have they had problems in the past year with drugs, alcohol or mental health leading to "
-    "problems in leading a normal life?",
-    "Have they ever threatened or attempted suicide?",
-    "Have they ever broken bail, an injunction or a formal agreement for when they can see "
-    "you and/or the children?",
-    "Do you know if they have ever been in trouble with the police or have a criminal history?",
-)
-
-
-def dash_score(answers: dict[str, str]) -> tuple[int, str]:
-    """The number of "yes" answers and the level they alone give."""
-    yes = sum(1 for number in range(1, len(DASH_QUESTIONS) + 1)
-              if answers.get(str(number)) == "yes")
-    level = RiskAssessment.Level.HIGH if yes >= HIGH_RISK_YES else RiskAssessment.Level.STANDARD
-    return yes, level
+                              RiskAssessment.Level.HIGH: 2}
 
 
 def risk_assessment_record(*, session: VideoSession, officer: StaffUser,
                            answers: dict[str, str], judgement_level: str = "",
-                           judgement_reason: str = "",
-                           now: datetime | None = None) -> RiskAssessment:
-    """Score the checklist and record it; a high level flags the incident for MARAC."""
+                           judgement_reason: str = "", form: RiskForm | None = None,
+                           form_seen: str = "", now: datetime | None = None) -> RiskAssessment:
+    """Score or grade the answers on the form (the force's, unless given) and record them; a
+    high level triggers what the form says. form_seen is how the officer's page named the form
+    it showed (risk_form_seen), if it says."""
+    form = form or risk_form_current()
+    if not form.complete:
+        raise RvrRefused(f"The {form.short_title} form cannot be used yet: {form.missing}")
+    if form_seen and form_seen != risk_form_seen(form):
+        # Answers given to other wording are not answers to this form's questions.
+        raise RvrRefused("The risk assessment form has changed since this page was opened: "
+                         "reload the page and answer it again.")
     now = now or timezone.now()
-    answers = _answers_clean(answers)
-    yes, score_level = dash_score(answers)
-    level = _level(score_level, judgement_level, judgement_reason.strip())
+    answers = _answers_clean(form, answers)
+    reason = judgement_reason.strip()
+    if form.graded_by_officer:
+        score, score_level = None, ""
+        level = _graded(judgement_level, reason)
+    else:
+        score = form.score(answers)
+        score_level = form.score_level(score)
+        level = _level(score_level, judgement_level, reason)
+    high = level == RiskAssessment.Level.HIGH
     with transaction.atomic():
         assessment, _ = RiskAssessment.objects.update_or_create(session=session, defaults={
-            "answers": answers, "yes_count": yes, "judgement_level": judgement_level,
-            "judgement_reason": judgement_reason.strip() if judgement_level else "",
-            "level": level, "marac_referral": level == RiskAssessment.Level.HIGH,
-            "recorded_by": officer, "recorded_at": now})
-        if assessment.marac_referral and session.incident.is_open:
+            "form_key": form.key, "form_version": form.version, "answers": answers,
+            "score": score, "judgement_level": judgement_level,
+            "judgement_reason": reason if judgement_level else "", "level": level,
+            "marac_referral": high, "recorded_by": officer, "recorded_at": now})
+        if high and session.incident.is_open:
             # A closed incident takes no flags; the assessment and its log entry keep the
             # referral.
-            incident_flag_add(incident=session.incident, kind=MARAC_FLAG, actor=officer,
-                              reason="DASH risk level high: MARAC referral")
-        log_append(session.incident, "dash.recorded", {
-            "session_id": session.pk, "answers": answers, "yes_count": yes,
+            incident_flag_add(incident=session.incident, kind=form.high_risk.flag,
+                              actor=officer, reason=form.high_risk.reason)
+        # The kind names the form ("dash.recorded"), so a reader of the log sees at once which
+        # checklist the answers are to.
+        log_append(session.incident, f"{form.key}.recorded", {
+            "session_id": session.pk, "form": form.key, "form_version": form.version,
+            "form_sha256": form.sha256, "answers": answers, "score": score,
             "score_level": score_level, "judgement_level": judgement_level,
             "judgement_reason": assessment.judgement_reason, "level": level,
-            "marac_referral": assessment.marac_referral}, actor=officer)
+            "marac_referral": high}, actor=officer)
     return assessment
 
 
-def _answers_clean(answers: dict[str, str]) -> dict[str, str]:
+def risk_form_seen(form: RiskForm) -> str:
+    """How the console's page names the form it shows, so a save can tell it is still current."""
+    return f"{form.key}:{form.version}:{form.sha256[:12]}"
+
+
+def risk_assessment_summary(assessment: RiskAssessment, form: RiskForm) -> str:
+    """What the officer is shown once it is saved: the score, the level, what high risk needs."""
+    same_form = (assessment.form_key, assessment.form_version) == (form.key, form.version)
+    parts = [f"{assessment.get_level_display()} risk"]
+    if assessment.score is not None:
+        parts.insert(0, f"{assessment.score} {form.score_label}" if same_form
+                     else f"score {assessment.score}")
+    elif assessment.judgement_level:
+        parts[0] += " (your grading)"
+    if assessment.marac_referral:
+        parts.append(form.high_risk.prompt)
+    saved = ("Saved: " if same_form else
+             f"Saved on another form ({assessment.form_key}, version {assessment.form_version}): ")
+    return saved + " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class QuestionShown:
+    key: str
+    text: str
+    choices: tuple[Choice, ...]
+    answer: str
+
+
+@dataclass(frozen=True)
+class RiskFormShown:
+    """The form as the officer's console shows it, with what was saved on it in this call."""
+
+    form: RiskForm
+    seen: str
+    questions: tuple[QuestionShown, ...]
+    # The thresholds above the lowest level, for the sentence that states them.
+    bands: tuple[LevelFrom, ...]
+    reaches_high: bool
+    summary: str
+
+
+def risk_form_shown(risk: RiskAssessment | None, form: RiskForm | None = None) -> RiskFormShown:
+    """The force's form, with this call's saved answers where they were given on it."""
+    form = form or risk_form_current()
+    # Answers to another form (or another version of it) are not this form's answers.
+    saved = (risk.answers if risk is not None
+             and (risk.form_key, risk.form_version) == (form.key, form.version) else {})
+    return RiskFormShown(
+        form=form, seen=risk_form_seen(form),
+        questions=tuple(QuestionShown(key=q.key, text=q.text, choices=q.choices,
+                                      answer=saved.get(q.key, "")) for q in form.questions),
+        bands=form.levels[1:],
+        reaches_high=any(b.level == RiskAssessment.Level.HIGH for b in form.levels),
+        summary=risk_assessment_summary(risk, form) if risk is not None else "")
+
+
+def _answers_clean(form: RiskForm, answers: dict[str, str]) -> dict[str, str]:
     cleaned = {}
-    for number in range(1, len(DASH_QUESTIONS) + 1):
-        answer = answers.get(str(number), "")
-        if answer not in ANSWERS:
-            raise RvrRefused(f"Answer question {number} (yes, no or not known).")
-        cleaned[str(number)] = answer
+    for question in form.questions:
+        answer = answers.get(question.key, "")
+        if question.choice(answer) is None:
+            labels = [c.label.lower() for c in question.choices]
+            raise RvrRefused(f"Answer question {question.key} "
+                             f"({', '.join(labels[:-1])} or {labels[-1]}).")
+        cleaned[question.key] = answer
     return cleaned
+
+
+def _graded(judgement_level: str, reason: str) -> str:
+    if judgement_level not in LEVEL_RANK:
+        raise RvrRefused("Grade the risk: standard, medium or high.")
+    if reason_too_short(reason):
+        raise RvrRefused("Give the rationale for your risk grading "
+                         f"(at least {REASON_MIN_CHARS} characters).")
+    return judgement_level
 
 
 def _level(score_level: str, judgement_level: str, reason: str) -> str:

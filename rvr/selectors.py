@@ -12,12 +12,14 @@ from django.db import transaction
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
+from contact_hub.conversations.looks import list_look_record, look_record
 from contact_hub.conversations.reply import channel_choices
 from contact_hub.incidents.models import Incident
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, StaffUser
 from contact_hub.triage.selectors import PersonHistory, person_histories
 from rvr.eligibility import rvr_assessment_current, rvr_ineligibility
+from rvr.look_reasons import VIDEO_CALL_WAITING
 from rvr.models import EvidenceStill, RiskAssessment, RvrAssessment, VideoSession
 
 
@@ -57,9 +59,11 @@ class CallHistory:
         return self.person.incident_flags
 
 
-def call_histories(incidents: list[Incident]) -> list[CallHistory]:
-    """Each incident's person history, read together for the officers' waiting list."""
-    histories = person_histories(i.person_id for i in incidents if i.person_id is not None)
+def call_histories(incidents: list[Incident], *, viewer: StaffUser) -> list[CallHistory]:
+    """Each incident's person history as the viewer may see it, read together for the
+    officers' waiting list."""
+    histories = person_histories((i.person_id for i in incidents if i.person_id is not None),
+                                 viewer=viewer)
     calls = dict(VideoSession.objects.filter(
         incident__person_id__in=histories, officer_connected_at__isnull=False)
         .values("incident__person_id").annotate(n=Count("pk"))
@@ -68,11 +72,52 @@ def call_histories(incidents: list[Incident]) -> list[CallHistory]:
                         video_calls=calls.get(i.person_id or 0, 0)) for i in incidents]
 
 
-def call_history(incident: Incident) -> CallHistory:
-    return call_histories([incident])[0]
+def call_history(incident: Incident, *, viewer: StaffUser) -> CallHistory:
+    return call_histories([incident], viewer=viewer)[0]
 
 
-# Reads of a victim's record, each written to the access log in the same transaction.
+@dataclass(frozen=True)
+class WaitingRead:
+    waiting: list[tuple[VideoSession, CallHistory]]
+
+
+def video_waiting_read(*, actor: StaffUser) -> WaitingRead:
+    """The officers' waiting list: each victim waiting with her history, and one access event
+    naming every victim it shows."""
+    with transaction.atomic():
+        sessions = list(sessions_waiting())
+        histories = call_histories([s.incident for s in sessions], viewer=actor)
+        list_look_record(actor=actor, what="video waiting list", why=VIDEO_CALL_WAITING,
+                         person_ids=[s.incident.person_id for s in sessions])
+        return WaitingRead(waiting=list(zip(sessions, histories, strict=True)))
+
+
+# Reads of a victim's record, each written to the access log in the same transaction; each
+# raises ReasonNeeded when the reader has no reason to look at her.
+
+def _look(actor: StaffUser, person_id: int | None, what: str) -> None:
+    if person_id is None:
+        # An incident with nobody's record on it: the read is still in the log.
+        access_record(actor=actor, action=AccessEvent.Action.VIEW, what=what,
+                      why="working an incident")
+        return
+    look_record(actor=actor, person_id=person_id, what=what)
+
+
+@dataclass(frozen=True)
+class PanelRead:
+    refusal: str | None
+    assessment: RvrAssessment | None
+    sessions: list[VideoSession]
+
+
+def rvr_panel_read(*, incident: Incident, actor: StaffUser) -> PanelRead:
+    """The RVR part of the incident page: the check's state and the latest links."""
+    with transaction.atomic():
+        _look(actor, incident.person_id, f"RVR panel {incident.reference}")
+        return PanelRead(refusal=rvr_ineligibility(incident),
+                         assessment=rvr_assessment_current(incident),
+                         sessions=list(incident.video_sessions.order_by("-link_sent_at")[:5]))
 
 @dataclass(frozen=True)
 class CheckRead:
@@ -88,9 +133,7 @@ def rvr_check_read(*, incident: Incident, actor: StaffUser,
     the links sent."""
     now = now or timezone.now()
     with transaction.atomic():
-        access_record(actor=actor, action=AccessEvent.Action.VIEW,
-                      what=f"RVR check {incident.reference}", why="working an incident",
-                      person_id=incident.person_id)
+        _look(actor, incident.person_id, f"RVR check {incident.reference}")
         return CheckRead(
             refusal=rvr_ineligibility(incident), assessment=rvr_assessment_current(incident),
             channels=channel_choices(incident.person, now=now) if incident.person else [],
@@ -106,10 +149,8 @@ class CallRead:
 def video_call_read(*, session: VideoSession, officer: StaffUser) -> CallRead:
     """What the officer sees beside the call: the person's history and the DASH so far."""
     with transaction.atomic():
-        access_record(actor=officer, action=AccessEvent.Action.VIEW,
-                      what=f"video call {session.pk}", why="Rapid Video Response call",
-                      person_id=session.incident.person_id)
-        return CallRead(history=call_history(session.incident),
+        _look(officer, session.incident.person_id, f"video call {session.pk}")
+        return CallRead(history=call_history(session.incident, viewer=officer),
                         risk=RiskAssessment.objects.filter(session=session).first())
 
 
@@ -119,9 +160,7 @@ def evidence_still_read(*, still_id: int, actor: StaffUser) -> EvidenceStill | N
         still = EvidenceStill.objects.select_related("incident").filter(pk=still_id).first()
         if still is None:
             return None
-        access_record(actor=actor, action=AccessEvent.Action.VIEW,
-                      what=f"evidence still {still.pk}", why="viewing evidence",
-                      person_id=still.incident.person_id)
+        _look(actor, still.incident.person_id, f"evidence still {still.pk}")
         return still
 
 

@@ -8,13 +8,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from contact_hub.conversations.conduct import contact_after_assignment_flag
+from contact_hub.conversations.look_views import reason_asked
+from contact_hub.conversations.looks import ReasonNeeded
 from contact_hub.conversations.stored_files import stored_file_response
 from contact_hub.incidents.models import Incident
+from contact_hub.incidents.visibility import incidents_visible_to
 from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.roles import (
@@ -33,54 +38,69 @@ from rvr.calls import (
 )
 from rvr.eligibility import (
     RvrRefused,
-    rvr_assessment_current,
     rvr_check_record,
     rvr_consent_record,
-    rvr_ineligibility,
 )
 from rvr.ice import ice_servers, relay_only
 from rvr.links import video_link_revoke, video_link_send
+from rvr.look_reasons import rvr_reason_required
 from rvr.models import SAFETY_CHECKS, RiskAssessment, RvrAssessment, VideoSession
-from rvr.risk_assessment import DASH_QUESTIONS, HIGH_RISK_YES, risk_assessment_record
+from rvr.risk_assessment import (
+    risk_assessment_record,
+    risk_assessment_summary,
+    risk_form_shown,
+)
+from rvr.risk_forms import risk_form_current
 from rvr.selectors import (
-    call_histories,
     evidence_still_read,
     rvr_check_read,
     rvr_figures,
-    sessions_waiting,
+    rvr_panel_read,
     video_call_read,
+    video_waiting_read,
 )
 
 # The coordinator: the check, the victim's choice, the link.
 
-def _incident(reference: str) -> Incident:
-    return get_object_or_404(Incident.objects.select_related("person"), reference=reference)
+def _incident(request: StaffRequest, reference: str) -> Incident:
+    """The incident, unless it carries an allegation naming the reader (then, as for one that
+    does not exist, 404)."""
+    return get_object_or_404(incidents_visible_to(
+        Incident.objects.select_related("person"), request.user), reference=reference)
 
 
 @role_required(*MAY_SEE_INCIDENTS)
 def incident_panel_view(request: StaffRequest, reference: str) -> HttpResponse:
     """The RVR part of the incident page, re-fetched live."""
-    incident = _incident(reference)
+    incident = _incident(request, reference)
+    try:
+        panel = rvr_panel_read(incident=incident, actor=request.user)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     return render(request, "rvr/_incident_panel.html", {
-        "incident": incident, "refusal": rvr_ineligibility(incident),
-        "assessment": rvr_assessment_current(incident),
-        "sessions": incident.video_sessions.order_by("-link_sent_at")[:5],
-        "may_coordinate": request.user.has_role(*MAY_COORDINATE_RVR),
+        "incident": incident, "refusal": panel.refusal, "assessment": panel.assessment,
+        "sessions": panel.sessions, "may_coordinate": request.user.has_role(*MAY_COORDINATE_RVR),
     })
 
 
 @role_required(*MAY_COORDINATE_RVR)
 def check_view(request: StaffRequest, reference: str) -> HttpResponse:
-    incident = _incident(reference)
+    incident = _incident(request, reference)
     if request.method == "POST":
         answers = {key: request.POST.get(key) == "yes" for key in SAFETY_CHECKS
                    if request.POST.get(key) in ("yes", "no")}
         try:
+            rvr_reason_required(request.user, incident.person_id)
             rvr_check_record(incident=incident, answers=answers, actor=request.user)
+        except ReasonNeeded as needed:
+            return reason_asked(request, needed)
         except RvrRefused as refusal:
             messages.error(request, str(refusal))
         return redirect("rvr:check", reference=incident.reference)
-    check = rvr_check_read(incident=incident, actor=request.user)
+    try:
+        check = rvr_check_read(incident=incident, actor=request.user)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     return render(request, "rvr/check.html", {
         "incident": incident, "refusal": check.refusal, "checks": SAFETY_CHECKS.items(),
         "assessment": check.assessment, "channels": check.channels,
@@ -98,8 +118,11 @@ def consent_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
         messages.error(request, "Record whether the victim chose RVR.")
     else:
         try:
+            rvr_reason_required(request.user, assessment.incident.person_id)
             rvr_consent_record(assessment=assessment, consent=choice == "yes",
                                actor=request.user)
+        except ReasonNeeded as needed:
+            return reason_asked(request, needed)
         except RvrRefused as refusal:
             messages.error(request, str(refusal))
     return redirect("rvr:check", reference=assessment.incident.reference)
@@ -110,9 +133,18 @@ def consent_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
 def link_send_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
     assessment = get_object_or_404(RvrAssessment.objects.select_related("incident__person"),
                                    pk=assessment_id)
+    person_id = assessment.incident.person_id
     try:
-        session = video_link_send(assessment=assessment, actor=request.user,
-                                  channel=request.POST.get("channel", ""))
+        with transaction.atomic():
+            rvr_reason_required(request.user, person_id)
+            session = video_link_send(assessment=assessment, actor=request.user,
+                                      channel=request.POST.get("channel", ""))
+            if person_id is not None:
+                # The link reaches her phone: contact outside the sender's work is flagged.
+                contact_after_assignment_flag(actor=request.user, person_id=person_id,
+                                              what=f"video link {session.pk}")
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except RvrRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -125,7 +157,10 @@ def link_send_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
 def link_revoke_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
     try:
+        rvr_reason_required(request.user, session.incident.person_id)
         video_link_revoke(session=session, actor=request.user)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except RvrRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -146,9 +181,8 @@ def waiting_list_view(request: StaffRequest) -> HttpResponse:
 
 
 def _waiting_context(request: StaffRequest) -> dict[str, object]:
-    sessions = list(sessions_waiting())
-    waiting = list(zip(sessions, call_histories([s.incident for s in sessions]), strict=True))
-    return {"waiting": waiting, "may_accept": request.user.has_role(*MAY_TAKE_VIDEO_CALLS),
+    read = video_waiting_read(actor=request.user)
+    return {"waiting": read.waiting, "may_accept": request.user.has_role(*MAY_TAKE_VIDEO_CALLS),
             "now": timezone.now(),
             "mine": VideoSession.objects.filter(officer=request.user,
                                                 status=VideoSession.Status.IN_CALL).first()}
@@ -160,6 +194,8 @@ def accept_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
     try:
         video_session_accept(session=session, officer=request.user)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except RvrRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("rvr:console")
@@ -183,13 +219,15 @@ def call_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = _officer_session(request, session_id)
     if isinstance(session, HttpResponse):
         return session
-    call = video_call_read(session=session, officer=request.user)
+    try:
+        call = video_call_read(session=session, officer=request.user)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     risk = call.risk
     return render(request, "rvr/call.html", {
         "session": session, "incident": session.incident, "history": call.history,
-        "questions": [(str(n), q, (risk.answers.get(str(n)) if risk else ""))
-                      for n, q in enumerate(DASH_QUESTIONS, start=1)],
-        "risk": risk, "levels": RiskAssessment.Level.choices, "high_risk_yes": HIGH_RISK_YES,
+        "risk_form": risk_form_shown(risk), "risk": risk,
+        "levels": RiskAssessment.Level.choices,
         "outcomes": VideoSession.Outcome.choices,
         "call_config": json.dumps({
             "session_id": session.pk, "socket": f"/ws/rvr/{session.pk}/officer/",
@@ -204,16 +242,23 @@ def dash_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = _officer_session(request, session_id)
     if isinstance(session, HttpResponse):
         return session
-    answers = {str(n): request.POST.get(f"q{n}", "") for n in range(1, len(DASH_QUESTIONS) + 1)}
+    form = risk_form_current()
+    answers = {q.key: request.POST.get(f"q{q.key}", "") for q in form.questions}
     try:
+        rvr_reason_required(request.user, session.incident.person_id)
         risk = risk_assessment_record(
-            session=session, officer=request.user, answers=answers,
+            session=session, officer=request.user, answers=answers, form=form,
+            form_seen=request.POST.get("risk_form", ""),
             judgement_level=request.POST.get("judgement_level", ""),
             judgement_reason=request.POST.get("judgement_reason", ""))
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except RvrRefused as refusal:
         return JsonResponse({"error": str(refusal)}, status=400)
-    return JsonResponse({"yes_count": risk.yes_count, "level": risk.get_level_display(),
-                         "marac_referral": risk.marac_referral})
+    return JsonResponse({"form": risk.form_key, "form_version": risk.form_version,
+                         "score": risk.score, "level": risk.get_level_display(),
+                         "marac_referral": risk.marac_referral,
+                         "summary": risk_assessment_summary(risk, form)})
 
 
 @require_POST
@@ -226,6 +271,8 @@ def notes_view(request: StaffRequest, session_id: int) -> HttpResponse:
         call_notes_record(session=session, officer=request.user,
                           safeguarding_advice=request.POST.get("safeguarding_advice", ""),
                           crime_details=request.POST.get("crime_details", ""))
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except RvrRefused as refusal:
         return JsonResponse({"error": str(refusal)}, status=400)
     return JsonResponse({"saved": True})
@@ -240,6 +287,8 @@ def still_view(request: StaffRequest, session_id: int) -> HttpResponse:
     try:
         still = evidence_still_record(session=session, officer=request.user,
                                       image=request.body)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except RvrRefused as refusal:
         return JsonResponse({"error": str(refusal)}, status=400)
     return JsonResponse({"evidence_id": still.pk, "sha256": still.sha256, "bytes": still.size})
@@ -247,7 +296,10 @@ def still_view(request: StaffRequest, session_id: int) -> HttpResponse:
 
 @role_required(*MAY_SEE_EVIDENCE)
 def still_image_view(request: StaffRequest, still_id: int) -> HttpResponse:
-    still = evidence_still_read(still_id=still_id, actor=request.user)
+    try:
+        still = evidence_still_read(still_id=still_id, actor=request.user)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     if still is None:
         raise Http404("No such evidence still.")
     return stored_file_response(bytes(still.image), name=f"still-{still.pk}")
@@ -263,6 +315,8 @@ def outcome_view(request: StaffRequest, session_id: int) -> HttpResponse:
         outcome_record(session=session, officer=request.user,
                        outcome=request.POST.get("outcome", ""),
                        reason=request.POST.get("reason", ""))
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     except RvrRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("rvr:call", session_id=session.pk)

@@ -146,3 +146,27 @@ def twilio(settings: object) -> Iterator[type]:
     FakeTwilioHttp.reset()
     yield FakeTwilioHttp
     FakeTwilioHttp.reset()
+
+
+@pytest.fixture
+def worker_stopped() -> Iterator[Callable[[], None]]:
+    """No worker is running: follow-up work goes to the broker and waits there, as when the
+    workers are down. The test calls what this gives to bring the worker back, which runs
+    every follow-up still waiting."""
+    from contact_hub.followups.models import FollowUp
+    from contact_hub.followups.services import registered_task
+
+    celery_app.conf.task_always_eager = False
+
+    def worker_returns() -> None:
+        for followup in FollowUp.objects.filter(done_at__isnull=True).order_by("pk"):
+            registered_task(followup.task_name)(followup.pk)
+
+    yield worker_returns
+    celery_app.conf.task_always_eager = True
+    with celery_app.connection_for_write() as conn:
+        # What was sent for the absent worker must not reach a worker a later test starts.
+        conn.default_channel.queue_purge(celery_app.conf.task_default_queue)
+        client = getattr(conn.default_channel, "client", None)
+        for key in client.keys("hub:followups:run-waiting:*") if client is not None else []:
+            client.delete(key)

@@ -11,7 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from contact_hub.conversations.intake import InboundMessage, MediaRef, message_intake
 from contact_hub.conversations.models import Message
-from contact_hub.staff.models import Role, StaffUser
+from contact_hub.people.models import Person
+from contact_hub.staff.models import Assignment, Role, StaffUser
 
 PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(100)
@@ -68,3 +69,14 @@ def triaged_message(**kwargs: object) -> Message:
     message = received_message(**kwargs)
     contact_triage(message.pk)
     return message
+
+
+def assigned(staff: StaffUser, person: Person, *, kind: str = Assignment.Kind.CONTACT,
+             subject: str = "message:0", why: str = "handling the contact") -> Assignment:
+    """Give the member of staff work on the person: their reason to open the record."""
+    from contact_hub.staff.assignments import assignment_start
+
+    assignment = assignment_start(staff=staff, person_id=person.pk, kind=kind,
+                                  subject=subject, why=why)
+    assert assignment is not None
+    return assignment

@@ -1,4 +1,5 @@
-"""The live-events websocket: verified staff get notified; nobody else gets in."""
+"""The live-events websocket: verified staff get notified, and the dashboard gets each new
+contact's row as soon as its intake commits, as its reader may see it; nobody else gets in."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connections
 
+from contact_hub import consumers
 from contact_hub.asgi import application
-from tests.factories import received_message
+from contact_hub.staff.models import AccessEvent, Role
+from tests.factories import StaffFactory, received_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
+ALLEGATION = "the call handler C9912 added me on instagram"
 
 
 @pytest.fixture(autouse=True)
@@ -30,31 +34,151 @@ def _communicator(client=None) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, "/ws/hub/", headers=headers)
 
 
-async def test_a_verified_coordinator_is_told_when_a_contact_arrives(coordinator, staff_client):
-    client = await sync_to_async(staff_client)(coordinator)
-    socket = _communicator(client)
+async def _page(staff_client, user) -> WebsocketCommunicator:
+    """A dashboard's websocket for `user`, past the resync every connection starts with."""
+    socket = _communicator(await sync_to_async(staff_client)(user))
     connected, _ = await socket.connect()
     assert connected
     assert await socket.receive_json_from(timeout=5) == {"kind": "resync"}
+    return socket
 
-    message = await sync_to_async(received_message)()
+
+async def _until_notice(socket) -> list[dict]:
+    """Every frame up to the notice that the worker has handled the messages."""
+    frames = []
+    while not frames or frames[-1]["kind"] != "messages.received":
+        frames.append(await socket.receive_json_from(timeout=5))
+    return frames
+
+
+def _rows_of(frames: list[dict]) -> list[dict]:
+    return [row for frame in frames for row in frame.get("rows", [])]
+
+
+async def test_a_new_contact_reaches_the_dashboard_with_its_flags_before_the_worker_runs(
+        coordinator, staff_client, worker_stopped):
+    socket = await _page(staff_client, coordinator)
+
+    message = await sync_to_async(received_message)(text="my ex is outside, I can't talk")
 
     event = await socket.receive_json_from(timeout=5)
-    assert event == {"kind": "messages.received", "message_ids": [message.pk],
-                     "person_ids": [message.conversation.person_id]}
+    [row] = event["rows"]
+    assert (event["kind"], row["item"], row["stage"]) == (
+        "queue.rows", f"message:{message.pk}", "rules")
+    assert "Domestic abuse" in row["html"] and "Cannot speak freely" in row["html"]
+    assert row["order"].startswith("030-")  # risk 70, its place in the queue
+    assert await socket.receive_nothing(timeout=0.5)  # no worker, no more
+
+    await sync_to_async(worker_stopped)()  # the worker comes back
+
+    update = await socket.receive_json_from(timeout=5)
+    [again] = update["rows"]
+    assert (again["item"], again["stage"], update["waiting"]) == (
+        f"message:{message.pk}", "triaged", 1)
+    assert "first contact" in again["html"]
+    notice = await socket.receive_json_from(timeout=5)
+    assert notice == {"kind": "messages.received", "message_ids": [message.pk],
+                      "person_ids": [message.conversation.person_id]}
     await socket.disconnect()
 
 
-async def test_events_carry_no_text_or_identifiers(coordinator, staff_client):
-    client = await sync_to_async(staff_client)(coordinator)
-    socket = _communicator(client)
-    await socket.connect()
-    await socket.receive_json_from(timeout=5)  # the resync every connection starts with
+async def test_each_reader_gets_the_row_for_their_role(coordinator, officer, staff_client):
+    coordinating = await _page(staff_client, coordinator)
+    watching = await _page(staff_client, officer)
+
+    await sync_to_async(received_message)(text="he has a knife and says he will kill me")
+
+    [mine, *_] = _rows_of(await _until_notice(coordinating))
+    [theirs, *_] = _rows_of(await _until_notice(watching))
+    assert ">Triage</a>" in mine["html"] and ">Claim</button>" in mine["html"]
+    assert ">Triage</a>" not in theirs["html"] and "Claim" not in theirs["html"]
+    assert "has a knife" in theirs["html"]
+    await coordinating.disconnect()
+    await watching.disconnect()
+
+
+async def test_an_allegation_never_reaches_the_page_of_the_staff_it_names(coordinator,
+                                                                           staff_client):
+    named = await sync_to_async(StaffFactory)(username="cole", role=Role.COORDINATOR,
+                                              collar_number="C9912")
+    colleague = await _page(staff_client, coordinator)
+    theirs = await _page(staff_client, named)
+
+    message = await sync_to_async(received_message)(text=ALLEGATION)
+
+    seen = await _until_notice(colleague)
+    # Only once the worker has kept it from them: never at intake, before the referral.
+    assert [(r["item"], r["stage"]) for r in _rows_of(seen)] == [
+        (f"message:{message.pk}", "triaged")]
+    frames = await _until_notice(theirs)
+    assert _rows_of(frames) == []
+    assert not any("instagram" in str(frame) or "fetch" in frame for frame in frames)
+    assert [f["waiting"] for f in frames if "waiting" in f] == [0]
+    await colleague.disconnect()
+    await theirs.disconnect()
+
+
+async def test_staff_kept_from_another_of_her_messages_fetch_the_row_themselves(staff_client):
+    named = await sync_to_async(StaffFactory)(username="cole", role=Role.COORDINATOR,
+                                              collar_number="C9912")
+    await sync_to_async(received_message)(sender="+447700900331", text=ALLEGATION)
+    socket = await _page(staff_client, named)
+
+    later = await sync_to_async(received_message)(sender="+447700900331", text="still there?")
+
+    frames = await _until_notice(socket)
+    # The rules' row shows no history; the worker's counts the allegation for everyone else,
+    # so theirs is fetched as they may see it.
+    assert [r["stage"] for r in _rows_of(frames)] == ["rules"]
+    assert "checking history" in _rows_of(frames)[0]["html"]
+    assert [f["fetch"] for f in frames if "fetch" in f] == [[later.pk]]
+    await socket.disconnect()
+
+
+async def test_rows_shown_to_a_page_are_one_access_event_naming_the_people(
+        coordinator, staff_client, monkeypatch):
+    monkeypatch.setattr(consumers, "LOOK_EVERY_SECONDS", 60)
+    socket = await _page(staff_client, coordinator)
+    first = await sync_to_async(received_message)(text="my ex is outside")
+    second = await sync_to_async(received_message)(text="my ex is outside again")
+    await _until_notice(socket)
+    await _until_notice(socket)
+    assert not await sync_to_async(AccessEvent.objects.exists)()  # within the minute: none yet
+
+    await socket.disconnect()  # a page that goes records what it was shown
+
+    event = await sync_to_async(AccessEvent.objects.get)()
+    people = await sync_to_async(lambda: sorted(event.people.values_list("pk", flat=True)))()
+    assert (event.actor_id, event.what, event.why) == (coordinator.pk, "triage queue",
+                                                       "triage queue")
+    assert people == sorted([first.conversation.person_id, second.conversation.person_id])
+
+
+async def test_a_page_kept_open_records_what_it_was_shown_within_the_interval(
+        coordinator, staff_client, monkeypatch):
+    monkeypatch.setattr(consumers, "LOOK_EVERY_SECONDS", 0.2)
+    socket = await _page(staff_client, coordinator)
+
+    message = await sync_to_async(received_message)(text="my ex is outside")
+    await _until_notice(socket)
+    await socket.receive_nothing(timeout=1)
+
+    event = await sync_to_async(AccessEvent.objects.get)()
+    assert await sync_to_async(lambda: list(event.people.values_list("pk", flat=True)))() == [
+        message.conversation.person_id]
+    await socket.disconnect()
+    assert await sync_to_async(AccessEvent.objects.count)() == 1  # nothing more to record
+
+
+async def test_notices_carry_no_text_and_rows_never_the_full_number(coordinator, staff_client):
+    socket = await _page(staff_client, coordinator)
 
     await sync_to_async(received_message)(text="private words", sender="+447700900490")
 
-    raw = await socket.receive_from(timeout=5)
-    assert "private words" not in raw and "900490" not in raw
+    frames = await _until_notice(socket)
+    assert "private words" not in str(frames[-1]) and "900490" not in str(frames[-1])
+    assert all("900490" not in str(frame) for frame in frames)
+    assert "+44 •••• ••490" in _rows_of(frames)[0]["html"]
     await socket.disconnect()
 
 
@@ -78,18 +202,18 @@ async def test_an_anonymous_visitor_is_refused():
 
 
 async def test_professional_standards_do_not_get_the_contact_stream(standards, staff_client):
-    client = await sync_to_async(staff_client)(standards)
+    socket = await _page(staff_client, standards)
 
-    connected, code = await _communicator(client).connect()
+    await sync_to_async(received_message)(text="my ex is outside, I can't talk")
 
-    assert not connected
-    assert code == 4403
+    assert await socket.receive_nothing(timeout=1)
+    await socket.disconnect()
 
 
 @pytest.mark.redis
-async def test_a_message_arriving_reaches_the_dashboard_after_triage(coordinator, staff_client,
-                                                                     settings):
-    """Intake → follow-up (triage) → event over the real Redis layer → page fetches the queue."""
+async def test_a_contact_arriving_reaches_the_dashboard_over_the_redis_layer(coordinator,
+                                                                            staff_client):
+    """Intake → its row over the real Redis layer → the worker's update → the queue agrees."""
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis")
     client = await sync_to_async(staff_client)(coordinator)
     socket = _communicator(client)
@@ -98,8 +222,8 @@ async def test_a_message_arriving_reaches_the_dashboard_after_triage(coordinator
 
     message = await sync_to_async(received_message)(text="my ex is outside, I can't talk")
 
-    event = await socket.receive_json_from(timeout=5)
-    assert event["kind"] == "messages.received" and event["message_ids"] == [message.pk]
+    stages = [(r["item"], r["stage"]) for r in _rows_of(await _until_notice(socket))]
+    assert stages == [(f"message:{message.pk}", "rules"), (f"message:{message.pk}", "triaged")]
     queue = (await sync_to_async(client.get)("/triage/queue/")).content.decode()
     assert f'data-message-id="{message.pk}"' in queue and "Cannot speak freely" in queue
     await socket.disconnect()
@@ -129,11 +253,9 @@ async def test_after_a_reconnect_the_page_is_told_to_resync_and_sees_what_it_mis
 async def test_a_claim_is_announced_to_every_page(coordinator, supervisor, staff_client):
     from contact_hub.triage.services import item_claim
 
-    watcher = _communicator(await sync_to_async(staff_client)(supervisor))
-    await watcher.connect()
-    await watcher.receive_json_from(timeout=5)
+    watcher = await _page(staff_client, supervisor)
     message = await sync_to_async(received_message)(text="hello")
-    await watcher.receive_json_from(timeout=5)  # messages.received
+    await _until_notice(watcher)
 
     await sync_to_async(item_claim)(item_key=f"message:{message.pk}", actor=coordinator)
 

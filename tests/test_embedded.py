@@ -93,7 +93,7 @@ def test_the_demo_serves_the_hub_on_sqlite_with_live_traffic(demo):
 
 def test_the_demo_refuses_to_run_against_production_services(tmp_path):
     env = _embedded_env(tmp_path) | {"REDIS_URL": "redis://127.0.0.1:6379/0",
-                                     "SECRET_KEY": "s" * 50}
+                                     "SECRET_KEY": "s" * 50, "HUB_LOG_CHAIN_KEY": "c" * 50}
 
     result = subprocess.run([sys.executable, "manage.py", "demo", "--setup-only"], cwd=ROOT,
                             env=env, capture_output=True, text=True, timeout=60)
@@ -104,7 +104,7 @@ def test_the_demo_refuses_to_run_against_production_services(tmp_path):
 
 def test_staff_codes_are_never_printed_outside_the_demo(tmp_path):
     env = _embedded_env(tmp_path) | {"REDIS_URL": "redis://127.0.0.1:6379/0",
-                                     "SECRET_KEY": "s" * 50}
+                                     "SECRET_KEY": "s" * 50, "HUB_LOG_CHAIN_KEY": "c" * 50}
 
     result = subprocess.run([sys.executable, "manage.py", "staff_code", "coordinator"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)

@@ -32,3 +32,31 @@ def test_a_marker_raising_to_an_unknown_grade_is_refused(tmp_path):
 
     assert "marker 'marac' raises to unknown grade 'urgent'" in force_config_problems(
         force_config_load(path))
+
+
+def test_the_risk_assessment_form_is_dash_unless_the_force_says_otherwise(tmp_path):
+    path = tmp_path / "force.toml"
+    path.write_text(DEFAULT_FORCE_FILE.read_text().replace(
+        'form = "dash"\n# forms_dir = "risk_forms"', 'form = "dara"\nforms_dir = "our_forms"'))
+    (tmp_path / "our_forms").mkdir()
+
+    risk = force_config_load(path).risk_assessment
+
+    assert force_config_load(DEFAULT_FORCE_FILE).risk_assessment == {
+        "form": "dash", "forms_dir": None}
+    # A relative folder is beside the force file.
+    assert risk == {"form": "dara", "forms_dir": tmp_path / "our_forms"}
+    assert force_config_problems(force_config_load(path)) == []
+
+
+def test_a_risk_assessment_form_that_is_not_a_name_or_a_missing_folder_is_refused(tmp_path):
+    path = tmp_path / "force.toml"
+    path.write_text(DEFAULT_FORCE_FILE.read_text().replace(
+        'form = "dash"\n# forms_dir = "risk_forms"', 'form = "../dash"\nforms_dir = "nowhere"'))
+
+    problems = force_config_problems(force_config_load(path))
+
+    assert problems == [
+        'risk_assessment form must name a form: lower-case letters, digits and _, such as '
+        '"dash" or "dara"',
+        f"risk_assessment forms_dir '{tmp_path / 'nowhere'}' is not a folder"]

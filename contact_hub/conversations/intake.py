@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
+from django.utils.module_loading import import_string
 
 from contact_hub.conversations.models import (
     CHANNEL_IDENTITY_KIND,
@@ -45,6 +49,44 @@ class InboundMessage:
 class IntakeResult:
     message: Message
     created: bool
+
+
+@dataclass(frozen=True)
+class StoredWith:
+    """What an app keeps with a new inbound message (settings.HUB_MESSAGE_INTAKE_HOOKS).
+
+    `rows` are written in the statement (or transaction) that stores the message, so they
+    commit with it or not at all: each has a `message` foreign key, and may have a `person`
+    one, which intake fills in with the message and its sender's person. `then` runs once that
+    has committed, with the message as stored (its conversation and identity loaded)."""
+
+    rows: tuple[Model, ...] = ()
+    then: Callable[[Message], None] | None = None
+
+
+IntakeHook = Callable[[Message], StoredWith]
+
+
+@functools.cache
+def _intake_hooks(paths: tuple[str, ...]) -> tuple[IntakeHook, ...]:
+    return tuple(import_string(path) for path in paths)
+
+
+def _stored_with(message: Message) -> list[StoredWith]:
+    """Each intake hook's rows for the message, decided from the message alone (its text,
+    channel and time), never from the database, so they cost no round trip of their own."""
+    hooks = _intake_hooks(tuple(settings.HUB_MESSAGE_INTAKE_HOOKS))
+    return [hook(message) for hook in hooks]
+
+
+def _rows_of(extras: list[StoredWith]) -> list[Model]:
+    return [row for extra in extras for row in extra.rows]
+
+
+def _then_on_commit(extras: list[StoredWith], message: Message) -> None:
+    for extra in extras:
+        if extra.then is not None:
+            transaction.on_commit(functools.partial(extra.then, message))
 
 
 def message_intake(inbound: InboundMessage) -> IntakeResult:
@@ -120,8 +162,24 @@ def _conversation_open(kind: str, value: str, channel: str) -> Conversation:
 def _message_store(inbound: InboundMessage, conversation: Conversation) -> Message:
     message = _new_message(inbound, conversation)
     message.save(force_insert=True)
+    extras = _stored_with(message)
+    rows = _rows_of(extras)
+    for row in rows:
+        row.message = message  # type: ignore[attr-defined]  # StoredWith's contract
+        if _has_person(type(row)):
+            row.person_id = conversation.person_id  # type: ignore[attr-defined]
+    for model in dict.fromkeys(type(row) for row in rows):
+        model._default_manager.bulk_create([row for row in rows if type(row) is model])
+    # Before the follow-up is sent: where tasks run in-process, the follow-up's own live
+    # update must come after what these hooks tell pages.
+    _then_on_commit(extras, message)
     followup_queue(messages_received, message_id=message.pk)
     return message
+
+
+@functools.cache
+def _has_person(model: type[Model]) -> bool:
+    return any(f.name == "person" and f.is_relation for f in model._meta.concrete_fields)
 
 
 # Databases whose data-modifying WITH queries let a known sender's rows go in one statement.
@@ -130,6 +188,8 @@ ONE_STATEMENT_VENDORS = frozenset({"postgresql"})
 # The columns the one-statement path fills from earlier steps rather than from the instance.
 MESSAGE_FROM_SENDER = {"conversation_id": "sender.c_id"}
 FOLLOWUP_FROM_MESSAGE = {"payload": "jsonb_build_object('message_id', message.id)"}
+ROW_FROM_MESSAGE = {"message_id": "message.id"}
+ROW_FROM_MESSAGE_AND_SENDER = {"message_id": "message.id", "person_id": "sender.c_person_id"}
 
 
 def _store_from_known_sender(inbound: InboundMessage, kind: str,
@@ -143,11 +203,15 @@ def _store_from_known_sender(inbound: InboundMessage, kind: str,
     """
     message = _new_message(inbound, Conversation())
     followup = FollowUp(task_name=messages_received.name)
+    message_params = insert_params(message, expressions=MESSAGE_FROM_SENDER)
+    # After insert_params: the message has its time, as save() would give it.
+    extras = _stored_with(message)
+    rows = _rows_of(extras)
     with connection.cursor() as cursor:
-        cursor.execute(_known_sender_sql(), [
-            kind, value, inbound.channel,
-            *insert_params(message, expressions=MESSAGE_FROM_SENDER),
-            *insert_params(followup, expressions=FOLLOWUP_FROM_MESSAGE)])
+        cursor.execute(_known_sender_sql(tuple(type(r) for r in rows)), [
+            kind, value, inbound.channel, *message_params,
+            *insert_params(followup, expressions=FOLLOWUP_FROM_MESSAGE),
+            *[param for r in rows for param in insert_params(r, expressions=_row_from(type(r)))]])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -157,18 +221,35 @@ def _store_from_known_sender(inbound: InboundMessage, kind: str,
     message.conversation = _sender_from_row(row[:-2])
     message.pk = message_id
     message._state.adding, message._state.db = False, connection.alias
+    for stored in rows:
+        stored.message = message  # type: ignore[attr-defined]  # StoredWith's contract
+        if _has_person(type(stored)):
+            stored.person_id = message.conversation.person_id  # type: ignore[attr-defined]
+    _then_on_commit(extras, message)
     followups_send_on_commit(messages_received, [followup_id])
     return IntakeResult(message, created=True)
 
 
+def _row_from(model: type[Model]) -> dict[str, str]:
+    return ROW_FROM_MESSAGE_AND_SENDER if _has_person(model) else ROW_FROM_MESSAGE
+
+
 @functools.cache
-def _known_sender_sql() -> str:
+def _known_sender_sql(row_models: tuple[type[Model], ...] = ()) -> str:
+    """The statement, with one more step for each row the intake hooks keep with the message
+    (`row_models`, in order): each takes its message and person from the steps before, so
+    none is written if the message was stored before."""
     quote = connection.ops.quote_name
     conversation_columns = select_list(Conversation, "c", "c_")[0]
     identity_columns = select_list(Identity, "i", "i_")[0]
     insert_message = insert_select_sql(Message, source="sender", expressions=MESSAGE_FROM_SENDER)
     insert_followup = insert_select_sql(FollowUp, source="message",
                                         expressions=FOLLOWUP_FROM_MESSAGE)
+    # A step nothing reads is still run, once, to completion (PostgreSQL's WITH).
+    insert_rows = "".join(
+        f",\n        row{n} AS ({sql})" for n, sql in enumerate(
+            insert_select_sql(model, source="message, sender", expressions=_row_from(model))
+            for model in row_models))
     # Built from model metadata and fixed text only; every value is a parameter.
     return f"""
         WITH sender AS (
@@ -177,7 +258,7 @@ def _known_sender_sql() -> str:
             JOIN {quote(Identity._meta.db_table)} i ON i.id = c.identity_id
             WHERE i.kind = %s AND i.value = %s AND c.channel = %s),
         message AS ({insert_message} ON CONFLICT DO NOTHING RETURNING id),
-        followup AS ({insert_followup} RETURNING id)
+        followup AS ({insert_followup} RETURNING id){insert_rows}
         SELECT sender.*, (SELECT id FROM message), (SELECT id FROM followup) FROM sender"""  # noqa: S608
 
 

@@ -74,15 +74,28 @@ def look_basis(actor: StaffUser, person_id: int, *, now: datetime | None = None
     return LookBasis(why=why, flagged=flagged)
 
 
+def look_reason_required(actor: StaffUser, person_id: int | None) -> LookBasis | None:
+    """The reader's reason to change anything of the person's (None when there is no person's
+    record to have a reason about, as for a withheld number). Raises ReasonNeeded when they
+    have none: a change needs a reason as much as a look does."""
+    if person_id is None:
+        return None
+    basis = look_basis(actor, person_id)
+    if basis is None:
+        raise ReasonNeeded(person_id)
+    return basis
+
+
 def look_record(*, actor: StaffUser, person_id: int, what: str,
-                action: str = AccessEvent.Action.VIEW,
+                action: str = AccessEvent.Action.VIEW, why: str | None = None,
                 now: datetime | None = None) -> AccessEvent:
     """Record a look at the person's record, in the caller's transaction; raises
-    ReasonNeeded when the reader has no reason to look."""
+    ReasonNeeded when the reader has no reason to look. `why` is a reason the reader gave for
+    this look on top (seeing full numbers), recorded instead of their work's."""
     basis = look_basis(actor, person_id, now=now)
     if basis is None:
         raise ReasonNeeded(person_id)
-    event = access_record(actor=actor, action=action, what=what, why=basis.why,
+    event = access_record(actor=actor, action=action, what=what, why=why or basis.why,
                           person_id=person_id, flagged=basis.flagged)
     if event.flagged:
         live_event_send(LiveEvent.LOOK_FLAGGED, group=CONDUCT_GROUP, access_event_id=event.pk)

@@ -176,3 +176,56 @@ class MessageTemplate(models.Model):
         problems = neutral_text_problems(self.body)
         if problems:
             raise ValidationError({"body": problems})
+
+
+class ConductHold(models.Model):
+    """A text or in-call chat line written by staff that matched a conduct rule
+    (conversations/conduct_rules.toml): held, never sent or relayed, until a supervisor other
+    than its author decides. Professional standards see every one, and what was decided."""
+
+    class Source(models.TextChoices):
+        TEXT = "text", "Text to the person"
+        CHAT = "chat", "In-call chat line"
+
+    class Decision(models.TextChoices):
+        PENDING = "", "Waiting for a supervisor"
+        SEND = "send", "Sent after review"
+        REFUSE = "refuse", "Refused: never sent"
+
+    source = models.CharField(max_length=8, choices=Source.choices)
+    message = models.OneToOneField(Message, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="conduct_hold")
+    # The video session a chat line was written in, by id: this layer does not know rvr.
+    video_session_id = models.PositiveIntegerField(null=True, blank=True)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="conduct_holds")
+    author = models.ForeignKey("staff.StaffUser", on_delete=models.PROTECT, related_name="+")
+    # A chat line has no message of its own to keep its words; a text's are on its message.
+    chat_text = models.TextField(blank=True)
+    matched = models.JSONField(default=list, help_text="[{kind, label, words}] per rule matched")
+    held_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(max_length=8, choices=Decision.choices, blank=True, default="")
+    decided_by = models.ForeignKey("staff.StaffUser", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-held_at"]
+        indexes = [models.Index(fields=["-held_at"], condition=models.Q(decided_at__isnull=True),
+                                name="conduct_hold_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"Held {self.get_source_display().lower()} {self.pk}"
+
+    @property
+    def text(self) -> str:
+        return self.message.text if self.message is not None else self.chat_text
+
+    @property
+    def rule_labels(self) -> list[str]:
+        return [rule["label"] for rule in self.matched]
+
+    @property
+    def words(self) -> list[str]:
+        return [word for rule in self.matched for word in rule["words"]]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
+
+from contact_hub.conversations.conduct import conduct_matches, contact_after_assignment_flag
 from contact_hub.conversations.models import Conversation, Message, MessageTemplate
 from contact_hub.conversations.policy import send_refusal
 from contact_hub.conversations.selectors import IDENTITY_CHANNELS, reply_channels
@@ -25,8 +28,19 @@ def reply_conversation(person: Person, channel: str) -> Conversation:
 
 def reply_send(*, person: Person, channel: str, body: str, actor: StaffUser | None,
                template: MessageTemplate | None = None) -> Message:
-    return message_send(conversation=reply_conversation(person, channel), body=body,
-                        actor=actor, template=template)
+    """Send what a member of staff wrote. Words that cross a professional boundary hold it for
+    a supervisor (templates too: one an administrator wrote badly is no safer for being
+    approved); writing to someone whose case they no longer work is flagged to professional
+    standards."""
+    conversation = reply_conversation(person, channel)
+    matches = conduct_matches(body) if actor is not None else []
+    with transaction.atomic():
+        message = message_send(conversation=conversation, body=body, actor=actor,
+                               template=template, conduct=matches)
+        if actor is not None:
+            contact_after_assignment_flag(actor=actor, person_id=person.pk,
+                                          what="text to the person")
+    return message
 
 
 def channel_choices(person: Person, *, now: datetime, any_hour: bool = False

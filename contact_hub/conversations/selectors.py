@@ -5,13 +5,16 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from contact_hub.conversations.models import CHANNEL_IDENTITY_KIND, TEXT_CHANNELS, Message
+from contact_hub.conversations.visibility import messages_visible_to
 from contact_hub.people.models import Identity, Person
+from contact_hub.staff.models import StaffUser
 
 
-def person_thread(person: Person, limit: int = 200) -> QuerySet[Message]:
-    """One thread of every message with the person, on every channel, newest first."""
+def person_thread(person: Person, *, viewer: StaffUser, limit: int = 200) -> QuerySet[Message]:
+    """One thread of every message with the person the viewer may see, on every channel,
+    newest first."""
     return (
-        Message.objects.filter(conversation__person=person)
+        messages_visible_to(Message.objects.filter(conversation__person=person), viewer)
         .select_related("conversation__identity", "sent_by")
         .order_by("-created_at")[:limit]
     )

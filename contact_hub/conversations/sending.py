@@ -7,17 +7,22 @@
 
 A backend whose provider has no credentials is off: `is_configured()` says so, and the hub
 refuses to queue texts for it with that reason instead of failing later.
+
+A stored text may stand in for a secret that only the person's phone may receive (a video
+link's token): the feature that sent it registers a source of the text as sent
+(`sent_text_register`), and the backend is handed `text_as_sent(message)`, never the stored one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from contact_hub.conversations.models import OutboxEntry
+from contact_hub.conversations.models import Message, OutboxEntry
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,27 @@ class TextBackend(Protocol):
     def is_configured(self) -> bool: ...
 
     def send(self, text: OutboundText) -> ProviderReceipt: ...
+
+
+# The text of a message as the provider must send it, or None for a message the source does
+# not own. Sources are the features above this layer (rvr.apps registers the video link's).
+SentTextSource = Callable[[Message], str | None]
+_sent_text_sources: list[SentTextSource] = []
+
+
+def sent_text_register(source: SentTextSource) -> None:
+    if source not in _sent_text_sources:
+        _sent_text_sources.append(source)
+
+
+def text_as_sent(message: Message) -> str:
+    """What the provider is handed: the stored text, unless a source fills in what the stored
+    text only names (a source may raise TransportError when it no longer can)."""
+    for source in _sent_text_sources:
+        text = source(message)
+        if text is not None:
+            return text
+    return message.text
 
 
 def text_backend(channel: str) -> TextBackend:

@@ -7,7 +7,12 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from contact_hub.conversations.models import DeliveryStatus, Message
-from contact_hub.conversations.sending import OutboundText, TransportError, text_backend
+from contact_hub.conversations.sending import (
+    OutboundText,
+    TransportError,
+    text_as_sent,
+    text_backend,
+)
 from contact_hub.followups.services import followup_batch_task, followup_task
 from contact_hub.live import LiveEvent, live_event_send
 
@@ -48,9 +53,11 @@ def message_deliver(message_id: int) -> None:
         )
         return
     message = Message.objects.select_related("conversation__identity").get(pk=message_id)
-    text = OutboundText(channel=message.channel, to=message.conversation.identity.value,
-                        body=message.text, message_id=message.pk, template=message.template)
     try:
+        # Only the provider is handed what the stored text stands in for (a video link).
+        text = OutboundText(channel=message.channel, to=message.conversation.identity.value,
+                            body=text_as_sent(message), message_id=message.pk,
+                            template=message.template)
         receipt = text_backend(message.channel).send(text)
     except TransportError as error:
         Message.objects.filter(pk=message_id).update(

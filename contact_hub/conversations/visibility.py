@@ -18,8 +18,19 @@ def _excluded_for(viewer: StaffUser) -> QuerySet[MessageExclusion]:
 def message_hidden_q(viewer: StaffUser, *, field: str = "pk") -> Q:
     """A filter that is true for rows whose message (`field`, "pk" on Message itself, e.g.
     "message_id" on a row about a message) is hidden from the viewer. Use with ~ to keep
-    only what they may see."""
-    return Q(Exists(_excluded_for(viewer).filter(message_id=OuterRef(field))))
+    only what they may see.
+
+    Hidden: the message that carries an allegation about them, and every text sent to her
+    since it, since a reply may speak of it ("we have passed this to professional
+    standards")."""
+    prefix = "" if field == "pk" else field.removesuffix("_id") + "__"
+    excluded = _excluded_for(viewer)
+    carries_it = Exists(excluded.filter(message_id=OuterRef(field)))
+    sent_since = Q(**{f"{prefix}direction": Message.Direction.OUTBOUND}) & Q(Exists(
+        excluded.filter(
+            message__conversation__person_id=OuterRef(f"{prefix}conversation__person_id"),
+            message__created_at__lte=OuterRef(f"{prefix}created_at"))))
+    return Q(carries_it) | sent_since
 
 
 def messages_visible_to(messages: QuerySet[Message], viewer: StaffUser) -> QuerySet[Message]:
@@ -28,7 +39,7 @@ def messages_visible_to(messages: QuerySet[Message], viewer: StaffUser) -> Query
 
 def message_visible_to(message: Message | int, viewer: StaffUser) -> bool:
     message_id = message if isinstance(message, int) else message.pk
-    return not _excluded_for(viewer).filter(message_id=message_id).exists()
+    return not Message.objects.filter(message_hidden_q(viewer), pk=message_id).exists()
 
 
 def person_confined_from(person_id: int, viewer: StaffUser) -> bool:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from typing import NoReturn
-
 from django.conf import settings
 from django.db import models
 
 from contact_hub.people.models import Person
+from contact_hub.staff.models import AppendOnlyModel
 
 
 class Incident(models.Model):
@@ -76,7 +75,7 @@ class IncidentContact(models.Model):
         ]
 
 
-class LogEntry(models.Model):
+class LogEntry(AppendOnlyModel):
     """One entry in an incident's append-only log, chained to the one before by its hash."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="log")
@@ -89,6 +88,9 @@ class LogEntry(models.Model):
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # How `hash` was made (contact_hub.incidents.log): 1, plain SHA-256, for entries written
+    # before the chain was keyed; 2, HMAC-SHA256 with HUB_LOG_CHAIN_KEY over the actor's id too.
+    chain_version = models.PositiveSmallIntegerField()
 
     class Meta:
         ordering = ["incident_id", "seq"]
@@ -96,14 +98,6 @@ class LogEntry(models.Model):
             models.UniqueConstraint(fields=["incident", "seq"], name="log_entry_unique_seq"),
         ]
         verbose_name_plural = "log entries"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise PermissionError("incident log entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: object, **kwargs: object) -> NoReturn:
-        raise PermissionError("incident log entries are append-only")
 
 
 class EscalationTimer(models.Model):
@@ -138,6 +132,10 @@ class Alert(models.Model):
         DIVERTED = "diverted", "Unit diverted"
         MARKER_REVIEW = "marker_review", "Marker review due"
         MARKER_LAPSED = "marker_lapsed", "Marker lapsed without a decision"
+        CONDUCT_HOLD = "conduct_hold", "Staff words held for review"
+        DIP_REFERRAL = "dip_referral", "Dip sample referred to professional standards"
+        # For professional standards: a misconduct referral's countdown to assessment.
+        REFERRAL_ASSESSMENT = "referral_due", "Misconduct referral assessment due"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     for_role = models.CharField(max_length=32, blank=True)

@@ -17,7 +17,8 @@ from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Alert, Incident, IncidentContact
 from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.people.models import Person
-from contact_hub.staff.models import Role, StaffUser
+from contact_hub.staff.assignments import assignment_start, assignments_end, follow_up_period
+from contact_hub.staff.models import Assignment, Role, StaffUser
 from contact_hub.staff.reasons import REASON_MIN_CHARS, reason_too_short
 from contact_hub.staff.roles import MAY_SUPERVISE
 
@@ -37,6 +38,22 @@ def grade_target(grade: str, *, from_time: datetime) -> datetime | None:
 
 def _changed(incident: Incident) -> None:
     live_event_send(LiveEvent.INCIDENT_CHANGED, incident_id=incident.pk)
+
+
+def _holder_start(incident: Incident, staff: StaffUser | None, why: str) -> None:
+    """The staff member now holds the incident: their reason to look at the person."""
+    if staff is not None:
+        assignment_start(staff=staff, person_id=incident.person_id,
+                         kind=Assignment.Kind.INCIDENT, subject=f"incident:{incident.reference}",
+                         why=why)
+
+
+def _holder_end(incident: Incident, staff_id: int | None) -> None:
+    """Someone else holds it now: their reason ends with it."""
+    if staff_id is not None:
+        Assignment.objects.filter(kind=Assignment.Kind.INCIDENT, staff_id=staff_id,
+                                  subject=f"incident:{incident.reference}",
+                                  ends_at__isnull=True).update(ends_at=timezone.now())
 
 
 def _open_only(incident: Incident) -> None:
@@ -73,6 +90,7 @@ def incident_open(*, opening_code: str, grade: str, actor: StaffUser | None,
         escalation_schedule(incident, start=now)
         if message is not None:
             incident_contact_link(incident=incident, message=message, actor=actor)
+        _holder_start(incident, actor, "opened the incident")
         _changed(incident)
     return incident
 
@@ -122,8 +140,11 @@ def incident_assign(*, incident: Incident, unit: str, actor: StaffUser,
         raise IncidentRefused("The unit was diverted: a supervisor re-assigns this incident.")
     with transaction.atomic():
         incident.status, incident.assigned_unit = Incident.Status.ASSIGNED, unit
+        if officer is not None and officer.pk != incident.assigned_to_id:
+            _holder_end(incident, incident.assigned_to_id)
         incident.assigned_to = officer or incident.assigned_to
         incident.save(update_fields=["status", "assigned_unit", "assigned_to"])
+        _holder_start(incident, officer, f"attending as {unit}")
         log_append(incident, "unit.reassigned" if was_diverted else "unit.assigned",
                    {"unit": unit, "officer": officer.username if officer else None}, actor=actor)
         _changed(incident)
@@ -226,6 +247,9 @@ def incident_close(*, incident: Incident, reason: str, actor: StaffUser) -> Inci
         incident.status, incident.closed_at = Incident.Status.CLOSED, timezone.now()
         incident.save(update_fields=["status", "closed_at"])
         escalation_cancel(incident)
+        # Follow-up work (a welfare call, a statement) goes on for a while after it closes.
+        assignments_end(kind=Assignment.Kind.INCIDENT, subject=f"incident:{incident.reference}",
+                        at=incident.closed_at, keep=follow_up_period())
         log_append(incident, "incident.closed", {"reason": reason}, actor=actor)
         _changed(incident)
     return incident
@@ -237,8 +261,11 @@ def incident_video_call_accept(*, incident: Incident, officer: StaffUser,
     countdown keeps running, so a call that ends with no outcome still escalates."""
     _open_only(incident)
     with transaction.atomic():
+        if officer.pk != incident.assigned_to_id:
+            _holder_end(incident, incident.assigned_to_id)
         incident.status, incident.assigned_to = Incident.Status.ASSIGNED, officer
         incident.save(update_fields=["status", "assigned_to"])
+        _holder_start(incident, officer, "Rapid Video Response call")
         log_append(incident, "video.officer_accepted",
                    {"session_id": session_id, "officer": officer.username}, actor=officer)
         _changed(incident)
@@ -257,6 +284,7 @@ def incident_requeue(*, incident: Incident, actor: StaffUser | None, reason: str
     now = now or timezone.now()
     target_at = grade_target(incident.grade, from_time=now)
     with transaction.atomic():
+        _holder_end(incident, incident.assigned_to_id)
         incident.status, incident.assigned_to = Incident.Status.OPEN, None
         incident.target_at = target_at
         incident.save(update_fields=["status", "assigned_to", "target_at"])

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from contact_hub.staff.models import Assignment, StaffUser
@@ -63,7 +63,8 @@ def assignments_current_for(staff: StaffUser, person_id: int, *,
     """The staff member's current assignments to the person, real work before a reason given."""
     now = now or timezone.now()
     return (Assignment.objects.filter(_current(now), staff=staff, person_id=person_id)
-            .order_by(Q(kind=Assignment.Kind.BREAK_GLASS).asc(), "-started_at"))
+            .order_by(ExpressionWrapper(Q(kind=Assignment.Kind.BREAK_GLASS),
+                                        output_field=BooleanField()).asc(), "-started_at"))
 
 
 def assignees_current(person_id: int, *, now: datetime | None = None) -> list[Assignment]:

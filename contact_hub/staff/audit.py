@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import uuid
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -27,13 +28,15 @@ def access_record(*, actor: StaffUser, action: str, what: str, why: str,
 
 def security_event_record(kind: str, *, request: HttpRequest | None = None,
                           detail: dict | None = None, actor: StaffUser | None = None,
-                          source_ip: str | None = None, path: str | None = None
-                          ) -> SecurityEvent:
+                          source_ip: str | None = None, path: str | None = None,
+                          each: bool = False) -> SecurityEvent:
     """Record a refusal. `detail` must never hold message content, numbers or tokens.
 
     Outside a view (a websocket), pass `actor`, `source_ip` and `path` instead of `request`.
     Repeats of one kind from one source in the same minute are counted on one row (returned
     with its count so far), and only the first is logged, so a flood cannot bury other events.
+    `each` records a change professional standards must see one by one (an administrator's
+    role and password changes) on a row of its own, its detail never merged into a count.
     """
     path = redact(path)[:300] if path else None
     if request is not None:
@@ -42,19 +45,22 @@ def security_event_record(kind: str, *, request: HttpRequest | None = None,
         source_ip = request.META.get("REMOTE_ADDR")
         path = redact(request.path)[:300]
     event, first = _security_event_counted(kind, actor=actor, source_ip=source_ip,
-                                           path=path or "", detail=detail or {})
+                                           path=path or "", detail=detail or {}, each=each)
     if first:
         log.warning("security event %s from %s on %s", kind, source_ip, path)
     return event
 
 
 def _security_event_counted(kind: str, *, actor: StaffUser | None, source_ip: str | None,
-                            path: str, detail: dict) -> tuple[SecurityEvent, bool]:
+                            path: str, detail: dict, each: bool = False
+                            ) -> tuple[SecurityEvent, bool]:
     """Count the refusal on its minute's row, or start that row; says whether it started it.
 
     Safe when many record the same refusal at once: the unique (repeat_key, minute) lets one
     insert win, and the others count on its row with an UPDATE that adds in the database."""
     repeat_key = _repeat_key(kind, source_ip, actor)
+    if each:
+        repeat_key = f"{repeat_key} #{uuid.uuid4().hex}"[:160]
     minute = timezone.now().replace(second=0, microsecond=0)
     repeats = SecurityEvent.objects.filter(repeat_key=repeat_key, minute=minute)
     if repeats.update(count=F("count") + 1):

@@ -4,6 +4,8 @@ from typing import Any, cast
 
 from django import forms
 
+from contact_hub.staff.models import AccessEvent, StaffUser
+
 
 class StaffLoginForm(forms.Form):
     username = forms.CharField(max_length=150, widget=forms.TextInput(
@@ -30,3 +32,41 @@ class SecurityEventFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = [
             ("", "Every kind"), *((k, k) for k in kinds)]
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.get_full_name()
+        return f"{obj.username}{f' · {name}' if name else ''} ({obj.get_role_display()})"
+
+
+def _staff_choices() -> Any:
+    return StaffUser.objects.order_by("username")
+
+
+def _time_field(label: str) -> forms.DateTimeField:
+    return forms.DateTimeField(label=label, required=False, widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}))
+
+
+class AccessLogFilterForm(forms.Form):
+    """Which looks professional standards are reading: by whom, at whom, what kind, flagged
+    only, and when. Named apart from the security events' filter, which shares the page."""
+
+    actor = StaffChoiceField(queryset=_staff_choices(), required=False, label="Who",
+                             empty_label="Anyone")
+    person = forms.IntegerField(required=False, min_value=1, label="Person number")
+    action = forms.ChoiceField(required=False, label="Action",
+                               choices=[("", "Any action"), *AccessEvent.Action.choices])
+    flagged = forms.BooleanField(required=False, label="Flagged only")
+    after = _time_field("From")
+    before = _time_field("To")
+
+
+class StaffLooksForm(forms.Form):
+    """A member of staff, and optionally a time range, for the view of whom they looked at."""
+
+    staff = StaffChoiceField(queryset=_staff_choices(), label="Member of staff",
+                             empty_label="Choose…")
+    after = _time_field("From")
+    before = _time_field("To")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -33,7 +35,37 @@ class StaffUser(AbstractUser):
         return self.role in settings.HUB_REVEAL_ROLES
 
 
-class AccessEvent(models.Model):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows that are evidence (the access log, incident log entries): added, never changed.
+
+    The application's guard, the only one on SQLite; on PostgreSQL a trigger refuses UPDATE
+    and DELETE in the database as well (staff and incidents migrations)."""
+
+    def update(self, **kwargs: object) -> int:
+        raise PermissionError(f"{self.model._meta.label} rows are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError(f"{self.model._meta.label} rows are append-only")
+
+
+class AppendOnlyModel(models.Model):
+    """A row that is written once: saving it again or deleting it is refused."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError(f"{self._meta.label} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError(f"{self._meta.label} rows are append-only")
+
+
+class AccessEvent(AppendOnlyModel):
     """One view, change, export or disclosure of a person's data by staff.
 
     Holds who, when, what and why; never message text or phone numbers.
@@ -57,8 +89,9 @@ class AccessEvent(models.Model):
     flagged = models.BooleanField(default=False, help_text="no current assignment to this "
                                   "person, or the reader is named in an allegation they made")
     # A list page shows many people at once: one event names them all.
-    people = models.ManyToManyField("people.Person", through="AccessEventPerson",
-                                    related_name="list_access_events", blank=True)
+    people: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        "people.Person", through="AccessEventPerson", related_name="list_access_events",
+        blank=True)
 
     class Meta:
         ordering = ["-at"]
@@ -67,7 +100,7 @@ class AccessEvent(models.Model):
                                 name="access_event_flagged_idx")]
 
 
-class AccessEventPerson(models.Model):
+class AccessEventPerson(AppendOnlyModel):
     """One person shown on a list page an access event records."""
 
     event = models.ForeignKey(AccessEvent, on_delete=models.PROTECT, related_name="+")
@@ -140,3 +173,41 @@ class SecurityEvent(models.Model):
         constraints = [models.UniqueConstraint(fields=["repeat_key", "minute"],
                                                name="security_event_one_row_a_minute")]
         indexes = [models.Index(fields=["kind", "-at"])]
+
+
+class RoleChangeRequest(models.Model):
+    """An administrator's request to give someone a role that needs a second administrator
+    (supervisor, professional standards, administrator), or to re-activate an account that
+    holds one. Until a different administrator approves it the account keeps the role it had
+    (a new account has none); contact_hub/staff/role_changes.py applies it."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Waiting for a second administrator"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="role_change_requests")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    from_role = models.CharField(max_length=32, blank=True,
+                                 help_text="the role when it was asked for (blank: none)")
+    reactivate = models.BooleanField(default=False,
+                                     help_text="approving it also re-activates the account")
+    reason = models.CharField(max_length=300)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(max_length=16, choices=Decision.choices,
+                                default=Decision.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [models.UniqueConstraint(
+            fields=["user"], condition=models.Q(decision="pending"),
+            name="role_change_one_pending_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} to {self.get_role_display()} ({self.get_decision_display()})"

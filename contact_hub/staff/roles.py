@@ -37,3 +37,9 @@ MAY_SEE_EVIDENCE = (Role.RVR_OFFICER, Role.SUPERVISOR, Role.PROFESSIONAL_STANDAR
 MAY_SUPERVISE = (Role.SUPERVISOR,)
 # Professional standards: the access log and misconduct referrals.
 MAY_REVIEW_CONDUCT = (Role.PROFESSIONAL_STANDARDS,)
+
+# Administrators run the system: the admin, staff accounts and their authenticators.
+MAY_ADMINISTER = (Role.ADMINISTRATOR,)
+# Giving anyone one of these roles takes effect only when a second administrator approves it
+# (contact_hub/staff/role_changes.py); moving to any other role takes effect at once.
+NEEDS_SECOND_ADMINISTRATOR = (Role.SUPERVISOR, Role.PROFESSIONAL_STANDARDS, Role.ADMINISTRATOR)

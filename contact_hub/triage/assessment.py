@@ -43,6 +43,13 @@ def triages_assess(triages: list[ContactTriage]) -> list[ContactTriage]:
     return triages
 
 
+def triage_assess_by_rules(triage: ContactTriage, kinds: list[str]) -> ContactTriage:
+    """The part of the assessment that needs nothing but the flags the rules raised (no
+    database): what intake can give a contact at once. The markers follow with triage_assess."""
+    _assess(triage, kinds, [])
+    return triage
+
+
 def _assess(triage: ContactTriage, kinds: list[str], markers: list[Marker]) -> None:
     risk = max([flag_weight(k) for k in kinds] + [_marker_risk(m.kind) for m in markers] + [0])
     suggestions = [getattr(risk_rule(k), "suggest_grade", None) for k in kinds]

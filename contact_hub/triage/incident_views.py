@@ -7,10 +7,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from contact_hub.conversations.look_views import reason_asked
+from contact_hub.conversations.looks import (
+    ReasonNeeded,
+    list_look_record,
+    look_reason_required,
+    look_record,
+)
 from contact_hub.incidents.log import log_verify
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import (
@@ -24,6 +32,7 @@ from contact_hub.incidents.services import (
     incident_grade,
     incident_note_add,
 )
+from contact_hub.incidents.visibility import incidents_visible_to
 from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, StaffUser
@@ -53,6 +62,7 @@ LOG_KIND_WORDS = {
     "escalation.alerted": "Escalated to supervisors",
     "victim.told_of_delay": "Victim told of the delay",
     "victim.not_told_of_delay": "Victim could not be told of the delay (no safe channel)",
+    "log.keyed": "Log signed with the force's key from here on",
     "domestic_prompt.overridden": "Non-domestic code confirmed despite domestic abuse words",
 }
 
@@ -73,14 +83,29 @@ def _actions(user: StaffUser, incident: Incident) -> dict[str, bool]:
 
 @role_required(*MAY_SEE_INCIDENTS)
 def incident_view(request: StaffRequest, reference: str) -> HttpResponse:
-    incident = get_object_or_404(Incident.objects.select_related("person", "assigned_to"),
-                                 reference=reference)
-    access_record(actor=request.user, action=AccessEvent.Action.VIEW,
-                  what=f"incident {incident.reference}", why="working an incident",
-                  person_id=incident.person_id)
+    incident = _incident(request, reference)
+    try:
+        with transaction.atomic():
+            if incident.person_id is not None:
+                look_record(actor=request.user, person_id=incident.person_id,
+                            what=f"incident {incident.reference}")
+            return _render_incident(request, incident)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
+
+
+def _incident(request: StaffRequest, reference: str) -> Incident:
+    """The incident, unless it carries an allegation naming the reader: then, as for one that
+    does not exist, 404."""
+    incidents = incidents_visible_to(Incident.objects.select_related("person", "assigned_to"),
+                                     request.user)
+    return get_object_or_404(incidents, reference=reference)
+
+
+def _render_incident(request: StaffRequest, incident: Incident) -> HttpResponse:
     log = list(incident.log.select_related("actor").order_by("seq"))
     for entry in log:
-        entry.words = LOG_KIND_WORDS.get(entry.kind, entry.kind)  # type: ignore[attr-defined]  # for the template
+        entry.words = LOG_KIND_WORDS.get(entry.kind, entry.kind)  # for the template
     return render(request, "triage/incident.html", {
         "incident": incident,
         "log": log,
@@ -97,13 +122,22 @@ def incident_view(request: StaffRequest, reference: str) -> HttpResponse:
 
 @role_required(*MAY_SEE_INCIDENTS)
 def incident_list_view(request: StaffRequest) -> HttpResponse:
-    incidents = Incident.objects.filter(closed_at__isnull=True).order_by("target_at")[:200]
-    return render(request, "triage/incident_list.html", {"incidents": incidents})
+    with transaction.atomic():
+        incidents = list(incidents_visible_to(Incident.objects.filter(closed_at__isnull=True),
+                                              request.user).order_by("target_at")[:200])
+        list_look_record(actor=request.user, what="open incidents list",
+                         why="the open incidents list",
+                         person_ids=[i.person_id for i in incidents])
+        return render(request, "triage/incident_list.html", {"incidents": incidents})
 
 
 def _act(request: StaffRequest, reference: str, allowed: str,
          change: Callable[[Incident], object], done: str) -> HttpResponse:
-    incident = get_object_or_404(Incident, reference=reference)
+    incident = _incident(request, reference)
+    try:
+        look_reason_required(request.user, incident.person_id)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
     if not _actions(request.user, incident)[allowed]:
         messages.error(request, "Your role cannot do that to this incident now.")
         return redirect("incidents:detail", reference=reference)
@@ -113,9 +147,17 @@ def _act(request: StaffRequest, reference: str, allowed: str,
         messages.error(request, str(refusal))
     else:
         messages.success(request, done)
-        access_record(actor=request.user, action=AccessEvent.Action.CHANGE,
-                      what=f"incident {incident.reference}: {allowed}",
-                      why="working an incident", person_id=incident.person_id)
+        what = f"incident {incident.reference}: {allowed}"
+        try:
+            if incident.person_id is None:
+                raise ReasonNeeded(0)
+            look_record(actor=request.user, person_id=incident.person_id, what=what,
+                        action=AccessEvent.Action.CHANGE)
+        except ReasonNeeded:
+            # No person to have a reason about, or the change itself ended the reason (a
+            # re-assignment): the change is logged as the work it was.
+            access_record(actor=request.user, action=AccessEvent.Action.CHANGE, what=what,
+                          why="working an incident", person_id=incident.person_id)
     return redirect("incidents:detail", reference=reference)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class ContactTriage(models.Model):
@@ -129,19 +130,89 @@ class Marker(models.Model):
         return settings.HUB_MARKER_KINDS.get(self.kind, {}).get("raises_grade_to")
 
 
+class ReferralStage(models.TextChoices):
+    """Where a misconduct referral is: received, assessed, then referred on or closed."""
+
+    RECEIVED = "received", "Received"
+    ASSESSED = "assessed", "Assessed"
+    REFERRED_ANTI_CORRUPTION = "referred_acu", "Referred to anti-corruption"
+    REFERRED_IOPC = "referred_iopc", "Referred to the IOPC"
+    CLOSED = "closed", "Closed"
+
+
 class MisconductReferral(models.Model):
     """A restricted item for professional standards: an allegation against officers or staff
-    raised in a contact. Never shown to the member of staff it names."""
+    raised in a contact. The staff it names, and the candidates for one it does not name, are
+    excluded from its message (conversations.MessageExclusion), so it never reaches them."""
 
     message = models.OneToOneField("conversations.Message", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="misconduct_referral")
     person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+")
     words = models.JSONField(default=list, blank=True)
-    named_staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
-    opened_at = models.DateTimeField(auto_now_add=True)
+    # Words that speak of a member of staff without naming them ("the officer who came").
+    unnamed_words = models.JSONField(default=list, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
-    closed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=300, blank=True)
+    stage = models.CharField(max_length=16, choices=ReferralStage.choices,
+                             default=ReferralStage.RECEIVED)
+    assessment_due_at = models.DateTimeField(help_text="the force's countdown to assessment")
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True,
+                                     help_text="when it was referred on or closed")
+
+    class Meta:
+        indexes = [models.Index(fields=["assessment_due_at"], name="referral_open_due_idx",
+                                condition=Q(closed_at__isnull=True))]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def waits_for_assessment(self) -> bool:
+        return self.stage == ReferralStage.RECEIVED
+
+    @property
+    def overdue(self) -> bool:
+        return self.waits_for_assessment and self.assessment_due_at <= timezone.now()
+
+
+class ReferralStep(models.Model):
+    """One step of a referral's life, with who took it and why. The services require an actor
+    for every step staff take; only the receipt of a referral the risk rules opened has none
+    (and closures recorded before steps were, which kept no actor)."""
+
+    referral = models.ForeignKey(MisconductReferral, on_delete=models.PROTECT,
+                                 related_name="steps")
+    step = models.CharField(max_length=16, choices=ReferralStage.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "step"], name="referral_step_once"),
+            models.CheckConstraint(condition=~Q(reason=""), name="referral_step_has_reason"),
+        ]
+
+
+class ReferralTimer(models.Model):
+    """One point of a referral's countdown to assessment (part-way, the deadline): a row the
+    sweeper claims and fires exactly once, however many sweepers run, as incidents' are."""
+
+    referral = models.ForeignKey(MisconductReferral, on_delete=models.CASCADE,
+                                 related_name="timers")
+    point = models.CharField(max_length=20, help_text="e.g. 50%, 100%")
+    due_at = models.DateTimeField()
+    fired_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["referral", "point"],
+                                               name="referral_timer_once")]
+        indexes = [models.Index(fields=["due_at"], name="referral_timer_due_idx",
+                                condition=Q(fired_at__isnull=True, cancelled_at__isnull=True))]

@@ -16,14 +16,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from contact_hub.conversations.visibility import message_hidden_q
 from contact_hub.incidents.grades import grade_rank
 from contact_hub.incidents.models import Incident
+from contact_hub.incidents.visibility import incidents_visible_to
+from contact_hub.people.identifiers import identifier_mask
 from contact_hub.staff.models import StaffUser
 from contact_hub.triage.models import Claim, ContactTriage, RiskFlag
-from contact_hub.triage.rules import flag_weight
+from contact_hub.triage.rules import flag_label, flag_weight
 from contact_hub.triage.selectors import PersonHistory, person_histories
 
 # A coordinator works the top of the queue; the page says how many more wait. Rendering more
@@ -58,7 +61,9 @@ class QueueItem:
     since: datetime
     subject: Any
     person_id: int | None
-    template: str  # the row's template, kept by the app whose source made the item
+    # The row's template, kept by the app whose source made the item (a waiting contact's
+    # row, the most rendered, is built by triage/rows.py instead).
+    template: str
     claim: Claim | None = None
     history: PersonHistory | None = None
     flags: list[Any] = field(default_factory=list)
@@ -100,30 +105,86 @@ def queue_order_parse(order: str) -> tuple[int, datetime]:
 QueueSource = Callable[[StaffUser, datetime], list[QueueItem]]
 
 
-def contacts_waiting(viewer: StaffUser, now: datetime, *, message_ids: list[int] | None = None,
+@dataclass(frozen=True)
+class FlagShown:
+    kind: str
+    label: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContactWaiting:
+    """What a waiting contact's row shows of it, as plain values: read in one query, and a key
+    for the row's rendering (contact_hub.triage.rows)."""
+
+    message_id: int
+    person_id: int
+    received_at: datetime
+    risk: int
+    suggested_grade: str
+    channel: str
+    text: str
+    attachments: int
+    masked: str
+    flags: tuple[FlagShown, ...]
+
+
+def contacts_waiting(viewer: StaffUser | None, now: datetime, *,
+                     message_ids: list[int] | None = None,
                      above: tuple[int, datetime] | None = None) -> list[QueueItem]:
     """Messages nobody has dealt with yet (of `message_ids` only, and sorting above the place
-    `above` (risk, since) only, if given). A contact alleging misconduct by the viewer is not
-    shown to them."""
-    triages = ContactTriage.objects.filter(handled_at__isnull=True)
+    `above` (risk, since) only, if given). A contact the viewer may not see (an allegation
+    naming them) is not shown to them; `viewer` None is the hub itself, rendering rows once
+    for every page (live_rows.py keeps each row from whoever may not see it)."""
+    waiting = ContactTriage.objects.filter(handled_at__isnull=True)
     if message_ids is not None:
-        triages = triages.filter(message_id__in=message_ids)
+        waiting = waiting.filter(message_id__in=message_ids)
     if above is not None:
         risk, since = above
-        triages = triages.filter(Q(risk__gt=risk) | Q(risk=risk, received_at__lt=since))
-    triages = (triages
-               .exclude(message__misconduct_referral__named_staff=viewer)
-               .select_related("message__conversation__identity")
-               .prefetch_related(Prefetch("message__risk_flags", to_attr="active_flags",
-                                          queryset=RiskFlag.objects.filter(
-                                              removed_at__isnull=True).order_by("kind")))
-               .order_by("-risk", "received_at")[:QUEUE_LIMIT])
-    return [QueueItem(key=f"message:{t.message_id}", kind="message", risk=t.risk,
-                      since=t.received_at, subject=t, person_id=t.person_id,
-                      template="triage/items/_message.html",
-                      flags=t.message.active_flags,  # type: ignore[attr-defined]  # to_attr above
-                      flagged_from=CONTACT_ROW_FLAGGED_FROM)
-            for t in triages]
+        waiting = waiting.filter(Q(risk__gt=risk) | Q(risk=risk, received_at__lt=since))
+    if viewer is not None:
+        waiting = waiting.exclude(message_hidden_q(viewer, field="message_id"))
+    # The top of the queue first, on its own: its index gives it in order, so the joins below
+    # touch those rows only, however long the queue (and however stale the planner's figures).
+    top = waiting.order_by("-risk", "received_at").values("pk")[:QUEUE_LIMIT]
+    # Plain values, not model instances: the dashboard reads these on every refresh.
+    rows = list(ContactTriage.objects.filter(pk__in=top).order_by("-risk", "received_at")
+                .values_list("message_id", "person_id", "received_at", "risk",
+                             "suggested_grade", "message__channel", "message__text",
+                             "message__media", "message__conversation__identity__kind",
+                             "message__conversation__identity__value"))
+    flags: dict[int, list[FlagShown]] = {row[0]: [] for row in rows}
+    for message_id, kind, words in (RiskFlag.objects.filter(
+            message_id__in=list(flags), removed_at__isnull=True).order_by("kind")
+            .values_list("message_id", "kind", "words") if rows else ()):
+        flags[message_id].append(FlagShown(kind=kind, label=flag_label(kind),
+                                           words=tuple(words)))
+    return [contact_item(ContactWaiting(
+        message_id=message_id, person_id=person_id, received_at=received_at, risk=risk,
+        suggested_grade=grade, channel=channel, text=text, attachments=len(media or ()),
+        masked=identifier_mask(kind, value), flags=tuple(flags[message_id])))
+        for (message_id, person_id, received_at, risk, grade, channel, text, media, kind,
+             value) in rows]
+
+
+def contact_waiting_of(triage: ContactTriage, flags: list[RiskFlag]) -> ContactWaiting:
+    """The same, from a contact intake has just queued (its message and identity in hand)."""
+    message = triage.message
+    identity = message.conversation.identity
+    return ContactWaiting(
+        message_id=message.pk, person_id=triage.person_id, received_at=triage.received_at,
+        risk=triage.risk, suggested_grade=triage.suggested_grade, channel=message.channel,
+        text=message.text, attachments=len(message.media or ()),
+        masked=identifier_mask(identity.kind, identity.value),
+        flags=tuple(FlagShown(kind=f.kind, label=flag_label(f.kind), words=tuple(f.words))
+                    for f in flags))
+
+
+def contact_item(contact: ContactWaiting) -> QueueItem:
+    return QueueItem(key=f"message:{contact.message_id}", kind="message", risk=contact.risk,
+                     since=contact.received_at, subject=contact, person_id=contact.person_id,
+                     template="", flags=list(contact.flags),
+                     flagged_from=CONTACT_ROW_FLAGGED_FROM)
 
 
 def incident_risk(incident: Incident, now: datetime) -> int:
@@ -139,13 +200,16 @@ def incident_risk(incident: Incident, now: datetime) -> int:
     return max(by_grade, flagged)
 
 
-def incidents_needing_attention(viewer: StaffUser, now: datetime) -> list[QueueItem]:
+def incidents_needing_attention(viewer: StaffUser | None, now: datetime) -> list[QueueItem]:
     """Open incidents with a target that have no unit, were diverted, or are near or past it."""
     near = now + timedelta(minutes=settings.HUB_ESCALATION["near_minutes"])
     incidents = (Incident.objects.filter(closed_at__isnull=True, target_at__isnull=False)
                  .filter(Q(status__in=[Incident.Status.OPEN, Incident.Status.DIVERTED])
-                         | Q(target_at__lte=near))
-                 .order_by("target_at")[:QUEUE_LIMIT])
+                         | Q(target_at__lte=near)))
+    if viewer is not None:
+        # One opened from an allegation naming the viewer would tell them it exists.
+        incidents = incidents_visible_to(incidents, viewer)
+    incidents = incidents.order_by("target_at")[:QUEUE_LIMIT]
     return [QueueItem(key=f"incident:{i.pk}", kind="incident", risk=incident_risk(i, now),
                       since=i.created_at, subject=i, person_id=i.person_id,
                       template="triage/items/_incident.html") for i in incidents]
@@ -166,25 +230,27 @@ def queue_items(*, viewer: StaffUser, now: datetime | None = None) -> list[Queue
     now = now or timezone.now()
     items = [item for source in _sources for item in source(viewer, now)]
     items.sort(key=lambda item: (-item.risk, item.since))
-    return _with_claims_and_history(items[:QUEUE_LIMIT], now)
+    return _with_claims_and_history(items[:QUEUE_LIMIT], now, viewer=viewer)
 
 
-def queue_contacts(*, viewer: StaffUser, message_ids: list[int],
+def queue_contacts(*, viewer: StaffUser | None, message_ids: list[int],
                    above: tuple[int, datetime] | None = None,
                    now: datetime | None = None) -> list[QueueItem]:
     """Only these contacts, as queue items, if they are still waiting (and, given the place of
     the last row a full page shows, only those that sort above it): what a page needs when told
-    they joined the queue, at a fraction of the cost of the whole queue."""
+    they joined the queue, at a fraction of the cost of the whole queue. `viewer` None: as the
+    hub renders them once for every page."""
     now = now or timezone.now()
     return _with_claims_and_history(
-        contacts_waiting(viewer, now, message_ids=message_ids, above=above), now)
+        contacts_waiting(viewer, now, message_ids=message_ids, above=above), now, viewer=viewer)
 
 
-def _with_claims_and_history(items: list[QueueItem], now: datetime) -> list[QueueItem]:
+def _with_claims_and_history(items: list[QueueItem], now: datetime, *,
+                             viewer: StaffUser | None) -> list[QueueItem]:
     claims = {c.item_key: c for c in Claim.objects.filter(
-        item_key__in=[i.key for i in items]).select_related("claimed_by")}
+        item_key__in=[i.key for i in items]).select_related("claimed_by")} if items else {}
     histories = person_histories([i.person_id for i in items if i.person_id is not None],
-                                 now=now)
+                                 viewer=viewer, now=now)
     for item in items:
         item.claim = claims.get(item.key)
         item.history = histories.get(item.person_id) if item.person_id is not None else None
@@ -197,10 +263,13 @@ class QueueSummary:
     newest_message_id: int
 
 
-def queue_summary() -> QueueSummary:
+def queue_summary(viewer: StaffUser | None = None) -> QueueSummary:
     """How many contacts wait (the list shows the first QUEUE_LIMIT) and the newest one, so a
-    page can tell it is up to date even when a new item sorts below the fold."""
-    totals = ContactTriage.objects.filter(handled_at__isnull=True).aggregate(
-        waiting=Count("pk"), newest=Max("message_id"))
+    page can tell it is up to date even when a new item sorts below the fold. Of those the
+    viewer may see: a count one higher than they can find would tell them of an allegation."""
+    waiting = ContactTriage.objects.filter(handled_at__isnull=True)
+    if viewer is not None:
+        waiting = waiting.exclude(message_hidden_q(viewer, field="message_id"))
+    totals = waiting.aggregate(waiting=Count("pk"), newest=Max("message_id"))
     return QueueSummary(contacts_waiting=totals["waiting"],
                         newest_message_id=totals["newest"] or 0)

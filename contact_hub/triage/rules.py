@@ -29,6 +29,10 @@ class RiskRule:
     patterns: tuple[str, ...]
     expressions: tuple[re.Pattern[str], ...]
     examples: tuple[str, ...]
+    # Each phrase as plain folded text: a phrase whose letters are not in the text at all
+    # cannot match, and telling so is a hundred times cheaper than running its expression
+    # (intake runs every rule on every text).
+    needles: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,18 @@ class RuleMatch:
     words: tuple[str, ...]
 
 
+def _phrase_body(phrase: str) -> str:
+    return "".join(APOSTROPHE if ch in ("'", RIGHT_QUOTE) else re.escape(ch)
+                   for ch in phrase.strip())
+
+
 def _phrase_expression(phrase: str) -> re.Pattern[str]:
-    parts = [APOSTROPHE if ch in ("'", RIGHT_QUOTE) else re.escape(ch) for ch in phrase.strip()]
-    return re.compile(r"(?<!\w)" + "".join(parts) + r"(?!\w)", re.IGNORECASE)
+    return re.compile(r"(?<!\w)" + _phrase_body(phrase) + r"(?!\w)", re.IGNORECASE)
+
+
+def _folded(text: str) -> str:
+    """The text as the needles are: case folded, a curly apostrophe as a straight one."""
+    return text.casefold().replace(RIGHT_QUOTE, "'")
 
 
 @lru_cache(maxsize=4)
@@ -56,7 +69,8 @@ def _rules_load(path: str) -> tuple[RiskRule, ...]:
                               suggest_grade=flag.get("suggest_grade"),
                               phrases=phrases, patterns=patterns,
                               expressions=tuple(expressions),
-                              examples=tuple(flag.get("examples", []))))
+                              examples=tuple(flag.get("examples", [])),
+                              needles=tuple(_folded(p.strip()) for p in phrases)))
     return tuple(rules)
 
 
@@ -82,9 +96,12 @@ def flag_weight(kind: str) -> int:
 def rules_match(text: str, rules: tuple[RiskRule, ...] | None = None) -> list[RuleMatch]:
     """Every flag the text raises, each with the words (as written) that raised it."""
     matches = []
+    folded = _folded(text)
     for rule in rules if rules is not None else risk_rules():
         words: list[str] = []
-        for expression in rule.expressions:
+        for n, expression in enumerate(rule.expressions):
+            if n < len(rule.needles) and rule.needles[n] not in folded:
+                continue
             for found in expression.finditer(text):
                 word = found.group(0).strip()
                 if word.lower() not in (w.lower() for w in words):

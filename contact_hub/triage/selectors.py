@@ -10,7 +10,10 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from contact_hub.conversations.models import Message
+from contact_hub.conversations.visibility import messages_visible_to
 from contact_hub.incidents.models import Incident
+from contact_hub.incidents.visibility import incidents_visible_to
+from contact_hub.staff.models import StaffUser
 from contact_hub.triage.models import Marker, RiskFlag
 
 
@@ -45,27 +48,35 @@ class PersonHistory:
         return sorted({flag for incident in self.incidents for flag in incident.flags})
 
 
-def person_history(person_id: int, *, now: datetime | None = None) -> PersonHistory:
-    """One person's history."""
-    return person_histories([person_id], now=now)[person_id]
+def person_history(person_id: int, *, viewer: StaffUser | None,
+                   now: datetime | None = None) -> PersonHistory:
+    """One person's history, as the viewer may see it."""
+    return person_histories([person_id], viewer=viewer, now=now)[person_id]
 
 
-def person_histories(person_ids: Iterable[int], *,
+def person_histories(person_ids: Iterable[int], *, viewer: StaffUser | None,
                      now: datetime | None = None) -> dict[int, PersonHistory]:
-    """Summaries for many people in four queries, for the dashboard."""
+    """Summaries for many people in four queries, for the dashboard. Contacts and incidents the
+    viewer may not see (an allegation naming them) are not counted: a count one higher than
+    the list would tell them it exists. `viewer` None is the hub itself (a worker)."""
     now = now or timezone.now()
     ids = {pk for pk in person_ids if pk is not None}
     if not ids:
         return {}
     counts: dict[int, int] = {}
     channels: dict[int, set[str]] = {pk: set() for pk in ids}
-    for person_id, channel, n in (Message.objects.filter(
-            conversation__person_id__in=ids, direction=Message.Direction.INBOUND)
-            .values_list("conversation__person_id", "channel").annotate(n=Count("pk"))):
+    inbound = Message.objects.filter(conversation__person_id__in=ids,
+                                     direction=Message.Direction.INBOUND)
+    person_incidents = Incident.objects.filter(person_id__in=ids)
+    if viewer is not None:
+        inbound = messages_visible_to(inbound, viewer)
+        person_incidents = incidents_visible_to(person_incidents, viewer)
+    for person_id, channel, n in (inbound.values_list("conversation__person_id", "channel")
+                                  .annotate(n=Count("pk"))):
         counts[person_id] = counts.get(person_id, 0) + n
         channels[person_id].add(channel)
     incidents: dict[int, list[Incident]] = {pk: [] for pk in ids}
-    for incident in Incident.objects.filter(person_id__in=ids).order_by("-created_at"):
+    for incident in person_incidents.order_by("-created_at"):
         if incident.person_id is not None:  # always, by the filter
             incidents[incident.person_id].append(incident)
     markers: dict[int, list[Marker]] = {pk: [] for pk in ids}
@@ -78,10 +89,12 @@ def person_histories(person_ids: Iterable[int], *,
             for pk in ids}
 
 
-def person_contacts(person_id: int, *, limit: int = 50) -> QuerySet[Message]:
-    """The person's contacts on every channel, newest first, with their flags."""
-    return (Message.objects.filter(conversation__person_id=person_id,
-                                   direction=Message.Direction.INBOUND)
+def person_contacts(person_id: int, *, viewer: StaffUser,
+                    limit: int = 50) -> QuerySet[Message]:
+    """The person's contacts on every channel the viewer may see, newest first, with flags."""
+    contacts = messages_visible_to(Message.objects.filter(
+        conversation__person_id=person_id, direction=Message.Direction.INBOUND), viewer)
+    return (contacts
             .select_related("triage", "triage__incident")
             .prefetch_related(Prefetch("risk_flags",
                                        queryset=RiskFlag.objects.filter(removed_at__isnull=True)))

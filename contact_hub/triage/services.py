@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contact_hub.conversations.intake import StoredWith
 from contact_hub.conversations.models import Message
+from contact_hub.conversations.visibility import message_hidden_q
 from contact_hub.incidents.grades import opening_code_is_domestic
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident, IncidentContact
@@ -17,11 +19,13 @@ from contact_hub.incidents.services import (
     incident_open,
 )
 from contact_hub.live import HUB_GROUP, LiveEvent, live_event_send
+from contact_hub.staff.assignments import assignment_start, assignments_end, follow_up_period
 from contact_hub.staff.audit import access_record
-from contact_hub.staff.models import AccessEvent, StaffUser
+from contact_hub.staff.models import AccessEvent, Assignment, StaffUser
 from contact_hub.staff.reasons import NOTE_MIN_CHARS, reason_too_short
 from contact_hub.staff.roles import MAY_SUPERVISE, MAY_TRIAGE
-from contact_hub.triage.assessment import triage_assess, triages_assess
+from contact_hub.triage.assessment import triage_assess, triage_assess_by_rules, triages_assess
+from contact_hub.triage.live_rows import contact_row_push_new, contact_rows_push
 from contact_hub.triage.models import Claim, ContactTriage, RiskFlag
 from contact_hub.triage.referrals import referral_open
 from contact_hub.triage.rules import risk_rule, rules_match
@@ -48,6 +52,31 @@ def _queue_changed(**ids: int | str) -> None:
     live_event_send(LiveEvent.QUEUE_CHANGED, group=HUB_GROUP, **ids)
 
 
+def contact_rules_apply(message: Message) -> StoredWith:
+    """Intake's part of triage (settings.HUB_MESSAGE_INTAKE_HOOKS): the risk rules' flags and
+    the contact's place in the queue, stored in the statement that stores the message, and
+    its row on every open dashboard once that commits. Pure: the text alone decides, so it
+    costs intake no round trip. The worker's contacts_triage adds the rest (markers, history,
+    the suggested grade with them) to the same row.
+
+    An allegation of misconduct is left to the worker whole: it must not reach any page before
+    its referral has kept it from the staff it names (referral_open), so nothing is stored or
+    shown here that would put it in the queue first."""
+    matches = rules_match(message.text)
+    if any(match.kind == MISCONDUCT for match in matches):
+        return StoredWith()
+    flags = tuple(RiskFlag(kind=m.kind, words=list(m.words), source=RiskFlag.Source.RULE)
+                  for m in matches)
+    triage = triage_assess_by_rules(ContactTriage(received_at=message.created_at),
+                                    [flag.kind for flag in flags])
+
+    def shown(stored: Message) -> None:
+        # Intake has given the rows their message and person.
+        contact_row_push_new(triage, sorted(flags, key=lambda flag: flag.kind))
+
+    return StoredWith(rows=(triage, *flags), then=shown)
+
+
 def contact_triage(message_id: int) -> ContactTriage | None:
     """Flag the contact's risk from the rules and put it in the queue. Idempotent: running it
     again adds nothing, and never brings back a flag a coordinator removed."""
@@ -56,7 +85,12 @@ def contact_triage(message_id: int) -> ContactTriage | None:
 
 def contacts_triage(message_ids: list[int]) -> dict[int, ContactTriage]:
     """contact_triage for many messages at once, in a fixed handful of queries, so triage
-    keeps up with a busy moment. Returns each inbound message's triage by message id."""
+    keeps up with a busy moment. Returns each inbound message's triage by message id.
+
+    Most contacts are in the queue already, with the rules' flags, from intake
+    (contact_rules_apply); this adds the markers and the grade they suggest, opens the
+    referral of an allegation, and sends each waiting contact's row again, with its history,
+    to every open dashboard."""
     messages = list(Message.objects.select_related("conversation")
                     .filter(pk__in=message_ids, direction=Message.Direction.INBOUND))
     if not messages:
@@ -76,8 +110,13 @@ def contacts_triage(message_ids: list[int]) -> dict[int, ContactTriage]:
             [ContactTriage(message=m, person_id=m.conversation.person_id,
                            received_at=m.created_at, **linked.get(m.pk, {}))
              for m in messages], ignore_conflicts=True)
+        for message_id, handled in linked.items():
+            # Queued at intake, then linked before this ran: dealt with already.
+            ContactTriage.objects.filter(message_id=message_id, handled_at__isnull=True).update(
+                **handled)
         triages = triages_assess(list(ContactTriage.objects.filter(
             message_id__in=[m.pk for m in messages])))
+    contact_rows_push([t.message_id for t in triages if t.handled_at is None])
     return {triage.message_id: triage for triage in triages}
 
 
@@ -156,9 +195,11 @@ def item_claim(*, item_key: str, actor: StaffUser) -> Claim:
     """Take an item so others see who is working it. Refused if someone else has it."""
     if not actor.has_role(*MAY_TRIAGE):
         raise TriageRefused("Your role cannot claim items.")
+    _claimable(item_key, actor)
     try:
         with transaction.atomic():
             claim = Claim.objects.create(item_key=item_key, claimed_by=actor)
+            _claim_assignment_start(item_key, actor)
     except IntegrityError:
         claim = Claim.objects.select_related("claimed_by").get(item_key=item_key)
         if claim.claimed_by_id != actor.pk:
@@ -174,17 +215,57 @@ def item_release(*, item_key: str, actor: StaffUser) -> bool:
     claims = Claim.objects.filter(item_key=item_key)
     if not actor.has_role(*MAY_SUPERVISE):
         claims = claims.filter(claimed_by=actor)
+    holders = list(claims.values_list("claimed_by_id", flat=True))
     released = claims.delete()[0] > 0
+    for holder in holders:
+        # Letting go of a contact before dealing with it ends the reason to look at it.
+        Assignment.objects.filter(kind=Assignment.Kind.CONTACT, subject=item_key,
+                                  staff_id=holder, ends_at__isnull=True).update(
+            ends_at=timezone.now())
     if released:
         _queue_changed(item=item_key)
     return released
 
 
+def _claimable(item_key: str, actor: StaffUser) -> None:
+    """Only a contact still waiting, that the reader may see, can be claimed: a claim is a
+    reason to open its person's record, so claiming one long dealt with (or any id at all)
+    must not be a way round being asked why."""
+    kind, _, pk = item_key.partition(":")
+    if kind != "message":
+        return
+    waiting = ContactTriage.objects.filter(handled_at__isnull=True).filter(
+        ~message_hidden_q(actor, field="message_id"))
+    if not (pk.isdigit() and waiting.filter(message_id=int(pk)).exists()):
+        raise TriageRefused("That contact is not waiting in the queue.")
+
+
+def _claim_assignment_start(item_key: str, actor: StaffUser) -> None:
+    """Claiming a contact is working it: the reason to look at its person. (An incident's
+    holders are assigned by the incidents services.)"""
+    kind, _, pk = item_key.partition(":")
+    if kind == "message" and pk.isdigit():
+        person_id = (ContactTriage.objects.filter(message_id=int(pk))
+                     .values_list("person_id", flat=True).first())
+        assignment_start(staff=actor, person_id=person_id, kind=Assignment.Kind.CONTACT,
+                         subject=item_key, why="claimed the contact")
+
+
 def _handled(message: Message, *, outcome: str, actor: StaffUser,
              incident: Incident | None = None, reason: str = "") -> None:
-    ContactTriage.objects.filter(message=message, handled_at__isnull=True).update(
-        handled_at=timezone.now(), handled_by=actor, outcome=outcome, incident=incident,
+    now = timezone.now()
+    handled = ContactTriage.objects.filter(message=message, handled_at__isnull=True).update(
+        handled_at=now, handled_by=actor, outcome=outcome, incident=incident,
         outcome_reason=reason[:300])
+    subject = f"message:{message.pk}"
+    if handled:
+        # Who dealt with it may come back to it for the follow-up period, as with an incident
+        # (dealing again with one already dealt with gives no new reason).
+        assignment_start(staff=actor, person_id=message.conversation.person_id,
+                         kind=Assignment.Kind.CONTACT, subject=subject,
+                         why="handled the contact")
+    assignments_end(kind=Assignment.Kind.CONTACT, subject=subject, at=now,
+                    keep=follow_up_period())
     Claim.objects.filter(item_key=f"message:{message.pk}").delete()
     _queue_changed(message_id=message.pk)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from contact_hub.triage import views
+from contact_hub.triage import referral_views, views
 
 app_name = "triage"
 urlpatterns = [
@@ -18,8 +18,13 @@ urlpatterns = [
          name="alert_acknowledge"),
     path("people/<int:person_id>/markers/", views.marker_set_view, name="marker_set"),
     path("markers/<int:marker_id>/decide/", views.marker_decide_view, name="marker_decide"),
-    path("referrals/", views.referral_list_view, name="referrals"),
-    path("referrals/<int:referral_id>/", views.referral_view, name="referral"),
-    path("referrals/<int:referral_id>/close/", views.referral_close_view,
-         name="referral_close"),
+    path("referrals/", referral_views.referral_list_view, name="referrals"),
+    path("referrals/live/", referral_views.referral_list_live_view, name="referrals_live"),
+    path("referrals/<int:referral_id>/", referral_views.referral_view, name="referral"),
+    path("referrals/<int:referral_id>/steps/", referral_views.referral_step_view,
+         name="referral_step"),
+    path("referrals/<int:referral_id>/clear/", referral_views.candidate_clear_view,
+         name="candidate_clear"),
+    path("referrals/alerts/<int:alert_id>/acknowledge/",
+         referral_views.referral_alert_acknowledge_view, name="referral_alert_acknowledge"),
 ]

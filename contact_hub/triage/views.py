@@ -1,5 +1,5 @@
-"""The triage dashboard, a contact's triage page, and the professional standards items.
-Views are thin: check the role, call one service, answer."""
+"""The triage dashboard, a contact's triage page, alerts and markers (professional standards'
+referrals are in referral_views). Views are thin: check the role, call one service, answer."""
 
 from __future__ import annotations
 
@@ -8,37 +8,46 @@ from datetime import date, datetime, time
 from typing import Any, TypeGuard
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from contact_hub.conversations.look_views import reason_asked
+from contact_hub.conversations.looks import (
+    ReasonNeeded,
+    list_look_record,
+    look_reason_required,
+    look_record,
+)
 from contact_hub.conversations.models import Message
+from contact_hub.conversations.visibility import message_visible_to
 from contact_hub.incidents.alerts import alert_acknowledge, alerts_open_for
 from contact_hub.incidents.models import Alert, Incident
 from contact_hub.incidents.services import IncidentRefused
+from contact_hub.incidents.visibility import incidents_visible_to
 from contact_hub.people.models import Person
 from contact_hub.staff.access import StaffRequest, role_required
-from contact_hub.staff.audit import access_record, security_event_record
-from contact_hub.staff.models import AccessEvent
+from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.roles import (
     MAY_ACKNOWLEDGE_ALERTS,
-    MAY_REVIEW_CONDUCT,
     MAY_SEE_DASHBOARD,
     MAY_SET_MARKERS,
     MAY_TRIAGE,
 )
 from contact_hub.triage.forms import MarkerForm, ThriveForm
+from contact_hub.triage.live_rows import LOOK as QUEUE_LOOK
 from contact_hub.triage.markers import MarkerRefused, marker_decide, marker_set
-from contact_hub.triage.models import Claim, Marker, MisconductReferral
+from contact_hub.triage.models import Claim, Marker
 from contact_hub.triage.queue import (
     QUEUE_LIMIT,
+    QueueItem,
     queue_contacts,
     queue_items,
     queue_order_parse,
     queue_summary,
 )
-from contact_hub.triage.referrals import ReferralRefused, referral_close, referrals_visible_to
 from contact_hub.triage.rules import risk_rules
 from contact_hub.triage.selectors import person_contacts, person_history, person_markers
 from contact_hub.triage.services import (
@@ -58,26 +67,37 @@ QUEUE_NEW_MOST = 500
 
 
 def _queue_context(request: StaffRequest) -> dict:
-    return {"items": queue_items(viewer=request.user), "summary": queue_summary(),
+    items = queue_items(viewer=request.user)
+    _queue_looked(request, items)
+    return {"items": items, "summary": queue_summary(request.user),
             "alerts": alerts_open_for(request.user),
             "may_triage": request.user.has_role(*MAY_TRIAGE), "limit": QUEUE_LIMIT,
             "most_ids": QUEUE_NEW_MOST}
 
 
+def _queue_looked(request: StaffRequest, items: list[QueueItem]) -> None:
+    """One access event for the page (or the rows fetched into it), naming everyone shown."""
+    list_look_record(actor=request.user, what=QUEUE_LOOK["what"], why=QUEUE_LOOK["why"],
+                     person_ids=[item.person_id for item in items])
+
+
 @role_required(*MAY_SEE_DASHBOARD)
 def dashboard_view(request: StaffRequest) -> HttpResponse:
-    return render(request, "triage/dashboard.html", _queue_context(request))
+    with transaction.atomic():
+        return render(request, "triage/dashboard.html", _queue_context(request))
 
 
 @role_required(*MAY_SEE_DASHBOARD)
 def queue_view(request: StaffRequest) -> HttpResponse:
-    """The queue alone, fetched by the page whenever the websocket says something changed.
+    """The queue alone, fetched by the page on a resync and when an event says the queue
+    changed (new contacts' rows come pushed over the websocket, live_rows.py).
 
-    With ?messages=<id>,<id>…, only those contacts (the page asks for these when an event says
-    they were triaged, and places each row by its order itself); with &before=<order> as well,
-    only those that sort above the last row of a page that shows a full queue."""
+    With ?messages=<id>,<id>…, only those contacts (the page asks for these when told to fetch
+    its own version of a row, and places each row by its order itself); with &before=<order>
+    as well, only those that sort above the last row of a page that shows a full queue."""
     if "messages" not in request.GET:
-        return render(request, "triage/_queue.html", _queue_context(request))
+        with transaction.atomic():
+            return render(request, "triage/_queue.html", _queue_context(request))
     ids = request.GET["messages"].split(",")
     if len(ids) > QUEUE_NEW_MOST or not all(i.isdigit() and len(i) <= 18 for i in ids):
         return _queue_refused(request, f"messages must be up to {QUEUE_NEW_MOST} message ids, "
@@ -86,11 +106,13 @@ def queue_view(request: StaffRequest) -> HttpResponse:
         above = queue_order_parse(request.GET["before"]) if "before" in request.GET else None
     except ValueError:
         return _queue_refused(request, "before must be the order of a row on the queue.")
-    return render(request, "triage/_queue_new.html", {
-        "items": queue_contacts(viewer=request.user, message_ids=[int(i) for i in ids],
-                                above=above),
-        "summary": queue_summary(), "limit": QUEUE_LIMIT,
-        "may_triage": request.user.has_role(*MAY_TRIAGE)})
+    with transaction.atomic():
+        items = queue_contacts(viewer=request.user, message_ids=[int(i) for i in ids],
+                               above=above)
+        _queue_looked(request, items)
+        return render(request, "triage/_queue_new.html", {
+            "items": items, "summary": queue_summary(request.user), "limit": QUEUE_LIMIT,
+            "may_triage": request.user.has_role(*MAY_TRIAGE)})
 
 
 def _queue_refused(request: StaffRequest, reason: str) -> HttpResponse:
@@ -104,20 +126,34 @@ def _contact(request: StaffRequest, message_id: int) -> Message:
     message = get_object_or_404(Message.objects.select_related(
         "conversation__identity", "conversation__person"), pk=message_id,
         direction=Message.Direction.INBOUND)
-    named = MisconductReferral.objects.filter(message=message, named_staff=request.user)
-    if named.exists():
+    if not message_visible_to(message, request.user):
+        # The same answer as a contact that does not exist: they must not learn of it.
         security_event_record("named_staff_refused", request=request,
                               detail={"message_id": message.pk})
         raise Http404
     return message
 
 
+def _reason_needed(request: StaffRequest, message: Message) -> HttpResponse | None:
+    """A change to a contact needs the reason a look needs (the page it was posted from asked
+    for one): the page asking why, if the reader has none."""
+    try:
+        look_reason_required(request.user, message.conversation.person_id)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
+    return None
+
+
 @role_required(*MAY_SEE_DASHBOARD)
 def contact_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = _contact(request, message_id)
-    access_record(actor=request.user, action=AccessEvent.Action.VIEW, what="contact triage",
-                  why="triage of a new contact", person_id=message.conversation.person_id)
-    return _render_contact(request, message, ThriveForm(initial=_suggested(message)))
+    try:
+        with transaction.atomic():
+            look_record(actor=request.user, person_id=message.conversation.person_id,
+                        what="contact triage")
+            return _render_contact(request, message, ThriveForm(initial=_suggested(message)))
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
 
 
 def _suggested(message: Message) -> dict:
@@ -137,8 +173,8 @@ def _render_contact(request: StaffRequest, message: Message, form: ThriveForm, *
         "rules": risk_rules(), "form": form, "question": question,
         "claim": Claim.objects.filter(item_key=f"message:{message.pk}")
         .select_related("claimed_by").first(),
-        "open_incidents": Incident.objects.filter(person_id=person_id, closed_at__isnull=True)
-        .order_by("-created_at"),
+        "open_incidents": incidents_visible_to(Incident.objects.filter(
+            person_id=person_id, closed_at__isnull=True), request.user).order_by("-created_at"),
         "may_triage": request.user.has_role(*MAY_TRIAGE),
         **history_context(request, person_id),
     }, status=status)
@@ -147,9 +183,9 @@ def _render_contact(request: StaffRequest, message: Message, form: ThriveForm, *
 def history_context(request: StaffRequest, person_id: int) -> dict:
     """What the history partial (triage/_history.html) needs; the person page uses it too."""
     return {
-        "history": person_history(person_id),
+        "history": person_history(person_id, viewer=request.user),
         "history_person_id": person_id,
-        "history_contacts": person_contacts(person_id),
+        "history_contacts": person_contacts(person_id, viewer=request.user),
         "history_markers": person_markers(person_id),
         "marker_form": MarkerForm(),
         "may_mark": request.user.has_role(*MAY_SET_MARKERS),
@@ -167,6 +203,8 @@ def _refusal_back(request: StaffRequest, refusal: Exception, to: str, **kwargs: 
 @role_required(*MAY_TRIAGE)
 def contact_grade_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = _contact(request, message_id)
+    if (asked := _reason_needed(request, message)) is not None:
+        return asked
     form = ThriveForm(request.POST)
     if not form.is_valid():
         return _render_contact(request, message, form, status=400)
@@ -188,7 +226,10 @@ def contact_grade_view(request: StaffRequest, message_id: int) -> HttpResponse:
 @role_required(*MAY_TRIAGE)
 def contact_link_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = _contact(request, message_id)
-    incident = get_object_or_404(Incident, reference=request.POST.get("reference", ""))
+    if (asked := _reason_needed(request, message)) is not None:
+        return asked
+    incident = get_object_or_404(incidents_visible_to(Incident.objects.all(), request.user),
+                                 reference=request.POST.get("reference", ""))
     try:
         contact_link(message=message, incident=incident, actor=request.user)
     except (TriageRefused, IncidentRefused) as refusal:
@@ -201,6 +242,8 @@ def contact_link_view(request: StaffRequest, message_id: int) -> HttpResponse:
 @role_required(*MAY_TRIAGE)
 def contact_close_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = _contact(request, message_id)
+    if (asked := _reason_needed(request, message)) is not None:
+        return asked
     try:
         contact_close(message=message, actor=request.user, reason=request.POST.get("reason", ""))
     except TriageRefused as refusal:
@@ -213,6 +256,8 @@ def contact_close_view(request: StaffRequest, message_id: int) -> HttpResponse:
 @role_required(*MAY_TRIAGE)
 def flag_change_view(request: StaffRequest, message_id: int) -> HttpResponse:
     message = _contact(request, message_id)
+    if (asked := _reason_needed(request, message)) is not None:
+        return asked
     change: Callable = flag_add if request.POST.get("change") == "add" else flag_remove
     try:
         change(message=message, kind=request.POST.get("kind", ""), actor=request.user,
@@ -291,34 +336,3 @@ def marker_decide_view(request: StaffRequest, marker_id: int) -> HttpResponse:
     else:
         messages.success(request, "Decision recorded; the victim is being told.")
     return redirect("people:detail", person_id=marker.person_id)
-
-
-@role_required(*MAY_REVIEW_CONDUCT)
-def referral_list_view(request: StaffRequest) -> HttpResponse:
-    return render(request, "triage/referrals.html",
-                  {"referrals": referrals_visible_to(request.user)})
-
-
-@role_required(*MAY_REVIEW_CONDUCT)
-def referral_view(request: StaffRequest, referral_id: int) -> HttpResponse:
-    referral = referrals_visible_to(request.user).filter(pk=referral_id).first()
-    if referral is None:
-        security_event_record("referral_refused", request=request,
-                              detail={"referral_id": referral_id})
-        raise Http404
-    access_record(actor=request.user, action=AccessEvent.Action.VIEW,
-                  what=f"misconduct referral {referral.pk}", why="professional standards review",
-                  person_id=referral.person_id)
-    return render(request, "triage/referral.html", {"referral": referral})
-
-
-@require_POST
-@role_required(*MAY_REVIEW_CONDUCT)
-def referral_close_view(request: StaffRequest, referral_id: int) -> HttpResponse:
-    referral = get_object_or_404(referrals_visible_to(request.user), pk=referral_id)
-    try:
-        referral_close(referral=referral, outcome=request.POST.get("outcome", ""),
-                       actor=request.user)
-    except ReferralRefused as refusal:
-        messages.error(request, str(refusal))
-    return redirect("triage:referral", referral_id=referral.pk)

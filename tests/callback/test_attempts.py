@@ -15,6 +15,7 @@ from callback.attempts import (
 )
 from callback.models import CallbackAttempt, CallbackRequest
 from callback.services import callback_next_claim
+from contact_hub.staff.models import Assignment
 from tests.callback.conftest import local
 from tests.factories import StaffFactory
 
@@ -151,3 +152,15 @@ def test_a_call_that_never_reports_back_is_failed_by_the_sweep_and_retried(
     attempt = CallbackAttempt.objects.get()
     assert (attempt.result, attempt.result_source) == ("failed", "sweep")
     assert CallbackRequest.objects.get(pk=request.pk).status == "queued"
+
+
+def test_a_call_nobody_answered_ends_the_handlers_assignment_at_once(ask_callback,
+                                                                     coordinator):
+    ask_callback(now=EVENING)
+
+    request, _ = _call_and_miss(coordinator, at=EVENING)
+
+    assignment = Assignment.objects.get(kind=Assignment.Kind.CALLBACK,
+                                        subject=f"callback:{request.pk}")
+    assert (assignment.staff, assignment.started_at, assignment.ends_at) == (
+        coordinator, EVENING, EVENING)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from callback.attempts import AttemptRefused, callback_attempt_record
 from callback.models import CallbackAttempt, CallbackEntry, CallbackRequest, PreferenceChange
@@ -31,12 +32,14 @@ from callback.services import (
     callback_welfare_create,
 )
 from callback.windows import WINDOWS
+from contact_hub.conversations.looks import ReasonNeeded, break_glass_open, look_basis
 from contact_hub.conversations.models import Message
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.incidents.log import log_verify
 from contact_hub.incidents.services import incident_open
 from contact_hub.people.models import Identity, Person
-from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
+from contact_hub.staff.assignments import follow_up_period
+from contact_hub.staff.models import AccessEvent, Assignment, Role, SecurityEvent
 from tests.callback.conftest import local
 from tests.concurrency import all_at_once
 from tests.factories import StaffFactory, drama_number, received_message
@@ -585,3 +588,90 @@ def test_a_result_the_provider_gave_first_stands_and_records_no_change(ask_callb
 
     assert callback_request.attempts.get().result == "answered"
     assert not AccessEvent.objects.exists()
+
+
+# Taking a callback is the handler's reason to open the caller's record, until it is finished
+# (and for the follow-up period after), or at once when it goes back to the queue. A change
+# needs a reason like a look.
+
+def _callback_assignments(callback_request: CallbackRequest) -> list[Assignment]:
+    return list(Assignment.objects.filter(kind=Assignment.Kind.CALLBACK,
+                                          subject=f"callback:{callback_request.pk}"))
+
+
+def test_taking_a_callback_starts_the_handlers_assignment(ask_callback, coordinator):
+    callback_request = ask_callback(now=NOON)
+
+    callback_next_claim(handler=coordinator, now=NOON)
+
+    [assignment] = _callback_assignments(callback_request)
+    assert (assignment.staff, assignment.person_id, assignment.why) == (
+        coordinator, callback_request.person_id, "taking the 101 callback")
+    assert (assignment.started_at, assignment.ends_at) == (NOON, None)
+    basis = look_basis(coordinator, callback_request.person_id)
+    assert (basis.why, basis.flagged) == (f"Taking the callback (callback:{callback_request.pk})",
+                                          False)
+
+
+def test_the_outcome_ends_the_assignment_after_the_follow_up_period(ask_callback, coordinator):
+    callback_request = ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+    _answered(callback_request, coordinator)
+
+    closed = callback_close(callback_request=callback_request, actor=coordinator,
+                            reason="advice given")
+
+    [assignment] = _callback_assignments(callback_request)
+    assert assignment.ends_at == closed.closed_at + follow_up_period()
+    assert look_basis(coordinator, callback_request.person_id) is not None
+    assert look_basis(coordinator, callback_request.person_id,
+                      now=assignment.ends_at + timedelta(seconds=1)) is None
+
+
+def test_back_in_the_queue_ends_the_assignment_at_once(ask_callback, coordinator):
+    callback_request = ask_callback(now=NOON)
+    callback_next_claim(handler=coordinator, now=NOON)
+    _answered(callback_request, coordinator)
+
+    callback_requeue(callback_request=callback_request, actor=coordinator)
+
+    [assignment] = _callback_assignments(callback_request)
+    assert assignment.ends_at is not None and assignment.ends_at <= timezone.now()
+    # She is waiting again, so the queue is every handler's reason, the taker's as any other's.
+    assert look_basis(coordinator, callback_request.person_id).why == "101 callback queue"
+
+
+def test_a_change_by_staff_with_no_reason_is_refused_and_changes_nothing(ask_callback,
+                                                                         officer):
+    callback_request = ask_callback()
+
+    with pytest.raises(ReasonNeeded):
+        callback_priority_set(callback_request=callback_request, actor=officer, priority=1)
+
+    assert CallbackRequest.objects.get().priority == CallbackRequest.Priority.NORMAL
+    assert not AccessEvent.objects.exists()
+
+
+def test_setting_the_priority_is_in_the_access_log(ask_callback, coordinator):
+    callback_request = ask_callback()
+
+    callback_priority_set(callback_request=callback_request, actor=coordinator, priority=1)
+
+    assert _accesses(callback_request) == [("change", "setting the callback's priority")]
+
+
+def test_a_change_under_a_reason_given_is_flagged_and_professional_standards_told(
+        ask_callback, coordinator, conduct_events, django_capture_on_commit_callbacks):
+    callback_request = ask_callback()
+    with django_capture_on_commit_callbacks(execute=True):
+        break_glass_open(actor=coordinator, person_id=callback_request.person_id,
+                         reason="caller rang 101 asking about her callback", what="person")
+    conduct_events()  # the look the reason was given for
+
+    with django_capture_on_commit_callbacks(execute=True):
+        callback_priority_set(callback_request=callback_request, actor=coordinator, priority=1)
+
+    change = AccessEvent.objects.get(actor=coordinator, action="change")
+    assert (change.why, change.flagged) == ("setting the callback's priority", True)
+    assert conduct_events() == [{"type": "live.event", "kind": "look.flagged",
+                                 "access_event_id": change.pk}]

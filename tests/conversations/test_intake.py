@@ -80,6 +80,9 @@ def test_follow_up_work_runs_after_commit_and_tells_the_dashboard(
 
     assert callbacks  # the follow-up was sent after commit, and its event after its own
     assert FollowUp.objects.get().done_at is not None
+    # First the row intake queued, then the follow-up's update of it, then its notice.
+    kinds = [async_to_sync(layer.receive)(listener)["kind"] for _ in range(2)]
+    assert kinds == ["queue.rows", "queue.rows"]
     event = async_to_sync(layer.receive)(listener)
     assert event["kind"] == "messages.received"
     assert event["message_ids"] == [result.message.pk]
@@ -179,8 +182,8 @@ def test_concurrent_deliveries_from_a_known_sender_store_the_message_once():
 def test_a_first_contact_opens_person_identity_and_conversation_without_looking_twice(
         django_assert_num_queries):
     # the one-statement attempt, then: savepoint, identity lookup, savepoint, person, identity,
-    # release, conversation, message, follow-up row, release
-    with django_assert_num_queries(11):
+    # release, conversation, message, its place in the triage queue, follow-up row, release
+    with django_assert_num_queries(12):
         result = message_intake(inbound(sender="07700900470", text="first time"))
 
     conversation = result.message.conversation

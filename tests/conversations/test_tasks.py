@@ -38,13 +38,19 @@ def hooks(settings):
 
 @pytest.fixture
 def live_events(settings):
-    """Everything sent to the hub's live group, on an in-memory channel layer."""
+    """Every notification sent to the hub's live group, on an in-memory channel layer (the
+    dashboard's pushed rows are tested with triage: tests/triage/test_live_rows.py)."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     channel_layers.backends.clear()
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(HUB_GROUP, channel)
-    yield lambda: async_to_sync(layer.receive)(channel)
+
+    def next_event() -> dict:
+        event = async_to_sync(layer.receive)(channel)
+        return next_event() if event["type"] == "live.rows" else event
+
+    yield next_event
     channel_layers.backends.clear()
 
 

@@ -10,14 +10,15 @@ from contact_hub.conversations.models import Message
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.people.safe_contact import safe_contact_plan_save
 from contact_hub.staff.models import AccessEvent
-from tests.factories import received_message
+from tests.factories import received_message, triaged_message
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def person():
-    return received_message(channel="sms", sender="+447700900530",
+    # Waiting in the triage queue: the coordinators' and supervisors' reason to open it.
+    return triaged_message(channel="sms", sender="+447700900530",
                             text="can you text me").conversation.person
 
 

@@ -1,22 +1,31 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+import importlib
 import itertools
+import json
+from datetime import UTC
 
 import pytest
-from django.db import connection
+from django.apps import apps
 
-from contact_hub.incidents.log import GENESIS, log_append, log_append_many, log_verify
+from contact_hub.incidents.log import (
+    GENESIS,
+    KEYED,
+    UNKEYED,
+    entry_hash,
+    log_append,
+    log_append_many,
+    log_verify,
+)
 from contact_hub.incidents.models import Incident, LogEntry
 from contact_hub.incidents.services import incident_open
 from tests.factories import received_message
+from tests.tampering import chain_recompute
+from tests.tampering import tamper as _raw
 
 pytestmark = pytest.mark.django_db
-
-
-def _raw(sql: str, *params: object) -> None:
-    """Change the table behind the application's back, as someone with database access could."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def _fresh(incident: Incident) -> Incident:
@@ -120,3 +129,133 @@ def test_appending_after_verification_keeps_the_chain_whole(incident):
 
     assert LogEntry.objects.filter(incident=incident).count() == 5
     assert log_verify(_fresh(incident)) is None
+
+
+def test_entries_are_signed_with_the_chain_key_over_the_actors_id(incident, coordinator,
+                                                                   settings):
+    entry = incident.log.get(seq=3)
+    fields = {"incident": incident.reference, "seq": 3, "actor": entry.actor_label,
+              "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+              "kind": entry.kind, "data": entry.data, "prev": entry.prev_hash,
+              "actor_id": coordinator.pk, "version": KEYED}
+    key = hmac.new(settings.HUB_LOG_CHAIN_KEY.encode(), b"contact_hub.incidents.log.chain",
+                   hashlib.sha256).digest()
+    signed = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    assert entry.chain_version == KEYED
+    assert entry.hash == hmac.new(key, signed.encode(), hashlib.sha256).hexdigest()
+
+
+def test_a_chain_does_not_verify_under_another_key(incident, settings):
+    settings.HUB_LOG_CHAIN_KEY = "another-key-" + "k" * 40
+
+    problem = log_verify(_fresh(incident))
+
+    assert problem.seq == 1
+    assert "edited" in problem.reason
+
+
+def test_an_entry_moved_to_another_actor_is_caught(incident, supervisor):
+    _raw("UPDATE incidents_logentry SET actor_id = %s WHERE incident_id = %s AND seq = 3",
+         supervisor.pk, incident.pk)
+
+    assert log_verify(_fresh(incident)).seq == 3
+
+
+def test_a_chain_rewritten_without_the_key_is_named_even_when_it_is_consistent(incident):
+    _raw("UPDATE incidents_logentry SET data = %s WHERE incident_id = %s AND seq = 3",
+         '{"note": "victim declined help"}', incident.pk)
+    chain_recompute(incident, with_key=False)
+
+    problem = log_verify(_fresh(incident))
+
+    assert problem.seq == 4
+    assert "not signed with the chain key" in problem.reason
+
+
+def test_an_unsigned_entry_after_signed_ones_is_named(incident):
+    """Marking one entry as an old unkeyed one does not let it be re-hashed without the key."""
+    entry = incident.log.get(seq=4)
+    digest = entry_hash(version=UNKEYED, incident_reference=incident.reference, seq=4,
+                        at=entry.at, actor_id=None, actor_label=entry.actor_label,
+                        kind=entry.kind, data={"note": "no answer, will not call again"},
+                        prev_hash=entry.prev_hash)
+    _raw("UPDATE incidents_logentry SET data = %s, hash = %s, chain_version = 1 WHERE id = %s",
+         '{"note": "no answer, will not call again"}', digest, entry.pk)
+    _raw("UPDATE incidents_incident SET log_head = %s WHERE id = %s", digest, incident.pk)
+
+    problem = log_verify(_fresh(incident))
+
+    assert problem.seq == 4
+    assert "follows signed entries" in problem.reason
+
+
+def _legacy_chain(incident: Incident, notes: list[str]) -> None:
+    """Entries as they were written before the chain was keyed: plain SHA-256, version 1."""
+    prev = GENESIS
+    for seq, note in enumerate(notes, start=1):
+        entry = LogEntry(incident=incident, seq=seq, at=incident.created_at, actor_label="system",
+                         kind="note.added", data={"note": note}, prev_hash=prev,
+                         chain_version=UNKEYED)
+        entry.hash = prev = entry_hash(version=UNKEYED, incident_reference=incident.reference,
+                                       seq=seq, at=entry.at, actor_id=None,
+                                       actor_label="system", kind=entry.kind, data=entry.data,
+                                       prev_hash=entry.prev_hash)
+        entry.save()
+    Incident.objects.filter(pk=incident.pk).update(log_length=len(notes), log_head=prev)
+
+
+def _seal(schema_editor: object = None) -> None:
+    migration = importlib.import_module("contact_hub.incidents.migrations.0005_log_chain_keyed")
+    migration.seal_unkeyed_chains(apps, schema_editor)
+
+
+def _bare_incident(reference: str) -> Incident:
+    return Incident.objects.create(reference=reference, opening_code="domestic",
+                                   grade="priority")
+
+
+def test_a_chain_from_before_the_key_verifies_once_the_migration_sealed_it():
+    incident = _bare_incident("INC-LEGACY-1")
+    _legacy_chain(incident, ["first call", "second call"])
+    assert "not signed" in log_verify(_fresh(incident)).reason
+
+    _seal()
+
+    seal = _fresh(incident).log.order_by("-seq").first()
+    assert (seal.seq, seal.kind, seal.chain_version) == (3, "log.keyed", KEYED)
+    assert log_verify(_fresh(incident)) is None
+    log_append(_fresh(incident), "note.added", {"note": "third call"})
+    assert log_verify(_fresh(incident)) is None
+
+
+def test_old_entries_rewritten_after_sealing_no_longer_meet_the_seal():
+    incident = _bare_incident("INC-LEGACY-2")
+    _legacy_chain(incident, ["first call", "second call"])
+    _seal()
+    _raw("DELETE FROM incidents_logentry WHERE incident_id = %s AND seq < 3", incident.pk)
+    _legacy_chain_entries_only(incident, ["no call", "second call"])
+
+    problem = log_verify(_fresh(incident))
+
+    assert problem.seq == 3
+    assert "does not follow" in problem.reason
+
+
+def _legacy_chain_entries_only(incident: Incident, notes: list[str]) -> None:
+    stored = _fresh(incident)
+    _legacy_chain(incident, notes)
+    Incident.objects.filter(pk=incident.pk).update(log_length=stored.log_length,
+                                                   log_head=stored.log_head)
+
+
+def test_a_chain_already_broken_before_the_key_is_not_sealed():
+    incident = _bare_incident("INC-LEGACY-3")
+    _legacy_chain(incident, ["first call", "second call"])
+    _raw("UPDATE incidents_logentry SET data = %s WHERE incident_id = %s AND seq = 2",
+         '{"note": "nothing happened"}', incident.pk)
+
+    _seal()
+
+    assert _fresh(incident).log_length == 2
+    assert log_verify(_fresh(incident)).seq == 2

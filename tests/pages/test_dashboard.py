@@ -74,8 +74,8 @@ def test_a_wrong_code_keeps_the_browser_on_the_sign_in_page(live_hub, page, coor
 
 def test_the_person_page_shows_one_thread_across_channels(live_hub, page, coordinator):
     received_message(channel="sms", sender="07700900556", text="text first")
-    person = received_message(channel="whatsapp", sender="+447700900556",
-                              text="then whatsapp").conversation.person
+    person = triaged_message(channel="whatsapp", sender="+447700900556",
+                             text="then whatsapp").conversation.person
     sign_in(page, live_hub, coordinator)
 
     page.goto(f"{live_hub}/people/{person.pk}/")
@@ -112,3 +112,27 @@ def test_a_new_contact_takes_its_place_in_a_full_queue_without_refetching_the_re
     expect(page.locator(first_waiting)).not_to_have_attribute("data-seen", "before",
                                                               timeout=10000)
     expect(rows.first).to_contain_text("he has a knife")
+
+
+def test_with_the_worker_down_a_text_shows_with_its_flags_and_its_history_follows(
+        live_hub, page, coordinator, worker_stopped):
+    sign_in(page, live_hub, coordinator)
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+    page.evaluate("window.notReloaded = true")
+
+    _arrives(sender="07700900558", text="He's here, he has a knife")
+
+    row = page.locator("tr.item.message")
+    expect(row).to_contain_text("he has a knife", timeout=10000)
+    expect(row).to_contain_text("Immediate danger")
+    expect(row.locator(".risk")).to_have_text("100")
+    expect(row.locator("td.history")).to_contain_text("checking history")
+
+    elsewhere(worker_stopped)  # the worker comes back
+
+    expect(row.locator("td.history")).to_contain_text("first contact", timeout=10000)
+    expect(row).to_contain_text("suggest Immediate")
+    assert page.evaluate("window.notReloaded") is True
+    # The row came rendered for every page; its form carries this page's own CSRF token.
+    row.get_by_role("button", name="Claim").click()
+    expect(page.locator("tr.item.message .claimed")).to_have_text("casey")

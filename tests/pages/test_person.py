@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import received_message
+from tests.factories import triaged_message
 from tests.pages.browser import elsewhere, screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres]
@@ -16,7 +16,8 @@ def test_a_reply_shows_its_delivery_status_changing_live(live_hub, page, coordin
     from contact_hub.conversations.models import Message
     from contact_hub.conversations.services import message_status_advance
 
-    person = received_message(channel="sms", sender="07700900557",
+    # Waiting in the triage queue: the coordinator's reason to open her record.
+    person = triaged_message(channel="sms", sender="07700900557",
                               text="can you text me back").conversation.person
     sign_in(page, live_hub, coordinator)
     page.goto(f"{live_hub}/people/{person.pk}/")

@@ -6,12 +6,15 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from contact_hub.conversations.looks import ReasonNeeded, look_basis
 from contact_hub.incidents.escalation import escalations_sweep
 from contact_hub.incidents.log import log_verify
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_close
-from contact_hub.staff.models import Role
+from contact_hub.staff.assignments import follow_up_period
+from contact_hub.staff.models import Assignment, Role
 from rvr.calls import (
     evidence_still_record,
     outcome_record,
@@ -197,3 +200,61 @@ def test_a_call_back_asked_for_on_a_closed_incident_is_logged_and_the_call_ends(
     incident = Incident.objects.get(pk=in_call_session.incident_id)
     assert "callback_requested" not in incident.flags
     assert log_kinds(incident)[-2:] == ["video.callback_requested", "video.call_ended"]
+
+
+# Taking the call is the officer's reason to open the victim's record: it ends with the
+# outcome (after the follow-up period), or at once when the call ends without one.
+
+def _video_assignment(session: VideoSession) -> Assignment:
+    return Assignment.objects.get(kind=Assignment.Kind.VIDEO, subject=f"video:{session.pk}")
+
+
+def test_accepting_the_call_starts_the_officers_assignment(in_call_session, officer):
+    assignment = _video_assignment(in_call_session)
+
+    assert (assignment.staff, assignment.person_id, assignment.why) == (
+        officer, in_call_session.incident.person_id, "taking the video call")
+    assert (assignment.started_at, assignment.ends_at) == (
+        in_call_session.officer_connected_at, None)
+
+
+def test_the_outcome_ends_the_assignment_after_the_follow_up_period(in_call_session, officer):
+    session = outcome_record(session=in_call_session, officer=officer, outcome="attendance",
+                             reason="Injuries need photographing in person")
+
+    assignment = _video_assignment(session)
+    assert assignment.ends_at == session.outcome_at + follow_up_period()
+    # Back in the dispatch queue, the incident is no longer the officer's: the call is why
+    # they may still look.
+    basis = look_basis(officer, session.incident.person_id)
+    assert basis.why == f"Taking the video call (video:{session.pk})"
+
+
+def test_a_call_that_ends_without_an_outcome_ends_the_assignment_at_once(in_call_session):
+    session = video_call_end(session_id=in_call_session.pk, by="victim")
+
+    assert _video_assignment(session).ends_at == session.ended_at
+
+
+def test_the_officer_writes_the_outcome_after_the_victim_hung_up_and_keeps_the_follow_up(
+        in_call_session, officer):
+    video_call_end(session_id=in_call_session.pk, by="victim")
+
+    session = outcome_record(session=in_call_session, officer=officer, outcome="referred",
+                             reason="Local IDVA service")
+
+    current = Assignment.objects.get(kind=Assignment.Kind.VIDEO, subject=f"video:{session.pk}",
+                                     ends_at__gt=session.outcome_at)
+    assert current.ends_at == session.outcome_at + follow_up_period()
+
+
+def test_an_officer_whose_reason_has_lapsed_cannot_add_to_the_record(in_call_session, officer):
+    session = outcome_record(session=in_call_session, officer=officer, outcome="referred",
+                             reason="Local IDVA service")
+    # The follow-up period is over.
+    Assignment.objects.filter(staff=officer).update(ends_at=timezone.now())
+
+    with pytest.raises(ReasonNeeded):
+        evidence_still_record(session=session, officer=officer, image=JPEG)
+
+    assert not session.stills.exists()

@@ -1,19 +1,28 @@
 """Video links: a neutral text by the safe channel, an unguessable token stored only as a hash,
+and a text stored without it (the transport alone is handed the link, rebuilt at each attempt);
 revocable, re-issuable, expiring, consumed once by one browser."""
 
 from __future__ import annotations
 
+import importlib
+import secrets
 from datetime import time, timedelta
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
+from contact_hub.conversations.models import DeliveryStatus, Message
 from contact_hub.conversations.neutral import neutral_text_problems
 from contact_hub.conversations.sending import MemoryBackend
+from contact_hub.conversations.services import message_release, message_send
 from contact_hub.people.models import SafeContactPlan
-from contact_hub.staff.models import AccessEvent
+from contact_hub.staff.models import AccessEvent, Role
 from rvr.eligibility import RvrRefused, rvr_check_record
 from rvr.links import (
+    LINK_SHOWN,
+    link_text,
+    link_token,
     link_url,
     secret_hash,
     video_link_revoke,
@@ -23,6 +32,7 @@ from rvr.links import (
     video_session_join,
 )
 from rvr.models import VideoSession
+from tests.factories import StaffFactory
 from tests.rvr.conftest import ALL_YES, log_kinds, sent_token
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +57,103 @@ def test_the_token_has_at_least_128_bits_and_only_its_hash_is_stored(sent):
     stored = str(list(VideoSession.objects.values().get(pk=session.pk).values()))
     assert token not in stored
     assert token not in str(list(session.incident.log.values_list("data", flat=True)))
+
+
+def test_the_stored_text_reads_video_link_where_the_link_went(sent):
+    session, token = sent
+
+    message = Message.objects.get(pk=session.message_id)
+    assert message.text == link_text(LINK_SHOWN)
+    assert "[video link]" in message.text and "/v/" not in message.text
+    assert MemoryBackend.sent[-1].body == link_text(link_url(token))
+
+
+def test_the_token_is_derived_from_the_sessions_nonce_with_the_secret_key(sent, settings):
+    session, token = sent
+
+    assert session.link_nonce and session.link_nonce != token
+    assert token == link_token(session.link_nonce)
+    assert link_token(session.link_nonce, key="another hub's key") != token
+
+
+def test_a_link_queued_before_the_key_was_rotated_still_reaches_her_working(
+        assessment, coordinator, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        session = video_link_send(assessment=assessment, actor=coordinator)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "the key after rotation " + "k" * 30
+
+    for send in queued:
+        send()
+
+    assert video_session_join(token=sent_token()).session == session
+
+
+def test_a_link_that_can_no_longer_be_rebuilt_fails_rather_than_send_words_without_it(
+        assessment, coordinator, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as queued:
+        session = video_link_send(assessment=assessment, actor=coordinator)
+    settings.SECRET_KEY = "a key the link was never made with " + "k" * 20
+
+    for send in queued:
+        send()
+
+    message = Message.objects.get(pk=session.message_id)
+    assert (message.status, message.error_code) == (DeliveryStatus.FAILED,
+                                                     "video link cannot be rebuilt")
+    assert MemoryBackend.sent == []
+
+
+def test_a_staff_text_that_names_a_video_link_is_sent_as_written(
+        assessment, coordinator, django_capture_on_commit_callbacks):
+    conversation = assessment.incident.person.conversations.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message_send(conversation=conversation, actor=coordinator,
+                     body=f"Did the {LINK_SHOWN} arrive?")
+
+    assert MemoryBackend.sent[-1].body == "Did the [video link] arrive?"
+
+
+def _sent_the_old_way(assessment, coordinator, *, status: str) -> tuple[Message, str]:
+    """A link from before tokens were derived: a random token, and the link in the text."""
+    token = secrets.token_urlsafe(32)
+    conversation = assessment.incident.person.conversations.get()
+    message = Message.objects.create(
+        conversation=conversation, direction=Message.Direction.OUTBOUND, channel="sms",
+        provider="pending", text=link_text(link_url(token)), status=status, sent_by=coordinator)
+    VideoSession.objects.create(
+        incident=assessment.incident, assessment=assessment, token_hash=secret_hash(token),
+        expires_at=timezone.now() + timedelta(minutes=30), channel="sms", sent_by=coordinator,
+        link_sent_at=timezone.now(), message=message)
+    return message, token
+
+
+def _old_links_hidden() -> None:
+    migration = importlib.import_module("rvr.migrations.0002_video_link_nonce")
+    migration.links_hidden(apps, None)
+
+
+def test_the_migration_takes_the_tokens_out_of_links_already_sent(assessment, coordinator):
+    message, token = _sent_the_old_way(assessment, coordinator, status=DeliveryStatus.SENT)
+
+    _old_links_hidden()
+
+    message.refresh_from_db()
+    assert message.text == link_text(LINK_SHOWN) and token not in message.text
+
+
+def test_an_old_link_still_waiting_to_be_sent_keeps_its_link_and_is_sent_working(
+        assessment, coordinator, django_capture_on_commit_callbacks):
+    message, token = _sent_the_old_way(assessment, coordinator, status=DeliveryStatus.HELD)
+    _old_links_hidden()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message_release(message=message, actor=StaffFactory(role=Role.SUPERVISOR),
+                        reason="she asked for the link now, on the phone")
+
+    assert sent_token() == token
+    assert video_session_join(token=token).refusal is None
 
 
 def test_the_link_send_is_logged_with_its_expiry(sent, settings):

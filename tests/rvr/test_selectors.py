@@ -7,19 +7,25 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contact_hub.conversations.looks import ReasonNeeded, break_glass_open
 from contact_hub.incidents.models import IncidentContact
 from contact_hub.incidents.services import incident_flag_add, incident_open
-from contact_hub.staff.models import AccessEvent
-from rvr.calls import evidence_still_record
+from contact_hub.staff.models import AccessEvent, AccessEventPerson, Role
+from rvr.calls import evidence_still_record, video_check_record
+from rvr.connection_check import CheckResult
 from rvr.eligibility import rvr_check_record, rvr_consent_record
+from rvr.links import video_session_join
 from rvr.models import VideoSession
 from rvr.selectors import (
     call_history,
     evidence_still_read,
     rvr_check_read,
     rvr_figures,
+    rvr_panel_read,
     video_call_read,
+    video_waiting_read,
 )
+from tests.factories import StaffFactory
 from tests.rvr.conftest import ALL_YES, da_incident
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +74,7 @@ def test_the_history_gathers_the_flags_of_the_persons_incidents(in_call_session,
                           person=earlier.person)
     incident_flag_add(incident=later, kind="children_present", actor=coordinator)
 
-    history = call_history(later)
+    history = call_history(later, viewer=coordinator)
 
     assert history.incidents == [earlier]
     assert history.video_calls == 1
@@ -98,15 +104,67 @@ def test_reading_the_call_is_in_the_access_log(in_call_session, officer):
         in_call_session.incident.person_id)
 
 
-def test_reading_a_still_is_in_the_access_log(in_call_session, officer, standards):
+def test_reading_a_still_is_in_the_access_log(in_call_session, officer):
     still = evidence_still_record(session=in_call_session, officer=officer,
                                   image=b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
 
+    assert evidence_still_read(still_id=still.pk, actor=officer) == still
+    access = AccessEvent.objects.get(actor=officer)
+    assert (access.action, access.what, access.flagged) == (
+        AccessEvent.Action.VIEW, f"evidence still {still.pk}", False)
+
+
+def test_a_still_of_a_victim_the_reader_has_no_reason_to_see_asks_why_first(
+        in_call_session, officer, standards):
+    still = evidence_still_record(session=in_call_session, officer=officer,
+                                  image=b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
+
+    with pytest.raises(ReasonNeeded):
+        evidence_still_read(still_id=still.pk, actor=standards)
+    assert not AccessEvent.objects.filter(actor=standards).exists()
+
+    break_glass_open(actor=standards, person_id=still.incident.person_id,
+                     reason="assessing a complaint about the call", what="person")
     assert evidence_still_read(still_id=still.pk, actor=standards) == still
-    access = AccessEvent.objects.get(actor=standards)
-    assert (access.action, access.what) == (AccessEvent.Action.VIEW, f"evidence still {still.pk}")
+    access = AccessEvent.objects.get(actor=standards, what=f"evidence still {still.pk}")
+    assert (access.why, access.flagged) == ("assessing a complaint about the call", True)
 
 
 def test_reading_a_still_that_does_not_exist_records_nothing(standards):
     assert evidence_still_read(still_id=404, actor=standards) is None
     assert not AccessEvent.objects.exists()
+
+
+def test_the_waiting_list_is_one_access_event_naming_the_victims_it_shows(sent, officer):
+    session, token = sent
+    video_session_join(token=token)
+    video_check_record(session_id=session.pk, result=CheckResult(30.0, 0.0, 800.0, "good"))
+    other = da_incident(StaffFactory(role=Role.COORDINATOR))  # no link: not on the list
+
+    read = video_waiting_read(actor=officer)
+
+    assert [s.pk for s, _ in read.waiting] == [session.pk]
+    event = AccessEvent.objects.get(actor=officer)
+    assert (event.what, event.why, event.person_id) == ("video waiting list",
+                                                        "video call waiting", None)
+    assert list(AccessEventPerson.objects.filter(event=event)
+                .values_list("person_id", flat=True)) == [session.incident.person_id]
+    assert other.person_id != session.incident.person_id
+
+
+def test_an_empty_waiting_list_records_nothing(officer):
+    assert video_waiting_read(actor=officer).waiting == []
+    assert not AccessEvent.objects.exists()
+
+
+def test_the_rvr_panel_is_a_look_at_the_victim(assessment, coordinator, officer):
+    incident = assessment.incident
+
+    panel = rvr_panel_read(incident=incident, actor=coordinator)
+
+    assert panel.assessment == assessment and panel.refusal is None
+    access = AccessEvent.objects.get()
+    assert (access.actor, access.what, access.person_id, access.flagged) == (
+        coordinator, f"RVR panel {incident.reference}", incident.person_id, False)
+    with pytest.raises(ReasonNeeded):
+        rvr_panel_read(incident=incident, actor=officer)

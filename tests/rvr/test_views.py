@@ -98,7 +98,10 @@ def test_the_officer_saves_the_dash_without_leaving_the_call(in_call_session, of
     response = staff_client(officer).post(f"/rvr/sessions/{in_call_session.pk}/dash/",
                                           answers)
 
-    assert response.json() == {"yes_count": 24, "level": "High", "marac_referral": True}
+    assert response.json() == {
+        "form": "dash", "form_version": "1", "score": 24, "level": "High",
+        "marac_referral": True,
+        "summary": "Saved: 24 yes · High risk · MARAC referral needed: make the referral."}
 
 
 def test_a_still_is_posted_as_the_image_body(in_call_session, officer, staff_client):

@@ -2,4 +2,10 @@
 
 from __future__ import annotations
 
-from tests.rvr.conftest import assessment, incident, sent  # noqa: F401 - fixtures
+from tests.rvr.conftest import (  # noqa: F401 - fixtures
+    assessment,
+    in_call_session,
+    incident,
+    rvr_settings,
+    sent,
+)

@@ -28,6 +28,7 @@ def _manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
 def _production(**overrides: str) -> dict[str, str]:
     return {"DATABASE_URL": POSTGRES, "REDIS_URL": "redis://127.0.0.1:6379/0",
             "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "hub.example.police.uk",
+            "HUB_LOG_CHAIN_KEY": secrets.token_urlsafe(50),
             "PUBLIC_BASE_URL": "https://hub.example.police.uk",
             "CSRF_TRUSTED_ORIGINS": "https://hub.example.police.uk",
             "RVR_LINK_BASE_URL": "https://meet.example.org",
@@ -63,6 +64,23 @@ def test_the_demos_public_key_is_refused_off_the_demo(tmp_path):
     assert "the demo's public one" in result.stderr
 
 
+def test_without_a_log_chain_key_only_the_sqlite_demo_starts(tmp_path):
+    result = _manage(tmp_path, "check", **_production(HUB_LOG_CHAIN_KEY=""))
+
+    assert result.returncode != 0
+    assert "HUB_LOG_CHAIN_KEY is not set" in result.stderr
+
+
+def test_the_demos_public_log_chain_key_is_refused_off_the_demo(tmp_path):
+    from contact_hub.settings import EMBEDDED_LOG_CHAIN_KEY
+
+    result = _manage(tmp_path, "check", **_production(HUB_LOG_CHAIN_KEY=EMBEDDED_LOG_CHAIN_KEY))
+
+    assert result.returncode != 0
+    assert "the demo's public one" in result.stderr
+    assert EMBEDDED_LOG_CHAIN_KEY not in result.stderr
+
+
 def test_trusting_every_address_as_a_proxy_is_refused(tmp_path):
     result = _manage(tmp_path, "check", **_production(HUB_TRUSTED_PROXIES="*"))
 
@@ -78,7 +96,8 @@ def test_the_sqlite_demo_starts_on_its_embedded_key(tmp_path):
 
 def test_authenticator_codes_are_never_printed_off_the_demo_even_on_postgres(tmp_path):
     result = _manage(tmp_path, "staff_code", "coordinator", DATABASE_URL=POSTGRES,
-                     SECRET_KEY=secrets.token_urlsafe(50))
+                     SECRET_KEY=secrets.token_urlsafe(50),
+                     HUB_LOG_CHAIN_KEY=secrets.token_urlsafe(50))
 
     assert result.returncode != 0
     assert "only works on the embedded demo" in result.stderr

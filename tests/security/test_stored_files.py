@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from contact_hub.conversations.models import Message
-from contact_hub.staff.models import AccessEvent
+from contact_hub.staff.models import AccessEvent, Assignment
 from rvr.eligibility import rvr_check_record, rvr_consent_record
 from rvr.models import EvidenceStill, VideoSession
-from tests.factories import received_message
+from tests.factories import assigned, received_message
 from tests.rvr.conftest import ALL_YES, da_incident
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +50,9 @@ def still_url(coordinator, officer):
     session = VideoSession.objects.create(
         incident=incident, assessment=assessment, token_hash="0" * 64, expires_at=now,
         channel="sms", sent_by=coordinator, officer=officer, link_sent_at=now)
+    # The officer took the call: their reason to look at what it captured.
+    assigned(officer, incident.person, kind=Assignment.Kind.VIDEO, subject=f"video:{session.pk}",
+             why="taking the video call")
 
     def kept(image: bytes, declared: str) -> str:
         still = EvidenceStill.objects.create(

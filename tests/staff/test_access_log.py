@@ -8,10 +8,11 @@ import re
 import pytest
 from django.utils import timezone
 
+from contact_hub.conversations.looks import list_look_record
 from contact_hub.log_redaction import RedactingFormatter
-from contact_hub.staff.audit import security_event_record
-from contact_hub.staff.models import AccessEvent, SecurityEvent
-from tests.factories import received_message
+from contact_hub.staff.audit import access_record, security_event_record
+from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
+from tests.factories import StaffFactory, assigned, received_message, triaged_message
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +24,13 @@ CANARY_TEXT = "canary-message-text-5d1e"
 def test_professional_standards_see_who_looked_at_whom_and_why(
         coordinator, standards, staff_client):
     person = received_message().conversation.person
-    staff_client(coordinator).get(f"/people/{person.pk}/?why=triage")
+    assigned(coordinator, person, subject="message:7")
+    staff_client(coordinator).get(f"/people/{person.pk}/")
 
     page = staff_client(standards).get("/staff/access-log/").content.decode()
 
-    assert "casey (Coordinator)" in page
-    assert "triage of a new contact" in page
+    assert "casey</a> (Coordinator)" in page
+    assert "Handling the contact (message:7)" in page
     assert f"Person {person.pk}" in page
 
 
@@ -163,18 +165,127 @@ def test_a_time_that_does_not_parse_is_shown_as_an_error_and_not_applied(
     assert len(_security_rows(page)) == 1
 
 
-def test_the_flagged_filter_of_the_access_log_still_works(coordinator, standards, staff_client):
-    person = received_message().conversation.person
-    staff_client(coordinator).get(f"/people/{person.pk}/?why=triage")
-
-    page = staff_client(standards).get(ACCESS_LOG, {"flagged": "1"}).content.decode()
-
-    assert "Show all" in page
-
-
 @pytest.mark.parametrize("persona", ["coordinator", "officer", "supervisor", "administrator"])
 def test_other_roles_are_refused_the_access_log(persona, request, staff_client):
     response = staff_client(request.getfixturevalue(persona)).get(ACCESS_LOG)
 
     assert response.status_code == 403
     assert SecurityEvent.objects.get().kind == "wrong_role"
+
+
+# The access log's own filters, and what a reviewer an allegation is about may not read.
+
+def _looks(page: str) -> list[str]:
+    """The access log table's rows (not the security events'), each as its cells' text."""
+    table = page.split('id="security-events"', 1)[0]
+    rows = re.findall(r"<tr(?: class=\"flagged\")?>\s*<td>(.*?)</tr>", table, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+def _look(actor, person_id=None, *, what="person record", action=AccessEvent.Action.VIEW,
+          flagged=False):
+    return access_record(actor=actor, action=action, what=what, why="test look",
+                         person_id=person_id, flagged=flagged)
+
+
+@pytest.fixture
+def two_people(db):
+    return [received_message().conversation.person for _ in range(2)]
+
+
+def test_the_log_is_filtered_by_who_looked(coordinator, officer, standards, staff_client,
+                                           two_people):
+    _look(coordinator, two_people[0].pk, what="look by casey")
+    _look(officer, two_people[0].pk, what="look by olu")
+
+    page = staff_client(standards).get(ACCESS_LOG, {"actor": officer.pk}).content.decode()
+
+    assert [("look by olu" in row) for row in _looks(page)] == [True]
+
+
+def test_the_log_is_filtered_by_person_including_list_pages_that_showed_them(
+        coordinator, standards, staff_client, two_people):
+    first, second = two_people
+    _look(coordinator, first.pk, what="the first record")
+    _look(coordinator, second.pk, what="the second record")
+    list_look_record(actor=coordinator, what="dashboard queue", why="triage queue",
+                     person_ids=[first.pk, second.pk])
+
+    page = staff_client(standards).get(ACCESS_LOG, {"person": first.pk}).content.decode()
+
+    rows = _looks(page)
+    assert len(rows) == 2
+    assert "dashboard queue" in rows[0] and "list page: Person" in rows[0]
+    assert f"Person {first.pk} " in rows[0] and f"Person {second.pk} " in rows[0]
+    assert "the first record" in rows[1]
+
+
+def test_the_log_is_filtered_by_action_and_to_flagged_looks(coordinator, standards,
+                                                            staff_client, two_people):
+    _look(coordinator, two_people[0].pk, what="plain view")
+    _look(coordinator, two_people[0].pk, what="full numbers", action=AccessEvent.Action.DISCLOSE)
+    _look(coordinator, two_people[1].pk, what="break glass", flagged=True)
+    client = staff_client(standards)
+
+    disclosed = _looks(client.get(ACCESS_LOG, {"action": "disclose"}).content.decode())
+    flagged = client.get(ACCESS_LOG, {"flagged": "on"}).content.decode()
+
+    assert [("full numbers" in row) for row in disclosed] == [True]
+    assert [("break glass" in row and "flagged" in row) for row in _looks(flagged)] == [True]
+    assert 'class="flagged"' in flagged
+
+
+def test_the_log_is_filtered_by_time(clock, coordinator, standards, staff_client, two_people):
+    early = clock.now.replace(hour=9, minute=0)
+    for hour in (9, 10, 11):
+        clock.set(early.replace(hour=hour, minute=15))
+        _look(coordinator, two_people[0].pk, what=f"look at {hour}")
+
+    page = staff_client(standards).get(ACCESS_LOG, {
+        "after": _local_minute(early.replace(hour=10)),
+        "before": _local_minute(early.replace(hour=10, minute=15)),
+    }).content.decode()
+
+    assert [("look at 10" in row) for row in _looks(page)] == [True]
+
+
+def test_the_log_is_paged_fifty_looks_at_a_time_newest_first(clock, coordinator, standards,
+                                                             staff_client, two_people):
+    for n in range(120):
+        clock.advance(seconds=1)
+        _look(coordinator, two_people[0].pk, what=f"look {n}")
+    security_event_record("bad_signature", source_ip="198.51.100.7")
+    client = staff_client(standards)
+
+    first = client.get(ACCESS_LOG).content.decode()
+    last = client.get(ACCESS_LOG, {"log_page": 3}).content.decode()
+
+    assert len(_looks(first)) == 50 and "look 119" in _looks(first)[0]
+    assert "Page 1 of 3 (120 rows)" in first and "?log_page=2" in first
+    assert len(_looks(last)) == 20 and "look 0" in _looks(last)[-1]
+    assert len(_security_rows(last)) == 1
+
+
+def test_a_person_number_that_does_not_parse_is_shown_as_an_error(standards, staff_client):
+    page = staff_client(standards).get(ACCESS_LOG, {"person": "her"}).content.decode()
+
+    assert "Enter a whole number." in page
+
+
+def test_looks_at_a_person_whose_allegation_names_the_reviewer_are_not_shown_to_them(
+        coordinator, standards, staff_client):
+    named = StaffFactory(username="pete", role=Role.PROFESSIONAL_STANDARDS,
+                         first_name="Pete", last_name="Named")
+    her = triaged_message(text="PC Pete Named keeps messaging me").conversation.person
+    other = received_message().conversation.person
+    _look(coordinator, her.pk, what="her record")
+    list_look_record(actor=coordinator, what="queue with her", why="triage queue",
+                     person_ids=[her.pk, other.pk])
+    _look(coordinator, other.pk, what="another record")
+
+    hidden = _looks(staff_client(named).get(ACCESS_LOG).content.decode())
+    shown = _looks(staff_client(standards).get(ACCESS_LOG).content.decode())
+
+    assert [("another record" in row) for row in hidden] == [True]
+    assert any("her record" in row for row in shown)
+    assert any("queue with her" in row for row in shown)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from contact_hub.incidents.models import Incident
+from contact_hub.staff.models import AccessEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,7 @@ def test_a_coordinator_assigns_and_diverts_and_the_supervisor_decides(
 def test_professional_standards_read_the_incident_but_have_no_actions(incident, standards,
                                                                       staff_client):
     client = staff_client(standards)
+    client.post(f"/people/{incident.person_id}/look/", {"reason": "dip check of the log"})
 
     page = _page(client, incident)
 
@@ -62,3 +64,20 @@ def test_regrading_from_the_page_restarts_the_countdown(incident, coordinator, s
 
     incident.refresh_from_db()
     assert incident.grade == "immediate" and incident.target_at < old_target
+
+
+def test_the_open_incidents_list_records_one_look_naming_the_people_shown(
+        incident, coordinator, staff_client):
+    page = staff_client(coordinator).get("/incidents/").content.decode()
+
+    assert incident.reference in page
+    event = AccessEvent.objects.get(what="open incidents list")
+    assert list(event.people.all()) == [incident.person]
+
+
+def test_an_officer_with_no_part_in_the_incident_is_asked_why(incident, officer, staff_client):
+    response = staff_client(officer).get(f"/incidents/{incident.reference}/")
+
+    assert response.status_code == 403
+    assert "Why are you opening this record?" in response.content.decode()
+    assert "Incident opened" not in response.content.decode()

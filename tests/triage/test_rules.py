@@ -61,6 +61,30 @@ def test_everyday_contacts_raise_no_flag(text):
     assert _kinds(text) == set()
 
 
+@pytest.mark.parametrize("text", [
+    "My ex added me on Facebook again even though I blocked him",
+    "He asked for a picture of the kids",
+    "He asked me out and now he won't leave me alone",
+    "The officer was really helpful. My ex messaged me on Instagram last night",
+    "The officer arrested him. He has been texting me from prison",
+    "He gave me his number at the party",
+])
+def test_a_personal_approach_by_someone_not_on_the_staff_is_not_misconduct(text):
+    # Most often it is the abuser she tells us about; a misconduct flag would keep the staff
+    # working her case from her messages.
+    assert "misconduct" not in _kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The call handler gave me his personal number",
+    "the man on the phone asked for a picture of me",
+    "The officer who came round. She's since messaged me on Instagram",
+    "He asked me out, the officer who took my statement",
+])
+def test_a_personal_approach_by_staff_raises_the_misconduct_flag(text):
+    assert "misconduct" in _kinds(text)
+
+
 def test_a_curly_apostrophe_from_a_phone_still_matches():
     assert "cannot_speak_freely" in _kinds("I can\u2019t talk, he\u2019s listening")
 

@@ -6,15 +6,18 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
 from contact_hub.staff.models import AccessEvent, Role, SecurityEvent
+from contact_hub.triage.markers import marker_set
 from contact_hub.triage.models import ContactTriage, MisconductReferral
 from contact_hub.triage.queue import queue_order
-from contact_hub.triage.services import item_claim
-from tests.factories import StaffFactory, triaged_message
+from contact_hub.triage.services import contact_triage, item_claim
+from tests.factories import StaffFactory, received_message, triaged_message
 
 pytestmark = pytest.mark.django_db
 NUMBER = "+447700900720"
@@ -248,3 +251,103 @@ def test_the_person_page_shows_markers_and_sets_one(coordinator, officer, staff_
 
     page = client.get(f"/people/{person_id}/").content.decode()
     assert "MARAC" in page and "raises the grade to at least Priority" in page
+
+
+# The access trail of the queue: one event for each page (or each fetch into it), naming the
+# people it shows.
+
+def _queue_looks(viewer) -> list[list[int]]:
+    return [sorted(event.people.values_list("pk", flat=True))
+            for event in AccessEvent.objects.filter(actor=viewer, what="triage queue",
+                                                    why="triage queue").order_by("pk")]
+
+
+def test_the_dashboard_records_one_access_event_naming_everyone_it_shows(coordinator,
+                                                                         staff_client):
+    shown = [triaged_message(text=text) for text in ("my ex is outside", "bike stolen")]
+    incident = incident_open(opening_code="DOMESTIC", grade="immediate", actor=coordinator,
+                             message=triaged_message(text="he is back"))
+
+    staff_client(coordinator).get("/triage/")
+
+    people = {m.conversation.person_id for m in shown} | {incident.person_id}
+    assert _queue_looks(coordinator) == [sorted(people)]
+
+
+def test_each_queue_fetch_records_the_people_it_shows(coordinator, staff_client):
+    first, second = (triaged_message(text=t) for t in ("my ex is outside", "bike stolen"))
+    client = staff_client(coordinator)
+
+    client.get("/triage/queue/")
+    client.get(f"/triage/queue/?messages={second.pk}")
+
+    assert _queue_looks(coordinator) == [
+        sorted([first.conversation.person_id, second.conversation.person_id]),
+        [second.conversation.person_id]]
+
+
+def test_a_fetch_that_shows_nobody_records_nothing(coordinator, staff_client):
+    handled = triaged_message(text="bike stolen")
+    ContactTriage.objects.filter(message=handled).update(handled_at=timezone.now())
+
+    staff_client(coordinator).get(f"/triage/queue/?messages={handled.pk}")
+
+    assert _queue_looks(coordinator) == []
+
+
+def test_the_queue_shows_a_contact_with_its_flags_before_the_worker_has_run(coordinator,
+                                                                           staff_client):
+    message = received_message(text="He's here, he has a knife")
+
+    page = staff_client(coordinator).get("/triage/queue/").content.decode()
+
+    assert f'data-message-id="{message.pk}"' in page and "Immediate danger" in page
+
+
+def test_an_allegation_is_on_nobodys_queue_until_the_worker_keeps_it_from_its_subject(
+        coordinator, staff_client):
+    named = StaffFactory(username="cole", role=Role.COORDINATOR, collar_number="C9912")
+    message = received_message(text="the call handler C9912 added me on instagram")
+    row = f'data-message-id="{message.pk}"'
+
+    assert row not in staff_client(coordinator).get("/triage/queue/").content.decode()
+    assert row not in staff_client(named).get("/triage/queue/").content.decode()
+
+    contact_triage(message.pk)
+
+    assert row in staff_client(coordinator).get("/triage/queue/").content.decode()
+    theirs = staff_client(named).get("/triage/queue/").content.decode()
+    assert row not in theirs and 'data-waiting="0"' in theirs
+
+
+def _waiting_contacts(count: int, coordinator, officer) -> None:
+    """Contacts from `count` people, each with an earlier one, an incident and a marker, and
+    every other one claimed: everything a row shows."""
+    for n in range(count):
+        sender = f"+4477009008{n:02d}"
+        first = triaged_message(sender=sender, text="my ex is outside")
+        incident_open(opening_code="DOMESTIC", grade="standard", actor=coordinator,
+                      message=first)
+        marker_set(person=first.conversation.person, kind="warning", officer=officer,
+                   actor=coordinator, expires_at=timezone.now() + timedelta(days=30))
+        again = triaged_message(sender=sender, text="he has come back, I can't talk")
+        if n % 2:
+            item_claim(item_key=f"message:{again.pk}", actor=coordinator)
+
+
+def _queue_queries(client, rows: int) -> int:
+    client.get("/triage/queue/")  # the session's own writes, once
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/triage/queue/").content.decode()
+    assert page.count('data-order="') == rows
+    return len(queries.captured_queries)
+
+
+def test_fifty_rows_take_no_more_queries_than_five(coordinator, officer, staff_client):
+    client = staff_client(coordinator)
+    _waiting_contacts(5, coordinator, officer)
+    five = _queue_queries(client, rows=15)  # two contacts and an incident each
+
+    _waiting_contacts(45, coordinator, officer)
+
+    assert _queue_queries(client, rows=50) == five

@@ -92,6 +92,7 @@
       },
       "candidate": function () { candidate(message.candidate); },
       "chat": function () { chatLine(message.from, message.text); },
+      "chat.held": function () { say("call-status", message.reason); },
       "mode": function () { if (message.side === "victim") say("call-status", message.audio_only ? "The victim is on audio only." : "The victim's video is back on."); },
       "video.ended": function () { ended("The call has ended. Record the outcome."); },
       "error": function () { say("call-status", message.reason); }
@@ -141,10 +142,9 @@
 
   $("dash-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    postForm(event.currentTarget, "dash-result", function (d) {
-      return "Saved: " + d.yes_count + " yes · " + d.level + " risk" +
-        (d.marac_referral ? " · MARAC referral needed: make the referral." : "");
-    });
+    // The server words the result from the force's form (its score, level and what high risk
+    // needs), as the page does when it opens.
+    postForm(event.currentTarget, "dash-result", function (d) { return d.summary; });
   });
 
   $("notes-form").addEventListener("submit", function (event) {

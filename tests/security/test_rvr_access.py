@@ -1,0 +1,291 @@
+"""The insider on the RVR pages: coordinators, officers, supervisors and professional standards
+see a victim's check, call, stills and panel only with a reason their work gives (holding the
+incident, doing its RVR check, taking the call, her waiting for one), and every look is in the
+access log with it. With none, the page asks why before anything is shown, a change posted
+is not made, and once a reason is given the look is flagged and reaches professional
+standards at once. The waiting list is one access event naming the victims it shows; sending
+a link to a victim after one's work with her ended is flagged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import channel_layers, get_channel_layer
+from django.utils import timezone
+
+from contact_hub.conversations.conduct import CONTACT_AFTER_ASSIGNMENT
+from contact_hub.incidents.models import Incident
+from contact_hub.live import CONDUCT_GROUP
+from contact_hub.staff.assignments import assignments_end
+from contact_hub.staff.models import AccessEvent, AccessEventPerson, Assignment, Role
+from contact_hub.triage.services import contact_grade
+from rvr.calls import (
+    evidence_still_record,
+    outcome_record,
+    video_call_end,
+    video_check_record,
+    video_session_accept,
+)
+from rvr.connection_check import CheckResult
+from rvr.links import video_session_join
+from rvr.models import RvrAssessment, VideoSession
+from tests.factories import StaffFactory, assigned, received_message
+from tests.rvr.conftest import da_incident, sent_token
+
+pytestmark = pytest.mark.django_db
+REASON = "Reviewing the call after a complaint from the victim"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+YES = dict.fromkeys(["safe_place", "offender_absent", "no_crisis", "talk_freely", "device"],
+                    "yes")
+
+
+@pytest.fixture
+def incident(coordinator) -> Incident:
+    """A domestic abuse text graded into an incident from the queue, as a coordinator does:
+    the contact is dealt with, so the triage queue gives nobody a reason to open her record
+    (the RVR fixtures' assessment, link and call build on this one)."""
+    message = received_message(text="He's gone out, I need to talk to someone")
+    return contact_grade(message=message, opening_code="DOMESTIC", grade="priority",
+                         thrive={}, actor=coordinator)
+
+
+@pytest.fixture
+def conduct_events(settings):
+    """What professional standards' pages hear (flagged looks), on an in-memory layer."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
+
+    def received() -> list[dict]:
+        events = []
+        while channel in layer.channels and not layer.channels[channel].empty():
+            events.append(async_to_sync(layer.receive)(channel))
+        return events
+
+    yield received
+    channel_layers.backends.clear()
+
+
+def _waiting(session: VideoSession) -> VideoSession:
+    video_session_join(token=sent_token())
+    return video_check_record(session_id=session.pk,
+                              result=CheckResult(30.0, 0.0, 800.0, "good"))
+
+
+def _look(actor, what: str) -> AccessEvent:
+    return AccessEvent.objects.get(actor=actor, what=what)
+
+
+# Officers.
+
+def test_the_officer_on_the_call_opens_it_with_their_work_as_the_reason(in_call_session,
+                                                                       officer, staff_client):
+    response = staff_client(officer).get(f"/rvr/sessions/{in_call_session.pk}/call/")
+
+    assert response.status_code == 200
+    look = _look(officer, f"video call {in_call_session.pk}")
+    assert not look.flagged
+    assert look.why in (f"Taking the video call (video:{in_call_session.pk})",
+                        f"Holding the incident (incident:{in_call_session.incident.reference})")
+
+
+def test_after_the_outcome_the_call_is_the_officers_reason_for_the_follow_up(
+        in_call_session, officer, staff_client):
+    outcome_record(session=in_call_session, officer=officer, outcome="attendance",
+                   reason="Injuries need photographing in person")
+
+    response = staff_client(officer).get(f"/rvr/sessions/{in_call_session.pk}/call/")
+
+    assert response.status_code == 200
+    look = _look(officer, f"video call {in_call_session.pk}")
+    assert (look.why, look.flagged) == (f"Taking the video call (video:{in_call_session.pk})",
+                                        False)
+
+
+@pytest.mark.parametrize("role", [Role.RVR_OFFICER, Role.SUPERVISOR,
+                                  Role.PROFESSIONAL_STANDARDS])
+def test_a_still_with_no_reason_asks_why_first_then_is_flagged_and_reported(
+        role, in_call_session, officer, staff_client, conduct_events,
+        django_capture_on_commit_callbacks):
+    still = evidence_still_record(session=in_call_session, officer=officer, image=PNG)
+    outcome_record(session=in_call_session, officer=officer, outcome="referred",
+                   reason="Local IDVA service")  # the incident closes: no one supervises it
+    person_id = in_call_session.incident.person_id
+    reader = StaffFactory(role=role)
+    client = staff_client(reader)
+    page = f"/rvr/stills/{still.pk}/"
+
+    asked = client.get(page)
+
+    assert asked.status_code == 403
+    assert asked["Content-Type"].startswith("text/html") and PNG not in asked.content
+    assert f'action="/people/{person_id}/look/"' in asked.content.decode()
+    assert not AccessEvent.objects.filter(actor=reader).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/people/{person_id}/look/", {"reason": REASON, "next": page})
+        opened = client.get(page)
+
+    assert opened.content == PNG
+    look = _look(reader, f"evidence still {still.pk}")
+    assert (look.why, look.flagged, look.person_id) == (REASON, True, person_id)
+    assert {"type": "live.event", "kind": "look.flagged",
+            "access_event_id": look.pk} in conduct_events()
+
+
+def test_the_waiting_list_is_one_access_event_naming_the_victims_waiting(
+        sent, officer, supervisor, staff_client):
+    session, _ = sent
+    _waiting(session)
+    da_incident(StaffFactory(role=Role.COORDINATOR))  # no link sent: not on the list
+
+    for reader, url in ((officer, "/rvr/"), (officer, "/rvr/waiting/"),
+                        (supervisor, "/rvr/waiting/")):
+        response = staff_client(reader).get(url)
+
+        assert response.status_code == 200 and session.incident.reference in (
+            response.content.decode())
+        event = AccessEvent.objects.filter(actor=reader).latest("at")
+        assert (event.what, event.why, event.person_id, event.flagged) == (
+            "video waiting list", "video call waiting", None, False)
+        assert list(AccessEventPerson.objects.filter(event=event)
+                    .values_list("person_id", flat=True)) == [session.incident.person_id]
+    assert AccessEvent.objects.filter(what="video waiting list").count() == 3
+
+
+def test_an_empty_waiting_list_records_nothing(officer, staff_client):
+    assert staff_client(officer).get("/rvr/waiting/").status_code == 200
+    assert not AccessEvent.objects.exists()
+
+
+def test_the_figures_show_no_victims_data_and_record_no_look(in_call_session, supervisor,
+                                                             staff_client):
+    content = staff_client(supervisor).get("/rvr/figures/").content.decode()
+
+    assert "Contact to officer" in content
+    assert not AccessEvent.objects.filter(actor=supervisor).exists()
+
+
+# Coordinators.
+
+@pytest.fixture
+def checker(incident, staff_client, django_capture_on_commit_callbacks):
+    """A coordinator who does the RVR check of an incident someone else opened, through the
+    pages, up to the officer taking the call."""
+    coordinator = StaffFactory(role=Role.COORDINATOR)
+    client = staff_client(coordinator)
+    client.post(f"/rvr/incidents/{incident.reference}/check/", YES)
+    assessment = RvrAssessment.objects.get(incident=incident)
+    client.post(f"/rvr/checks/{assessment.pk}/consent/", {"consent": "yes"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/rvr/checks/{assessment.pk}/send/", {"channel": "sms"})
+    session = _waiting(VideoSession.objects.get(assessment=assessment))
+    video_session_accept(session=session, officer=StaffFactory(role=Role.RVR_OFFICER))
+    return coordinator, client, session
+
+
+def test_the_coordinator_doing_the_check_opens_it_with_that_reason(checker):
+    coordinator, client, session = checker
+    incident = session.incident
+    assert Incident.objects.get(pk=incident.pk).status == Incident.Status.ASSIGNED
+
+    response = client.get(f"/rvr/incidents/{incident.reference}/check/")
+
+    assert response.status_code == 200
+    look = AccessEvent.objects.filter(actor=coordinator,
+                                      what=f"RVR check {incident.reference}").latest("at")
+    assert (look.why, look.flagged) == ("doing the RVR check", False)
+
+
+def test_a_coordinator_whose_check_is_over_is_asked_why_before_opening_it_again(
+        checker, conduct_events, django_capture_on_commit_callbacks):
+    coordinator, client, session = checker
+    incident = session.incident
+    video_call_end(session_id=session.pk, by="victim")
+    page = f"/rvr/incidents/{incident.reference}/check/"
+
+    asked = client.get(page)
+
+    assert asked.status_code == 403
+    assert "Why are you opening this record?" in asked.content.decode()
+    assert "Send a new link" not in asked.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/people/{incident.person_id}/look/", {"reason": REASON, "next": page})
+        assert client.get(page).status_code == 200
+    look = AccessEvent.objects.filter(actor=coordinator,
+                                      what=f"RVR check {incident.reference}").latest("at")
+    assert (look.why, look.flagged) == (REASON, True)
+    assert {"type": "live.event", "kind": "look.flagged",
+            "access_event_id": look.pk} in conduct_events()
+
+
+def test_a_coordinator_with_no_part_in_the_incident_is_asked_why_and_cannot_change_it(
+        in_call_session, staff_client):
+    outsider = StaffFactory(role=Role.COORDINATOR)
+    client = staff_client(outsider)
+    incident = in_call_session.incident
+    assessments, sessions = RvrAssessment.objects.count(), VideoSession.objects.count()
+
+    looked = client.get(f"/rvr/incidents/{incident.reference}/check/")
+    checked = client.post(f"/rvr/incidents/{incident.reference}/check/", YES)
+    sent_again = client.post(f"/rvr/checks/{in_call_session.assessment_id}/send/",
+                             {"channel": "sms"})
+    revoked = client.post(f"/rvr/sessions/{in_call_session.pk}/revoke/")
+    panel = client.get(f"/rvr/incidents/{incident.reference}/panel/",
+                       headers={"X-Hub-Background": "1"})
+
+    assert [r.status_code for r in (looked, checked, sent_again, revoked, panel)] == [403] * 5
+    assert all(b"Why are you opening this record?" in r.content
+               for r in (looked, checked, sent_again, revoked))
+    assert panel.content == b"Give a reason to open this record first."
+    assert (RvrAssessment.objects.count(), VideoSession.objects.count()) == (assessments,
+                                                                              sessions)
+    assert not AccessEvent.objects.filter(actor=outsider).exists()
+
+
+def test_the_incident_panel_is_a_look_with_the_readers_reason(assessment, coordinator,
+                                                              staff_client):
+    incident = assessment.incident
+
+    response = staff_client(coordinator).get(f"/rvr/incidents/{incident.reference}/panel/")
+
+    assert response.status_code == 200
+    look = _look(coordinator, f"RVR panel {incident.reference}")
+    assert (look.person_id, look.flagged) == (incident.person_id, False)
+
+
+# Contact after the work ended.
+
+def test_a_link_sent_after_the_senders_work_with_her_ended_is_flagged(
+        incident, staff_client, conduct_events, django_capture_on_commit_callbacks):
+    sender = StaffFactory(role=Role.COORDINATOR)
+    earlier = assigned(sender, incident.person, kind=Assignment.Kind.INCIDENT,
+                       subject="incident:INC-EARLIER", why="opened the incident")
+    assignments_end(kind=earlier.kind, subject=earlier.subject,
+                    at=timezone.now() - timedelta(days=60))
+    client = staff_client(sender)
+    client.post(f"/rvr/incidents/{incident.reference}/check/", YES)
+    assessment = RvrAssessment.objects.get(incident=incident)
+    client.post(f"/rvr/checks/{assessment.pk}/consent/", {"consent": "yes"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/rvr/checks/{assessment.pk}/send/", {"channel": "sms"})
+
+    session = VideoSession.objects.get(assessment=assessment)
+    flagged = AccessEvent.objects.get(actor=sender, why=CONTACT_AFTER_ASSIGNMENT)
+    assert (flagged.what, flagged.flagged, flagged.person_id) == (
+        f"video link {session.pk}", True, incident.person_id)
+    assert {"type": "live.event", "kind": "look.flagged",
+            "access_event_id": flagged.pk} in conduct_events()
+
+
+def test_a_link_sent_as_part_of_the_work_is_not_flagged(assessment, coordinator,
+                                                        staff_client):
+    staff_client(coordinator).post(f"/rvr/checks/{assessment.pk}/send/", {"channel": "sms"})
+
+    assert VideoSession.objects.filter(assessment=assessment).exists()
+    assert not AccessEvent.objects.filter(why=CONTACT_AFTER_ASSIGNMENT).exists()
