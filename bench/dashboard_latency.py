@@ -62,7 +62,7 @@ def main() -> None:
     codes = _reset_and_enrol(args.pages, redis_url)
     processes = _start_services(args.port, args.workers)
     try:
-        asyncio.run(_run(args, codes))
+        asyncio.run(_run(args, codes, {"web": processes[0].pid, "worker": processes[1].pid}))
     finally:
         for process in processes:
             process.terminate()
@@ -113,10 +113,10 @@ def _start_services(port: int, workers: int) -> list[subprocess.Popen]:
     env = dict(os.environ) | _twilio_env(port)
     python = sys.executable
     server = subprocess.Popen([python, "manage.py", "serve", "--port", str(port), "--workers",
-                               str(workers)], cwd=ROOT, env=env, stdout=open("/tmp/h3/server.log", "w") if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL,
+                               str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     worker = subprocess.Popen([python, "-m", "celery", "-A", "contact_hub", "worker",
-                               "--concurrency", "2", "--loglevel", "WARNING"] if not os.environ.get("BENCH_NO_WORKER") else ["sleep", "1000"], cwd=ROOT, env=env,
+                               "--concurrency", "2", "--loglevel", "WARNING"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     from bench.common import server_wait
 
@@ -203,7 +203,8 @@ class Page:
         self.orders = sorted(orders if mode == "all" else self.orders + orders)[:LIMIT]
 
 
-async def _run(args: argparse.Namespace, codes: list[tuple[str, str]]) -> None:
+async def _run(args: argparse.Namespace, codes: list[tuple[str, str]],
+               services: dict[str, int]) -> None:
     import aiohttp
 
     base = f"http://127.0.0.1:{args.port}"
@@ -224,6 +225,7 @@ async def _run(args: argparse.Namespace, codes: list[tuple[str, str]]) -> None:
         await asyncio.sleep(3)
         pages = [Page(session, base) for session in sessions]
         looks_before = await asyncio.to_thread(_queue_looks)
+        cpu_before = await asyncio.to_thread(_cpu, services)
         sockets = [await session.ws_connect(f"{base}/ws/hub/", headers={"Origin": base})
                    for session in sessions]
         listening = [asyncio.create_task(_listen(s, p)) for s, p in zip(sockets, pages,
@@ -232,6 +234,8 @@ async def _run(args: argparse.Namespace, codes: list[tuple[str, str]]) -> None:
         sent = await _produce(args.rate, args.seconds, args.port, args.senders,
                               name=f"webhooks, {args.pages} dashboard(s) open")
         await asyncio.sleep(4)
+        cpu_used = {kind: seconds - cpu_before[kind]
+                    for kind, seconds in (await asyncio.to_thread(_cpu, services)).items()}
         looks = await asyncio.to_thread(_queue_looks) - looks_before
         looked_for = time.time() - started
         for task in listening:
@@ -244,15 +248,8 @@ async def _run(args: argparse.Namespace, codes: list[tuple[str, str]]) -> None:
     committed = await asyncio.to_thread(_by_message_id, sent.due)
     stages = await asyncio.to_thread(_stages, committed)
     _report(args, committed, sent, floor, pages, baseline, looks, looked_for)
-    if os.environ.get("BENCH_DEBUG"):
-        by_second = defaultdict(list)
-        start = min(committed.values())
-        for message_id, due in committed.items():
-            shown = _first(pages[0], "rules", message_id)
-            if shown is not None:
-                by_second[int(due - start)].append(shown - due)
-        print({k: round(sorted(v)[len(v) // 2] * 1000) for k, v in sorted(by_second.items())})
     _report_stages(committed, stages, pages)
+    _report_cpu(cpu_used, len(committed))
 
 
 async def _sign_in(session, base: str, username: str, code: str) -> None:
@@ -360,6 +357,44 @@ def _stages(committed: dict[int, float]) -> dict[int, tuple[float, float]]:
 def _first(page: Page, stage: str, message_id: int) -> float | None:
     times = page.arrived[stage].get(message_id)
     return times[0] if times else None
+
+
+def _cpu(services: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far: by the web server's processes, the worker's, this database's
+    PostgreSQL backends, Redis (shared with anything else on it) and this load generator.
+    Shares of one machine, whatever else is running on it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        backends = [pid for (pid,) in cursor.fetchall()]
+    redis_pids = subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True,
+                                text=True).stdout.split()
+    return {**{kind: sum(map(_cpu_of, _tree(pid))) for kind, pid in services.items()},
+            "postgres": sum(map(_cpu_of, backends)),
+            "redis": sum(_cpu_of(int(pid)) for pid in redis_pids),
+            "load generator": _cpu_of(os.getpid())}
+
+
+def _tree(pid: int) -> list[int]:
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                              text=True).stdout.split()
+    return [pid, *(p for child in children for p in _tree(int(child)))]
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _report_cpu(used: dict[str, float], messages: int) -> None:
+    print("CPU per message while the dashboards were open (ms): " + ", ".join(
+        f"{kind} {seconds * 1000 / messages:.2f}" for kind, seconds in used.items()))
 
 
 def _report_stages(committed, stages, pages: list[Page]) -> None:

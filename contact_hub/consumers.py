@@ -91,9 +91,6 @@ class HubConsumer(AsyncJsonWebsocketConsumer):
         variant for their role (or for them); never one whose message they are kept from,
         and, for one whose person's history would count differently for them, only its id
         to fetch their own. What is shown is recorded (the event's `look`) within a second."""
-        import time as _t
-        _t0 = _t.time()
-        print("DBG rows", len(event["rows"]), "age %.0f" % ((_t0 - event.get("dbg_made", _t0)) * 1000), "since sent %.0f" % ((_t0 - event.get("dbg_sent", _t0)) * 1000), event["rows"][0]["stage"] if event["rows"] else "-", flush=True)
         staff = self.reader.pk
         rows, fetch, people = [], [], set()
         for row in event["rows"]:

@@ -87,7 +87,6 @@ def live_rows_send(kind: LiveEvent, *, rows: list[dict[str, Any]], group: str = 
     returns."""
     kind = LiveEvent(kind)
     message = {"type": "live.rows", "kind": str(kind), "rows": rows, **extra}
-    import time as _t; message["dbg_made"] = _t.time()
     transaction.on_commit(lambda: _group_send(group, message, kind))
 
 
@@ -132,7 +131,6 @@ async def _rows_send(layer: Any, key: tuple[asyncio.AbstractEventLoop, str, str]
                      kind: LiveEvent) -> None:
     await asyncio.sleep(0)  # rows handed over in the meantime go with these
     message = _rows_waiting.pop(key)
-    import time as _t; message["dbg_sent"] = _t.time()
     try:
         await layer.group_send(key[1], message)
     except Exception:
