@@ -105,15 +105,18 @@ async def test_an_allegation_never_reaches_the_page_of_the_staff_it_names(coordi
     theirs = await _page(staff_client, named)
 
     message = await sync_to_async(received_message)(text=ALLEGATION)
+    # The notice that messages arrived leaves the allegation out (its id would tell them it
+    # exists), so another text marks the end of the worker's run.
+    other = await sync_to_async(received_message)(sender="+447700900332", text="hello?")
 
     seen = await _until_notice(colleague)
     # Only once the worker has kept it from them: never at intake, before the referral.
-    assert [(r["item"], r["stage"]) for r in _rows_of(seen)] == [
-        (f"message:{message.pk}", "triaged")]
+    assert (f"message:{message.pk}", "triaged") in [(r["item"], r["stage"])
+                                                    for r in _rows_of(seen)]
     frames = await _until_notice(theirs)
-    assert _rows_of(frames) == []
+    assert {r["item"] for r in _rows_of(frames)} == {f"message:{other.pk}"}
     assert not any("instagram" in str(frame) or "fetch" in frame for frame in frames)
-    assert [f["waiting"] for f in frames if "waiting" in f] == [0]
+    assert not any(message.pk in frame.get("message_ids", []) for frame in frames)
     await colleague.disconnect()
     await theirs.disconnect()
 

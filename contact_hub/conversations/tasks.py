@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from contact_hub.conversations.models import DeliveryStatus, Message
+from contact_hub.conversations.models import DeliveryStatus, Message, MessageExclusion
 from contact_hub.conversations.sending import (
     OutboundText,
     TransportError,
@@ -31,9 +31,16 @@ def messages_received(payloads: list[dict[str, int]]) -> None:
     message_ids = sorted(received)
     for hook in settings.HUB_MESSAGES_RECEIVED_HOOKS:
         import_string(hook)(message_ids)
-    # One event for the batch: a page re-fetches once, however many arrived.
-    live_event_send(LiveEvent.MESSAGES_RECEIVED, message_ids=message_ids,
-                    person_ids=sorted(set(received.values())))
+    # One event for the batch: a page re-fetches once, however many arrived. Every front-line
+    # page hears it, so a message kept from someone (an allegation about them) is left out:
+    # its id alone would tell them it exists. Pages show it at their next re-fetch.
+    kept = set(MessageExclusion.objects.filter(message_id__in=message_ids,
+                                               cleared_at__isnull=True)
+               .values_list("message_id", flat=True))
+    told = [pk for pk in message_ids if pk not in kept]
+    if told:
+        live_event_send(LiveEvent.MESSAGES_RECEIVED, message_ids=told,
+                        person_ids=sorted({received[pk] for pk in told}))
 
 
 @followup_task

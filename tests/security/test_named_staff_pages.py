@@ -10,7 +10,7 @@ import pytest
 
 from contact_hub.conversations.models import Message, MessageExclusion
 from contact_hub.staff.models import AccessEvent, Assignment, StaffUser
-from tests.factories import StaffFactory, assigned, triaged_message
+from tests.factories import StaffFactory, assigned, received_message, triaged_message
 from tests.security.staff_urls import body_of, staff_url_patterns, url_parameters, url_with
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +128,24 @@ def test_a_message_id_never_says_whose_it_is(case, coordinator, officer, staff_c
     missing = client.post("/contacts/messages/999999/cancel/")
 
     assert hidden.status_code == missing.status_code == 404
+
+
+def test_the_live_event_for_new_messages_never_names_the_allegation(
+        case, officer, django_capture_on_commit_callbacks, monkeypatch):
+    from contact_hub.conversations import tasks
+    from contact_hub.live import LiveEvent
+
+    told: list[int] = []
+    monkeypatch.setattr(tasks, "live_event_send", lambda kind, **ids: told.extend(
+        ids["message_ids"]) if kind == LiveEvent.MESSAGES_RECEIVED else None)
+    officer.collar_number = "4471"
+    officer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        allegation = received_message(channel="sms", sender=case["number"],
+                                      text=f"PC 4471 asked me out for a drink. {SECRET}")
+    with django_capture_on_commit_callbacks(execute=True):
+        ordinary = received_message(channel="sms", sender=case["number"],
+                                    text="is anyone there")
+
+    assert MessageExclusion.objects.filter(message=allegation, staff=officer).exists()
+    assert ordinary.pk in told and allegation.pk not in told
