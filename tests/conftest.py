@@ -170,3 +170,29 @@ def worker_stopped() -> Iterator[Callable[[], None]]:
         client = getattr(conn.default_channel, "client", None)
         for key in client.keys("hub:followups:run-waiting:*") if client is not None else []:
             client.delete(key)
+
+
+@pytest.fixture
+def conduct_events(settings: object) -> Iterator[Callable[[], list[dict]]]:
+    """What professional standards' pages hear (flagged looks, held texts, verdicts), on an
+    in-memory layer: call it for the events sent since the last call."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import channel_layers, get_channel_layer
+
+    from contact_hub.live import CONDUCT_GROUP
+
+    settings.CHANNEL_LAYERS = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
+
+    def received() -> list[dict]:
+        events = []
+        while channel in layer.channels and not layer.channels[channel].empty():
+            events.append(async_to_sync(layer.receive)(channel))
+        return events
+
+    yield received
+    channel_layers.backends.clear()

@@ -8,13 +8,10 @@ from datetime import datetime
 from xml.etree import ElementTree
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import channel_layers, get_channel_layer
 from django.utils import timezone
 
 from callback.models import CallbackRequest
 from callback.services import CallbackAsk, callback_request_create
-from contact_hub.live import CONDUCT_GROUP
 from tests.factories import drama_number
 
 FROM_NUMBER = "+441632960001"
@@ -64,21 +61,3 @@ def call_sid(n: int) -> str:
 def spoken(root: ElementTree.Element) -> str:
     return " ".join(say.text or "" for say in root.iter("Say"))
 
-
-@pytest.fixture
-def conduct_events(settings):
-    """What professional standards' pages hear (flagged looks), on an in-memory layer."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
-
-    def received() -> list[dict]:
-        events = []
-        while channel in layer.channels and not layer.channels[channel].empty():
-            events.append(async_to_sync(layer.receive)(channel))
-        return events
-
-    yield received
-    channel_layers.backends.clear()

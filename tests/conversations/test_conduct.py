@@ -8,8 +8,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from contact_hub.conversations.conduct import (
@@ -21,7 +19,6 @@ from contact_hub.conversations.conduct import (
     conduct_rules_problems,
     contact_after_assignment_flag,
 )
-from contact_hub.live import CONDUCT_GROUP
 from contact_hub.staff.assignments import assignments_end
 from contact_hub.staff.models import AccessEvent, Assignment
 from tests.factories import assigned, received_message
@@ -170,22 +167,6 @@ def test_a_file_that_cannot_be_read_is_reported(tmp_path, settings):
 
 
 # Contact after the work with her ended.
-
-@pytest.fixture
-def conduct_events(settings):
-    """What professional standards' pages would hear, on an in-memory channel layer."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
-
-    def received() -> list[dict]:
-        events = []
-        while channel in layer.channels and not layer.channels[channel].empty():
-            events.append(async_to_sync(layer.receive)(channel))
-        return events
-
-    return received
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from contact_hub.conversations.models import ConductHold, DeliveryStatus, Message, MessageTemplate
@@ -21,7 +19,6 @@ from contact_hub.conversations.services import (
     message_release,
 )
 from contact_hub.incidents.models import Alert
-from contact_hub.live import CONDUCT_GROUP
 from contact_hub.people.safe_contact import safe_contact_plan_save
 from contact_hub.staff.assignments import assignments_end
 from contact_hub.staff.models import AccessEvent, Assignment, Role
@@ -37,21 +34,6 @@ def person():
     return received_message(channel="sms", sender="+447700900610",
                             text="can you text me").conversation.person
 
-
-@pytest.fixture
-def conduct_events(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
-
-    def received() -> list[dict]:
-        events = []
-        while channel in layer.channels and not layer.channels[channel].empty():
-            events.append(async_to_sync(layer.receive)(channel))
-        return events
-
-    return received
 
 
 @pytest.fixture

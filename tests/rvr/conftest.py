@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import channel_layers, get_channel_layer
+from channels.layers import channel_layers
 
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
-from contact_hub.live import CONDUCT_GROUP
 from rvr.calls import video_check_record, video_session_accept
 from rvr.connection_check import CheckResult
 from rvr.eligibility import rvr_check_record, rvr_consent_record
@@ -88,21 +86,3 @@ def in_call_session(sent, officer) -> VideoSession:
     video_check_record(session_id=session.pk, result=CheckResult(30.0, 0.0, 800.0, "good"))
     return video_session_accept(session=session, officer=officer)
 
-
-@pytest.fixture
-def conduct_events(settings):
-    """What professional standards' pages hear (flagged looks), on an in-memory layer."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
-
-    def received() -> list[dict]:
-        events = []
-        while channel in layer.channels and not layer.channels[channel].empty():
-            events.append(async_to_sync(layer.receive)(channel))
-        return events
-
-    yield received
-    channel_layers.backends.clear()

@@ -7,8 +7,6 @@ naming the callers it shows."""
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import channel_layers, get_channel_layer
 from django.utils import timezone
 
 from callback.models import CallbackRequest
@@ -20,7 +18,6 @@ from callback.services import (
     callback_welfare_create,
 )
 from contact_hub.conversations.conduct import CONTACT_AFTER_ASSIGNMENT
-from contact_hub.live import CONDUCT_GROUP
 from contact_hub.staff.models import AccessEvent, AccessEventPerson, Assignment, Role
 from tests.factories import StaffFactory, drama_number
 
@@ -32,24 +29,6 @@ REASON = "She rang 101 asking whether her callback was dealt with"
 def call_line(settings) -> None:
     settings.HUB_CALL_BACKEND = "callback.calling.DemoCallBackend"
 
-
-@pytest.fixture
-def conduct_events(settings):
-    """What professional standards' pages hear (flagged looks), on an in-memory layer."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
-
-    def received() -> list[dict]:
-        events = []
-        while channel in layer.channels and not layer.channels[channel].empty():
-            events.append(async_to_sync(layer.receive)(channel))
-        return events
-
-    yield received
-    channel_layers.backends.clear()
 
 
 def _ask(number: str | None = None) -> CallbackRequest:

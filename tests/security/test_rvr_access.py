@@ -11,13 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import channel_layers, get_channel_layer
 from django.utils import timezone
 
 from contact_hub.conversations.conduct import CONTACT_AFTER_ASSIGNMENT
 from contact_hub.incidents.models import Incident
-from contact_hub.live import CONDUCT_GROUP
 from contact_hub.staff.assignments import assignments_end
 from contact_hub.staff.models import AccessEvent, AccessEventPerson, Assignment, Role
 from contact_hub.triage.services import contact_grade
@@ -50,24 +47,6 @@ def incident(coordinator) -> Incident:
     return contact_grade(message=message, opening_code="DOMESTIC", grade="priority",
                          thrive={}, actor=coordinator)
 
-
-@pytest.fixture
-def conduct_events(settings):
-    """What professional standards' pages hear (flagged looks), on an in-memory layer."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
-
-    def received() -> list[dict]:
-        events = []
-        while channel in layer.channels and not layer.channels[channel].empty():
-            events.append(async_to_sync(layer.receive)(channel))
-        return events
-
-    yield received
-    channel_layers.backends.clear()
 
 
 def _waiting(session: VideoSession) -> VideoSession:

@@ -6,16 +6,12 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
-import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from callback.models import CallbackAttempt, CallbackRequest
 from contact_hub.conversations.models import Message
 from contact_hub.conversations.reply import reply_send
 from contact_hub.incidents.models import Incident
-from contact_hub.live import CONDUCT_GROUP
 from contact_hub.people.models import Person
 from contact_hub.staff.models import StaffUser
 from contact_hub.triage.models import ContactTriage
@@ -70,19 +66,3 @@ def video_call(officer: StaffUser, coordinator: StaffUser, person: Person | None
         sent_by=coordinator, officer=officer, link_sent_at=at - timedelta(minutes=10),
         officer_connected_at=at, ended_at=at + timedelta(minutes=15))
 
-
-@pytest.fixture
-def conduct_events(settings):
-    """What professional standards' pages would hear, on an in-memory channel layer."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
-
-    def received() -> list[dict]:
-        events = []
-        while channel in layer.channels and not layer.channels[channel].empty():
-            events.append(async_to_sync(layer.receive)(channel))
-        return events
-
-    return received
