@@ -136,6 +136,8 @@ class Alert(models.Model):
         DIP_REFERRAL = "dip_referral", "Dip sample referred to professional standards"
         # For professional standards: a misconduct referral's countdown to assessment.
         REFERRAL_ASSESSMENT = "referral_due", "Misconduct referral assessment due"
+        # From a video call: the victim signalled that the suspect is back.
+        SUSPECT_PRESENT = "suspect_present", "Suspect back with the victim"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     for_role = models.CharField(max_length=32, blank=True)

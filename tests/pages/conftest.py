@@ -57,3 +57,6 @@ def page(chromium: object) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+from tests.pages.rvr_calls import rvr_call, rvr_hub  # noqa: E402, F401 - shared RVR fixtures

@@ -1,0 +1,7 @@
+# Reserved in the migration chain for one piece of issue 14; filled in by its work.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("rvr", "0005_suspect_present")]
+    operations: list = []
