@@ -24,6 +24,8 @@ class CallbackRequest(models.Model):
         VOICE = "voice", "101 call"
         WEB = "web", "Web form"
         TEXT = "text", "Text keyword"
+        # Asked for from a video call she could not continue (callback/incident_asks.py).
+        VIDEO = "video", "Video call"
 
     class Flag(models.TextChoices):
         NONE = "", "None"

@@ -34,6 +34,8 @@ app.conf.beat_schedule = {
     # Misconduct referrals count down in hours: a minute late is well within their alerts.
     "referrals-sweep": {"task": "triage.referrals_sweep", "schedule": 60.0},
     "rvr-sweep": {"task": "rvr.sweep", "schedule": 30.0},
+    # Retention is counted in days: hourly deletes a recording within the hour it falls due.
+    "rvr-recordings-sweep": {"task": "rvr.recordings_sweep", "schedule": 3600.0},
 }
 
 

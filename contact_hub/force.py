@@ -28,6 +28,8 @@ class ForceConfig:
     access: dict[str, Any]
     # Which risk assessment form the officer's console uses, and where the force's own are.
     risk_assessment: dict[str, Any] = field(default_factory=dict)
+    # Whether video calls may be recorded (with the victim's consent), and for how long.
+    recording: dict[str, Any] = field(default_factory=dict)
 
 
 # Who may look at a victim's record and for how long, and the professional standards clocks.
@@ -53,6 +55,11 @@ RISK_ASSESSMENT_DEFAULTS: dict[str, Any] = {"form": "dash", "forms_dir": None}
 # A form's key is also its file's name and the kind of its incident log entry ("dash.recorded").
 RISK_FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,30}")
 
+# Recording video calls: off unless the force turns it on (it needs a lawful basis and a
+# retention policy of its own); even then only with the victim's yes at the start of the call.
+RECORDING_DEFAULTS: dict[str, Any] = {"allowed": False, "retention_days": 90,
+                                      "chunk_seconds": 5}
+
 
 def force_config_load(path: Path | str) -> ForceConfig:
     with open(path, "rb") as file:
@@ -68,7 +75,8 @@ def force_config_load(path: Path | str) -> ForceConfig:
     access.update(raw.get("access", {}))
     return ForceConfig(grades=grades, opening_codes=codes, markers=raw.get("marker", {}),
                        escalation=escalation, notices=raw.get("notice", {}), access=access,
-                       risk_assessment=_risk_assessment(raw.get("risk_assessment", {}), path))
+                       risk_assessment=_risk_assessment(raw.get("risk_assessment", {}), path),
+                       recording=RECORDING_DEFAULTS | raw.get("recording", {}))
 
 
 def _risk_assessment(table: dict[str, Any], path: Path | str) -> dict[str, Any]:
@@ -104,6 +112,7 @@ def force_config_problems(config: ForceConfig) -> list[str]:
                  for name, value in config.access.items()
                  if not isinstance(value, int) or isinstance(value, bool) or value <= 0]
     problems += _risk_assessment_problems(config.risk_assessment)
+    problems += _recording_problems(config.recording)
     for name in ("delay", "marker_set", "marker_extended", "marker_ending"):
         text = config.notices.get(name, "")
         if not text:
@@ -125,4 +134,15 @@ def _risk_assessment_problems(risk: dict[str, Any]) -> list[str]:
     forms_dir = risk.get("forms_dir")
     if forms_dir is not None and not (isinstance(forms_dir, Path) and forms_dir.is_dir()):
         problems.append(f"risk_assessment forms_dir '{forms_dir}' is not a folder")
+    return problems
+
+
+def _recording_problems(recording: dict[str, Any]) -> list[str]:
+    problems = []
+    if not isinstance(recording.get("allowed"), bool):
+        problems.append("recording allowed must be true or false")
+    for name, low, high in (("retention_days", 1, 3650), ("chunk_seconds", 1, 60)):
+        value = recording.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            problems.append(f"recording {name} must be a whole number from {low} to {high}")
     return problems

@@ -43,6 +43,7 @@ class LiveEvent(StrEnum):
     DIP_SAMPLE_VERDICT = "dip_sample.verdict"
     CALLBACK_CHANGED = "callback.changed"
     RVR_CHANGED = "rvr.changed"
+    RVR_AVAILABILITY = "rvr.availability"
     VIDEO_CHANGED = "video.changed"
     VIDEO_WAITING = "video.waiting"
     VIDEO_ACCEPTED = "video.accepted"
@@ -51,6 +52,14 @@ class LiveEvent(StrEnum):
     VIDEO_CALLBACK_REQUESTED = "video.callback_requested"
     VIDEO_OUTCOME = "video.outcome"
     VIDEO_SECOND_BROWSER = "video.second_browser"
+    # The victim signalled that the suspect is back (rvr/suspect_present.py).
+    VIDEO_SUSPECT_PRESENT = "video.suspect_present"
+    # To a call's own websockets (rvr/interpreter.py).
+    INTERPRETER_INVITED = "interpreter.invited"
+    INTERPRETER_REVOKED = "interpreter.revoked"
+    # The victim shared her location or a photo or file (to the session's own websockets).
+    VIDEO_SHARED = "video.shared"
+    VIDEO_RECORDING = "video.recording"
     # Rows the dashboard shows, pushed rendered (live_rows_send).
     QUEUE_ROWS = "queue.rows"
 

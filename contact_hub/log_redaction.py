@@ -16,7 +16,8 @@ import re
 PHONE_LIKE = re.compile(r"(?<![\w/.])(?!\d{4}-\d\d-\d\d)\+?\d[\d\s()-]{7,}\d(?!\w|\.\d)")
 # The same number form-encoded, as a provider's webhook body carries it (From=%2B4477...).
 ENCODED_PHONE = re.compile(r"%2B\d{8,}", re.IGNORECASE)
-LINK_TOKEN = re.compile(r"(/v/)[A-Za-z0-9_-]{16,}")
+# A victim's link (/v/) or an interpreter's (/i/, rvr/interpreter.py).
+LINK_TOKEN = re.compile(r"(/[vi]/)[A-Za-z0-9_-]{16,}")
 # A token or secret passed by name: a querystring (?token=...), a call's keyword argument in an
 # exception (token='...'), a dict's repr ('browser_secret': '...').
 NAMED_SECRET = re.compile(

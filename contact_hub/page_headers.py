@@ -28,8 +28,12 @@ class HubCSPMiddleware(CSPMiddleware):
         return parts
 
 
+NO_GEOLOCATION = "geolocation=()"
+
+
 class NoStoreMiddleware:
-    """Pages (not static files, which WhiteNoise serves before this runs) are never cached."""
+    """Pages (not static files, which WhiteNoise serves before this runs) are never cached, and
+    none may ask for the browser's location unless it says so itself (the victim's page)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -37,4 +41,5 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response["Cache-Control"] = "no-store"
+        response.headers.setdefault("Permissions-Policy", NO_GEOLOCATION)
         return response

@@ -352,15 +352,36 @@ RVR_ELIGIBLE_GRADES = env_list("RVR_ELIGIBLE_GRADES", ["priority", "appointment"
 # The address victims' links start with: a neutral domain, never one that says police.
 RVR_LINK_BASE_URL = env_str("RVR_LINK_BASE_URL", "") or PUBLIC_BASE_URL
 RVR_LINK_MINUTES = env_int("RVR_LINK_MINUTES", 30)
+# How long an interpreter's link (rvr/interpreter.py) may wait unused; once used it lasts as
+# long as the call.
+RVR_INTERPRETER_LINK_MINUTES = env_int("RVR_INTERPRETER_LINK_MINUTES", 30)
 # {minutes} and {link} are filled in; the rest must pass the neutral-text check.
 RVR_LINK_TEXT = env_str(
     "RVR_LINK_TEXT",
     "Hello, this is the video link we talked about. It works for {minutes} minutes: {link}")
 # Where the quick-exit control sends the victim: an ordinary, neutral site.
 RVR_QUICK_EXIT_URL = env_str("RVR_QUICK_EXIT_URL", "https://www.bbc.co.uk/weather")
+# Officers on hand (rvr/availability.py): the expected wait takes the median length of the
+# video calls that ended in the last RVR_CALL_HISTORY_DAYS, or RVR_DEFAULT_CALL_MINUTES while
+# fewer than RVR_CALL_HISTORY_MIN_CALLS did.
+RVR_CALL_HISTORY_DAYS = env_int("RVR_CALL_HISTORY_DAYS", 14)
+RVR_CALL_HISTORY_MIN_CALLS = env_int("RVR_CALL_HISTORY_MIN_CALLS", 3)
+RVR_DEFAULT_CALL_MINUTES = env_int("RVR_DEFAULT_CALL_MINUTES", 30)
 # The connection check: how long the server's peer measures, and when it gives up.
 RVR_CHECK_SECONDS = float(env_str("RVR_CHECK_SECONDS", "") or 2.5)
 RVR_CHECK_TIMEOUT_SECONDS = float(env_str("RVR_CHECK_TIMEOUT_SECONDS", "") or 12)
+# A poor connection degrades, not drops (rvr/connection.py): what each page receives is weak
+# below RVR_WEAK_VIDEO_KBPS of video for RVR_WEAK_SECONDS (audio only is offered, and taken
+# after RVR_AUDIO_ONLY_GRACE_SECONDS more); audio fails below RVR_FAILING_AUDIO_KBPS or above
+# RVR_FAILING_LOSS_PCT lost, or with ICE disconnected, for RVR_FAILING_SECONDS (text chat).
+# Nothing is judged in a call's first RVR_QUALITY_WARMUP_SECONDS (the bitrate ramps up).
+RVR_WEAK_VIDEO_KBPS = env_int("RVR_WEAK_VIDEO_KBPS", 150)
+RVR_WEAK_SECONDS = env_int("RVR_WEAK_SECONDS", 4)
+RVR_AUDIO_ONLY_GRACE_SECONDS = env_int("RVR_AUDIO_ONLY_GRACE_SECONDS", 6)
+RVR_FAILING_AUDIO_KBPS = env_int("RVR_FAILING_AUDIO_KBPS", 4)
+RVR_FAILING_LOSS_PCT = env_int("RVR_FAILING_LOSS_PCT", 50)
+RVR_FAILING_SECONDS = env_int("RVR_FAILING_SECONDS", 5)
+RVR_QUALITY_WARMUP_SECONDS = env_int("RVR_QUALITY_WARMUP_SECONDS", 6)
 # ICE: STUN and TURN servers, the TURN shared secret (coturn's --static-auth-secret), how long a
 # session's TURN credentials last, and relay-only mode (each side sees only the relay's address).
 STUN_URLS = env_list("STUN_URLS", [])
@@ -375,6 +396,17 @@ RVR_SIGNAL_PER_SECOND = env_int("RVR_SIGNAL_PER_SECOND", 20)
 RVR_STILL_MAX_BYTES = env_int("RVR_STILL_MAX_BYTES", 4 * 1024 * 1024)
 # Request paths that take a larger body than HUB_REQUEST_MAX_BYTES, with their own limit.
 HUB_REQUEST_LARGE_BODIES = [(r"^/rvr/sessions/\d+/stills/$", RVR_STILL_MAX_BYTES)]
+# Photos and files a victim sends from the call (rvr/uploads.py): the largest, and how many
+# one call may take.
+RVR_UPLOAD_MAX_BYTES = env_int("RVR_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+RVR_UPLOADS_PER_CALL = env_int("RVR_UPLOADS_PER_CALL", 20)
+HUB_REQUEST_LARGE_BODIES += [(r"^/v/[A-Za-z0-9_-]+/uploads/$", RVR_UPLOAD_MAX_BYTES)]
+# Recording calls with the victim's consent: the force file's [recording] table (allowed,
+# retention_days, chunk_seconds), and the largest chunk of recorded video the console uploads.
+HUB_RECORDING = HUB_FORCE.recording
+RVR_RECORDING_CHUNK_MAX_BYTES = env_int("RVR_RECORDING_CHUNK_MAX_BYTES", 8 * 1024 * 1024)
+HUB_REQUEST_LARGE_BODIES += [(r"^/rvr/sessions/\d+/recording/chunks/$",
+                              RVR_RECORDING_CHUNK_MAX_BYTES)]
 # The host that serves victims' links. When it is not the staff address it serves the victim
 # pages and nothing else (contact_hub/victim_host.py): no staff login, no hub name, 404 for
 # every other address. By default it is the host of RVR_LINK_BASE_URL when that differs from

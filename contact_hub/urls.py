@@ -74,6 +74,7 @@ urlpatterns = [
     path("rvr/", include("rvr.urls")),
     path("supervision/", include("contact_hub.supervision.urls")),
     path("v/", include("rvr.victim_urls")),
+    path("i/", include("rvr.interpreter_urls")),
     path("admin/login/", public_view(RedirectView.as_view(url="/staff/login/?next=/admin/"))),
     path("admin/", admin.site.urls),
 ]

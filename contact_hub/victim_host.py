@@ -2,8 +2,9 @@
 
 Anyone who sees a link (the abuser holding her phone included) can open that host. It must not
 lead to a staff sign-in page or show the hub's name: every address but the victim page, its own
-two static files and its websocket is a plain 404. With no separate victim host (the demo), the
-one host serves everything.
+static files and its websocket (and the same for an interpreter invited to her call,
+rvr/interpreter.py) is a plain 404. With no separate victim host (the demo), the one host serves
+everything.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.http.request import split_domain_port
 
 VICTIM_PATHS = re.compile(
-    r"^/(v/[A-Za-z0-9_-]+/(opened/|join/)?|static/rvr/victim\.(css|js))$")
-VICTIM_SOCKET = re.compile(r"^/ws/rvr/\d+/victim/$")
-VICTIM_STATIC = "/static/rvr/victim."
+    r"^/(v/[A-Za-z0-9_-]+/(opened/|join/|location/|uploads/|later/)?"
+    r"|static/rvr/victim(_share)?\.(css|js)|static/rvr/later\.js"
+    r"|i/[A-Za-z0-9_-]+/(join/)?|static/rvr/interpreter(_peer)?\.js)$")
+VICTIM_SOCKET = re.compile(r"^/ws/rvr/\d+/(victim|interpreter)/$")
+VICTIM_STATIC = ("/static/rvr/victim.", "/static/rvr/interpreter_peer.",
+                 "/static/rvr/interpreter.", "/static/rvr/victim_share.", "/static/rvr/later.")
 
 
 def on_victim_host(host: str) -> bool:

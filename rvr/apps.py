@@ -8,6 +8,8 @@ class RvrConfig(AppConfig):
     label = "rvr"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
         from contact_hub.conversations.conduct import (
             conduct_chat_release_register,
             contact_source_register,
@@ -15,6 +17,7 @@ class RvrConfig(AppConfig):
         from contact_hub.conversations.sending import sent_text_register
         from contact_hub.triage.queue import queue_source_register
         from rvr import checks  # noqa: F401  (registers the configuration checks)
+        from rvr.availability import officer_signed_out
         from rvr.consumers import chat_line_release
         from rvr.links import link_text_as_sent
         from rvr.look_reasons import rvr_look_reasons_register
@@ -31,3 +34,5 @@ class RvrConfig(AppConfig):
         # it says reaches the call if a supervisor lets it through while the call is on.
         contact_source_register(VIDEO_CALLS)
         conduct_chat_release_register(chat_line_release)
+        # An officer who signs out is no longer on hand for video calls.
+        user_logged_out.connect(officer_signed_out, dispatch_uid="rvr.availability")

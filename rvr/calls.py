@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from contact_hub.incidents.callback_asks import incident_callback_ask
 from contact_hub.incidents.log import log_append
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import (
@@ -21,6 +22,7 @@ from contact_hub.live import LiveEvent
 from contact_hub.staff.assignments import assignment_start, assignments_end, follow_up_period
 from contact_hub.staff.models import Assignment, StaffUser
 from contact_hub.staff.reasons import NOTE_MIN_CHARS, reason_too_short
+from rvr.availability import availability_call_end, availability_call_start
 from rvr.connection_check import CheckResult
 from rvr.eligibility import RvrRefused, incident_refusals
 from rvr.live import session_changed, session_tell
@@ -73,6 +75,7 @@ def video_session_accept(*, session: VideoSession, officer: StaffUser,
         session.officer, session.officer_connected_at = officer, now
         session.status = VideoSession.Status.IN_CALL
         session.save(update_fields=["officer", "officer_connected_at", "status"])
+        availability_call_start(officer=officer, session=session, now=now)
         assignment_start(staff=officer, person_id=session.incident.person_id,
                          kind=Assignment.Kind.VIDEO, subject=video_subject(session),
                          why=TAKING_THE_VIDEO_CALL, now=now)
@@ -101,10 +104,6 @@ def call_chat_record(*, session_id: int, sender: str, text: str,
     return line
 
 
-def video_audio_only_set(*, session_id: int, audio_only: bool) -> None:
-    VideoSession.objects.filter(pk=session_id).update(audio_only=audio_only)
-
-
 def video_call_end(*, session_id: int, by: str, actor: StaffUser | None = None,
                    now: datetime | None = None) -> VideoSession:
     """End the call (either side); ending twice changes nothing. A call that ends with no
@@ -123,6 +122,7 @@ def _call_end(*, session_id: int, by: str, actor: StaffUser | None, now: datetim
         session.status, session.ended_at, session.ended_by = (
             VideoSession.Status.ENDED, now, by)
         session.save(update_fields=["status", "ended_at", "ended_by"])
+        availability_call_end(session=session, now=now)
         log_append(session.incident, "video.call_ended",
                    {"session_id": session.pk, "by": by}, actor=actor)
         if not outcome_follows and not session.outcome:
@@ -143,8 +143,11 @@ def video_callback_request(*, session_id: int, now: datetime | None = None) -> V
             # A closed incident is not flagged; the log entry still keeps her ask.
             incident_flag_add(incident=session.incident, kind=CALLBACK_FLAG, actor=None,
                               reason="asked for a call back from the video call")
+        # A 101 callback request in her safe window, made by the callback app (registered).
+        asked = incident_callback_ask(incident=session.incident, source="video", now=now)
         log_append(session.incident, "video.callback_requested", {
-            "session_id": session.pk,
+            "session_id": session.pk, "callback_request_id": asked.callback_request_id,
+            "already_in_queue": asked.merged, "not_made": asked.refusal,
             "next": "call the victim back; the incident stays in the dispatch queue"})
     video_call_end(session_id=session_id, by="victim", now=now)
     session_changed(session, LiveEvent.VIDEO_CALLBACK_REQUESTED)
@@ -215,6 +218,10 @@ def outcome_record(*, session: VideoSession, officer: StaffUser, outcome: str, r
 def _outcome_validate(session: VideoSession, outcome: str, reason: str) -> None:
     if outcome not in VideoSession.Outcome.values:
         raise RvrRefused("Choose an outcome.")
+    if session.suspect_present_at and outcome != VideoSession.Outcome.ATTENDANCE:
+        # Graded immediate by her signal (rvr/suspect_present.py): nothing closes it but a unit.
+        raise RvrRefused("The victim signalled that the suspect is back: record that "
+                         "attendance is still needed.")
     if outcome != VideoSession.Outcome.RESOLVED and reason_too_short(
             reason, minimum=NOTE_MIN_CHARS):
         raise RvrRefused("Say why attendance is needed, or where the victim was referred.")

@@ -33,17 +33,24 @@ from contact_hub.staff.roles import MAY_TAKE_VIDEO_CALLS
 from rvr.calls import (
     OPEN_STATUSES,
     call_chat_record,
-    video_audio_only_set,
     video_call_end,
     video_callback_request,
     video_check_record,
 )
+from rvr.connection import call_mode_set
 from rvr.connection_check import ConnectionCheck
 from rvr.eligibility import RvrRefused
 from rvr.ice import candidate_allowed, rtc_configuration, sdp_relay_only
 from rvr.links import BROWSER_COOKIE, browser_matches
 from rvr.models import VideoSession
+from rvr.recording import (
+    RecordingRefused,
+    recording_consent_record,
+    recording_question,
+    recording_started,
+)
 from rvr.signalling import OFFICER, VICTIM, RateLimit, SignalRefused, signal_parse
+from rvr.suspect_present import BUTTON, KEY_WORD, key_word_in_line, suspect_present_record
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_MALFORMED = 4400
@@ -121,6 +128,9 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
         except SignalRefused as refusal:
             await self._refused(refusal)
             return
+        if "peer" in message:
+            await self._peer_send(message)
+            return
         await getattr(self, "on_" + message["type"].replace(".", "_"))(message)
 
     # What each message does.
@@ -137,6 +147,13 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
         await self._relay(message)
 
     async def on_chat(self, message: dict[str, Any]) -> None:
+        if self.side == VICTIM and await key_word_in_line(session_id=self.session_id,
+                                                           text=message["text"]):
+            # Her page leaves first; the line itself goes nowhere and is kept nowhere.
+            await self._send({"type": "exit"})
+            await database_sync_to_async(suspect_present_record)(
+                session_id=self.session_id, trigger=KEY_WORD)
+            return
         if self.side == OFFICER:
             matches = conduct_matches(message["text"])
             if matches:
@@ -156,17 +173,54 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
                            "at": line.at.isoformat()}, to_self=True)
 
     async def on_mode(self, message: dict[str, Any]) -> None:
-        if self.side == VICTIM:
-            await database_sync_to_async(video_audio_only_set)(
-                session_id=self.session_id, audio_only=message["audio_only"])
+        """A switch of video, audio only or chat is logged; the other side always hears it
+        (a page says its mode again when it reconnects)."""
+        await database_sync_to_async(call_mode_set)(
+            session_id=self.session_id, mode=message["mode"], side=self.side,
+            reason=message["reason"], kbps=message["kbps"], actor=self.staff)
+        await self._relay({**message, "side": self.side})
+
+    async def on_quality(self, message: dict[str, Any]) -> None:
         await self._relay({**message, "side": self.side})
 
     async def on_hangup(self, message: dict[str, Any]) -> None:
         await database_sync_to_async(video_call_end)(
             session_id=self.session_id, by=self.side, actor=self.staff)
 
+    async def on_later(self, message: dict[str, Any]) -> None:
+        """The victim's discreet "he's back" control (only her side may send it)."""
+        await database_sync_to_async(suspect_present_record)(session_id=self.session_id,
+                                                             trigger=BUTTON)
+
     async def on_callback(self, message: dict[str, Any]) -> None:
         await database_sync_to_async(video_callback_request)(session_id=self.session_id)
+
+    async def on_recording_ask(self, message: dict[str, Any]) -> None:
+        """The console asks whether the call may be recorded: her page gets the question
+        unless the force does not record or she has answered (the console is told which)."""
+        reply = await database_sync_to_async(recording_question)(session_id=self.session_id)
+        if reply["type"] == "recording.ask":
+            await self._relay(reply, to=VICTIM)
+        else:
+            await self._send(reply)
+
+    async def on_recording_consent(self, message: dict[str, Any]) -> None:
+        try:
+            await database_sync_to_async(recording_consent_record)(
+                session_id=self.session_id, agreed=message["agreed"])
+        except RecordingRefused as refusal:
+            await self._security_event(f"recording_{refusal.kind}")
+            await self._send({"type": "error", "reason": str(refusal)})
+            return
+        answer = {"type": "recording.consent", "agreed": message["agreed"]}
+        await self._send(answer)
+        await self._relay(answer, to=OFFICER)
+
+    async def on_recording_started(self, message: dict[str, Any]) -> None:
+        """The console has had its first chunk stored: both sides show "recording" (only once
+        the hub holds a chunk, whatever the console says)."""
+        if await database_sync_to_async(recording_started)(session_id=self.session_id):
+            await self._relay({"type": "video.recording"}, to_self=True)
 
     async def on_check_offer(self, message: dict[str, Any]) -> None:
         status = await database_sync_to_async(
@@ -187,6 +241,17 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
             return
         await self._send({"type": "check.answer", "sdp": answer})
         self.check_task = asyncio.create_task(self._check_run(self.check))
+
+    async def _peer_send(self, message: dict[str, Any]) -> None:
+        """A message on one of the interpreter's peer connections (signalling.PEERS): only the
+        end it names gets it, told who sent it; relay-only holds for it as for the call's own."""
+        peer = message.pop("peer")
+        candidate = message.get("candidate")
+        if candidate is not None and not candidate_allowed(candidate["candidate"]):
+            return
+        if "sdp" in message:
+            message["sdp"] = sdp_relay_only(message["sdp"])
+        await self._relay({**message, "peer": self.side}, to=peer)
 
     # The connection check, run beside the socket and always cleaned up.
 
@@ -213,6 +278,8 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
     # Group messages.
 
     async def signal_relay(self, event: dict[str, Any]) -> None:
+        if event.get("to") not in (None, self.side):
+            return  # addressed to another end (the interpreter's connections)
         if event["sender"] != self.channel_name or event.get("to_self"):
             await self._send(event["message"])
 
@@ -224,10 +291,12 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
 
     # Plumbing.
 
-    async def _relay(self, message: dict[str, Any], *, to_self: bool = False) -> None:
+    async def _relay(self, message: dict[str, Any], *, to_self: bool = False,
+                     to: str | None = None) -> None:
+        """To the session's other sockets: all of the call's own, or the one side named."""
         await self.channel_layer.group_send(self.group, {
             "type": "signal.relay", "sender": self.channel_name, "message": message,
-            "to_self": to_self})
+            "to_self": to_self, "to": to})
 
     async def _send(self, message: dict[str, Any]) -> None:
         with contextlib.suppress(Exception):  # the socket may already be closing

@@ -21,6 +21,7 @@ from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import IncidentRefused, incident_flag_add
 from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.models import StaffUser
+from rvr.availability import offer_log_data, offer_note, offer_refusal, officers_on_hand
 from rvr.models import SAFETY_CHECKS, RvrAssessment
 
 IN_PERSON_FLAG = "in_person_response"
@@ -90,9 +91,12 @@ def rvr_check_record(*, incident: Incident, answers: dict[str, bool], actor: Sta
 
 
 def rvr_consent_record(*, assessment: RvrAssessment, consent: bool, actor: StaffUser,
-                       now: datetime | None = None) -> RvrAssessment:
-    """The victim's own choice, asked only once every safety check has passed."""
+                       wait_told: bool = False, now: datetime | None = None) -> RvrAssessment:
+    """The victim's own choice, asked only once every safety check has passed. With no officer
+    available she may choose video only once the coordinator has told her the expected wait
+    (`wait_told`); what the coordinator was shown of officers on hand is kept with it."""
     now = now or timezone.now()
+    on_hand = officers_on_hand(now=now)
     with transaction.atomic():
         assessment = RvrAssessment.objects.select_for_update().select_related(
             "incident").get(pk=assessment.pk)
@@ -104,17 +108,49 @@ def rvr_consent_record(*, assessment: RvrAssessment, consent: bool, actor: Staff
         refusal = rvr_ineligibility(assessment.incident)
         if refusal:
             raise RvrRefused(refusal)
+        refusal = offer_refusal(on_hand, wait_told=wait_told) if consent else None
+        if refusal:
+            raise RvrRefused(refusal)
         assessment.consent = consent
         assessment.save(update_fields=["consent"])
+        offer_note(assessment, on_hand, wait_told=wait_told)
         log_append(assessment.incident, "rvr.consent_recorded", {
             "assessment_id": assessment.pk,
-            "consent": "accepted" if consent else "declined"}, actor=actor)
+            "consent": "accepted" if consent else "declined",
+            **offer_log_data(on_hand, wait_told=wait_told)}, actor=actor)
         if consent:
             _decide(assessment, RvrAssessment.Decision.RVR, actor=actor, now=now,
                     reason="Every safety check passed and the victim chose RVR.")
         else:
             _decide(assessment, RvrAssessment.Decision.IN_PERSON, actor=actor, now=now,
                     reason="The victim chose an in-person response.")
+    _changed(assessment.incident)
+    return assessment
+
+
+def rvr_not_offered_record(*, assessment: RvrAssessment, actor: StaffUser,
+                           now: datetime | None = None) -> RvrAssessment:
+    """Video could not be offered because no officer is available: the usual in-person
+    response, counted in the supervisor's figures. Refused while an officer is available."""
+    now = now or timezone.now()
+    on_hand = officers_on_hand(now=now)
+    with transaction.atomic():
+        assessment = RvrAssessment.objects.select_for_update().select_related(
+            "incident").get(pk=assessment.pk)
+        if assessment.decision != RvrAssessment.Decision.PENDING:
+            raise RvrRefused("This check is already decided; start a new check if things "
+                             "have changed.")
+        if not assessment.checks_passed:
+            raise RvrRefused("Every safety check must pass before RVR is offered.")
+        if on_hand.available:
+            raise RvrRefused("An officer is available: offer the video call, or record the "
+                             "victim's choice.")
+        offer_note(assessment, on_hand, wait_told=False, no_officer=True)
+        log_append(assessment.incident, "rvr.not_offered", {
+            "assessment_id": assessment.pk, "why": "no officer available",
+            **offer_log_data(on_hand, wait_told=False)}, actor=actor)
+        _decide(assessment, RvrAssessment.Decision.IN_PERSON, actor=actor, now=now,
+                reason="No RVR officer was available to take a video call.")
     _changed(assessment.incident)
     return assessment
 

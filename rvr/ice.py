@@ -30,14 +30,14 @@ class IceServer(TypedDict):
 CANDIDATE_TYPE = re.compile(r"\btyp\s+(\w+)")
 
 
-def turn_credentials(*, session_id: int, now: datetime) -> tuple[str, str]:
+def turn_credentials(*, session_id: int | str, now: datetime) -> tuple[str, str]:
     expiry = now + timedelta(seconds=settings.TURN_CREDENTIAL_SECONDS)
     username = f"{int(expiry.timestamp())}:{session_id}"
     digest = hmac.new(settings.TURN_SECRET.encode(), username.encode(), hashlib.sha1).digest()
     return username, base64.b64encode(digest).decode()
 
 
-def ice_servers(*, session_id: int, now: datetime) -> list[IceServer]:
+def ice_servers(*, session_id: int | str, now: datetime) -> list[IceServer]:
     """The iceServers list for a browser's RTCPeerConnection."""
     servers: list[IceServer] = []
     if settings.STUN_URLS:
@@ -47,6 +47,12 @@ def ice_servers(*, session_id: int, now: datetime) -> list[IceServer]:
         servers.append({"urls": list(settings.TURN_URLS), "username": username,
                         "credential": credential})
     return servers
+
+
+def console_ice_servers(*, officer_id: int, now: datetime) -> list[IceServer]:
+    """For the connection an officer's console makes ready before they accept a call, when
+    there is no session yet: its TURN credentials are named for the officer instead."""
+    return ice_servers(session_id=f"officer-{officer_id}", now=now)
 
 
 def rtc_configuration(*, session_id: int, now: datetime) -> RTCConfiguration:

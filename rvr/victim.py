@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 
 from contact_hub.staff.access import public_form
 from contact_hub.staff.audit import security_event_record
+from rvr.availability import victim_wait_words
+from rvr.connection import call_quality_config
 from rvr.ice import ice_servers, relay_only
 from rvr.links import (
     BROWSER_COOKIE,
@@ -65,7 +67,10 @@ def victim_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         response = view(request, *args, **kwargs)
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow, noarchive"
-        response["Permissions-Policy"] = "camera=(self), microphone=(self), geolocation=()"
+        # Location only for this page's own origin, and its script asks only when she presses
+        # "Share my location" (static/rvr/victim_share.js); every other page refuses it.
+        response["Permissions-Policy"] = ("camera=(self), microphone=(self), "
+                                          "geolocation=(self)")
         return response
 
     return public_form(wrapped)
@@ -113,7 +118,9 @@ def victim_join_view(request: HttpRequest, token: str) -> HttpResponse:
         "session_id": session.pk, "socket": f"/ws/rvr/{session.pk}/victim/",
         "status": session.status, "checked": session.checked_at is not None,
         "ice_servers": ice_servers(session_id=session.pk, now=timezone.now()),
-        "relay_only": relay_only(),
+        "relay_only": relay_only(), "quality": call_quality_config(),
+        # The waiting room's neutral estimate ("Usually within 15 minutes."), or "".
+        "wait_words": victim_wait_words(session),
     })
     if result.browser_secret:
         response.set_cookie(BROWSER_COOKIE, result.browser_secret, max_age=COOKIE_SECONDS,

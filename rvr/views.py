@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -24,18 +25,22 @@ from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.roles import (
     MAY_COORDINATE_RVR,
+    MAY_SEE_ANY_CALLS_EVIDENCE,
     MAY_SEE_EVIDENCE,
     MAY_SEE_INCIDENTS,
     MAY_SUPERVISE,
     MAY_TAKE_VIDEO_CALLS,
     MAY_WATCH_VIDEO_QUEUE,
 )
+from rvr.availability import availability_figures, officers_on_hand
+from rvr.availability_views import console_availability
 from rvr.calls import (
     call_notes_record,
     evidence_still_record,
     outcome_record,
     video_session_accept,
 )
+from rvr.connection import call_quality_config
 from rvr.eligibility import (
     RvrRefused,
     rvr_check_record,
@@ -59,6 +64,8 @@ from rvr.selectors import (
     video_call_read,
     video_waiting_read,
 )
+from rvr.shares import victim_shared_read
+from rvr.suspect_present import key_word_set, suspect_present_recent
 
 # The coordinator: the check, the victim's choice, the link.
 
@@ -75,11 +82,15 @@ def incident_panel_view(request: StaffRequest, reference: str) -> HttpResponse:
     incident = _incident(request, reference)
     try:
         panel = rvr_panel_read(incident=incident, actor=request.user)
+        # What she shared in her calls is evidence: only for the roles that see any call's.
+        shared = (victim_shared_read(actor=request.user, incident=incident)
+                  if request.user.has_role(*MAY_SEE_ANY_CALLS_EVIDENCE) else None)
     except ReasonNeeded as needed:
         return reason_asked(request, needed)
     return render(request, "rvr/_incident_panel.html", {
         "incident": incident, "refusal": panel.refusal, "assessment": panel.assessment,
         "sessions": panel.sessions, "may_coordinate": request.user.has_role(*MAY_COORDINATE_RVR),
+        "shared": shared,
     })
 
 
@@ -105,6 +116,7 @@ def check_view(request: StaffRequest, reference: str) -> HttpResponse:
         "incident": incident, "refusal": check.refusal, "checks": SAFETY_CHECKS.items(),
         "assessment": check.assessment, "channels": check.channels,
         "sessions": check.sessions, "link_minutes": settings.RVR_LINK_MINUTES,
+        "on_hand": officers_on_hand(),
     })
 
 
@@ -120,11 +132,33 @@ def consent_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
         try:
             rvr_reason_required(request.user, assessment.incident.person_id)
             rvr_consent_record(assessment=assessment, consent=choice == "yes",
-                               actor=request.user)
+                               actor=request.user,
+                               wait_told=request.POST.get("wait_told") == "yes")
         except ReasonNeeded as needed:
             return reason_asked(request, needed)
         except RvrRefused as refusal:
+            security_event_record("rvr_consent_refused", request=request,
+                                  detail={"assessment_id": assessment.pk})
             messages.error(request, str(refusal))
+    return redirect("rvr:check", reference=assessment.incident.reference)
+
+
+@require_POST
+@role_required(*MAY_COORDINATE_RVR)
+def key_word_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
+    """The key word agreed with the victim: kept as a hash, never shown again."""
+    assessment = get_object_or_404(RvrAssessment.objects.select_related("incident"),
+                                   pk=assessment_id)
+    try:
+        rvr_reason_required(request.user, assessment.incident.person_id)
+        key_word_set(assessment=assessment, key_word=request.POST.get("key_word", ""),
+                     actor=request.user)
+    except ReasonNeeded as needed:
+        return reason_asked(request, needed)
+    except RvrRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Key word set.")
     return redirect("rvr:check", reference=assessment.incident.reference)
 
 
@@ -172,7 +206,8 @@ def link_revoke_view(request: StaffRequest, session_id: int) -> HttpResponse:
 
 @role_required(*MAY_WATCH_VIDEO_QUEUE)
 def console_view(request: StaffRequest) -> HttpResponse:
-    return render(request, "rvr/console.html", _waiting_context(request))
+    return render(request, "rvr/console.html",
+                  {**_waiting_context(request), **console_availability(request.user)})
 
 
 @role_required(*MAY_WATCH_VIDEO_QUEUE)
@@ -185,20 +220,31 @@ def _waiting_context(request: StaffRequest) -> dict[str, object]:
     return {"waiting": read.waiting, "may_accept": request.user.has_role(*MAY_TAKE_VIDEO_CALLS),
             "now": timezone.now(),
             "mine": VideoSession.objects.filter(officer=request.user,
-                                                status=VideoSession.Status.IN_CALL).first()}
+                                                status=VideoSession.Status.IN_CALL).first(),
+            "suspect_present": suspect_present_recent()}
 
 
 @require_POST
 @role_required(*MAY_TAKE_VIDEO_CALLS)
 def accept_view(request: StaffRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
+    # The console that made the connection ready takes the call without leaving the page
+    # (officer_connect.js): it is told where the call page is, or why not.
+    prepared = request.headers.get("X-Rvr-Prepared") == "1"
     try:
         video_session_accept(session=session, officer=request.user)
     except ReasonNeeded as needed:
+        if prepared:
+            return JsonResponse({"call": None})  # the console posts the form itself: asked why
         return reason_asked(request, needed)
     except RvrRefused as refusal:
+        if prepared:
+            return JsonResponse({"error": str(refusal)}, status=409)
         messages.error(request, str(refusal))
         return redirect("rvr:console")
+    if prepared:
+        return JsonResponse({"call": reverse("rvr:call", args=[session.pk]),
+                             "socket": f"/ws/rvr/{session.pk}/officer/"})
     return redirect("rvr:call", session_id=session.pk)
 
 
@@ -232,7 +278,8 @@ def call_view(request: StaffRequest, session_id: int) -> HttpResponse:
         "call_config": json.dumps({
             "session_id": session.pk, "socket": f"/ws/rvr/{session.pk}/officer/",
             "ice_servers": ice_servers(session_id=session.pk, now=timezone.now()),
-            "relay_only": relay_only(), "in_call": session.status == "in_call"}),
+            "relay_only": relay_only(), "in_call": session.status == "in_call",
+            "quality": call_quality_config()}),
     })
 
 
@@ -333,6 +380,7 @@ def figures_view(request: StaffRequest) -> HttpResponse:
     until = timezone.now()
     return render(request, "rvr/figures.html", {
         "days": days, "figures": rvr_figures(since=until - timedelta(days=days), until=until),
+        "availability": availability_figures(since=until - timedelta(days=days), until=until),
         "recent": VideoSession.objects.select_related("incident", "officer")
         .order_by("-link_sent_at")[:50],
     })

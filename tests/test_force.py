@@ -60,3 +60,25 @@ def test_a_risk_assessment_form_that_is_not_a_name_or_a_missing_folder_is_refuse
         'risk_assessment form must name a form: lower-case letters, digits and _, such as '
         '"dash" or "dara"',
         f"risk_assessment forms_dir '{tmp_path / 'nowhere'}' is not a folder"]
+
+
+def test_a_force_file_without_a_recording_table_records_nothing(tmp_path):
+    path = tmp_path / "force.toml"
+    text = DEFAULT_FORCE_FILE.read_text()
+    path.write_text(text[:text.index("[recording]")])
+
+    config = force_config_load(path)
+
+    assert config.recording == {"allowed": False, "retention_days": 90, "chunk_seconds": 5}
+    assert force_config_problems(config) == []
+
+
+def test_a_recording_table_that_does_not_hold_together_is_refused(tmp_path):
+    path = tmp_path / "force.toml"
+    path.write_text(DEFAULT_FORCE_FILE.read_text().replace(
+        "allowed = true\nretention_days = 90\nchunk_seconds = 5",
+        'allowed = "yes"\nretention_days = 0\nchunk_seconds = 5'))
+
+    assert force_config_problems(force_config_load(path)) == [
+        "recording allowed must be true or false",
+        "recording retention_days must be a whole number from 1 to 3650"]

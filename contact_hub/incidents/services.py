@@ -106,9 +106,13 @@ def incident_contact_link(*, incident: Incident, message: Message,
     return link
 
 
-def incident_grade(*, incident: Incident, grade: str, actor: StaffUser, reason: str = "",
-                   thrive: dict[str, str] | None = None) -> Incident:
-    """Re-grade: the new target runs from now, and the escalation points follow it."""
+def incident_grade(*, incident: Incident, grade: str, actor: StaffUser | None,
+                   reason: str = "", thrive: dict[str, str] | None = None,
+                   redispatch: bool = False) -> Incident:
+    """Re-grade: the new target runs from now, and the escalation points follow it. With
+    `redispatch` (the victim's own signal that the suspect is back: no actor) it goes back on
+    the dispatch list too, nobody holding it: the new grade needs a unit sent, not the video
+    call or whoever was working it."""
     _open_only(incident)
     now = timezone.now()
     target_at = grade_target(grade, from_time=now)
@@ -118,13 +122,27 @@ def incident_grade(*, incident: Incident, grade: str, actor: StaffUser, reason: 
         incident.grade, incident.target_at = grade, target_at
         for field, value in thrive.items():
             setattr(incident, field, value)
-        incident.save(update_fields=["grade", "target_at", *thrive])
-        log_append(incident, "incident.graded", {"from": previous, "grade": grade,
-                                                 "target_at": target_at, "reason": reason.strip(),
-                                                 "thrive": thrive}, actor=actor)
+        fields = ["grade", "target_at", *thrive]
+        if redispatch:
+            fields += _redispatch(incident)
+        incident.save(update_fields=fields)
+        data = {"from": previous, "grade": grade, "target_at": target_at,
+                "reason": reason.strip(), "thrive": thrive}
+        if redispatch:
+            data["next"] = "back on the dispatch list"
+        log_append(incident, "incident.graded", data, actor=actor)
         escalation_schedule(incident, start=now)
         _changed(incident)
     return incident
+
+
+def _redispatch(incident: Incident) -> list[str]:
+    """On the dispatch list again (a diverted one already is): the fields changed."""
+    if incident.status != Incident.Status.ASSIGNED:
+        return []
+    _holder_end(incident, incident.assigned_to_id)
+    incident.status, incident.assigned_to = Incident.Status.OPEN, None
+    return ["status", "assigned_to"]
 
 
 def incident_assign(*, incident: Incident, unit: str, actor: StaffUser,

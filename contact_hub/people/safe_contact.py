@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, time
 
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import (
+    PBKDF2PasswordHasher,
+    check_password,
+    get_hasher,
+    identify_hasher,
+    make_password,
+)
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +52,7 @@ def safe_contact_plan_save(*, person: Person, actor: StaffUser, channels: list[s
         plan.safe_from, plan.safe_until = safe_from, safe_until
         plan.voicemail_ok = voicemail_ok
         if code_word.strip():
-            plan.code_word_hash = make_password(code_word.strip().lower())
+            plan.code_word_hash = secret_word_hash(code_word.strip().lower())
         plan.updated_by = actor
         plan.save()
     return plan
@@ -55,4 +62,36 @@ def code_word_matches(person: Person, attempt: str) -> bool:
     plan = SafeContactPlan.objects.filter(person=person).first()
     if plan is None or not plan.code_word_hash:
         return False
-    return check_password(attempt.strip().lower(), plan.code_word_hash)
+    return secret_word_matches(attempt.strip().lower(), plan.code_word_hash)
+
+
+# The rounds of a word hashed `quick`: a key word is compared with every phrase of each chat
+# line as it arrives (rvr/suspect_present.py), dozens of checks a line, where the password
+# default (a million rounds, a third of a second each) would hold the line back for seconds.
+QUICK_ROUNDS = 10_000
+
+
+def secret_word_hash(word: str, *, quick: bool = False) -> str:
+    """A secret word agreed with a victim (a code word, a key word), as the only thing stored:
+    salted and hashed with the password hashers, never readable back. The caller normalises
+    the word the way its attempts will be."""
+    hasher = get_hasher()
+    if quick and isinstance(hasher, PBKDF2PasswordHasher):
+        hasher = copy.copy(hasher)
+        hasher.iterations = min(hasher.iterations, QUICK_ROUNDS)
+    return make_password(word, hasher=hasher)
+
+
+def secret_word_matches(attempt: str, encoded: str, *, quick: bool = False) -> bool:
+    """Whether the attempt is the word `encoded` was made from (secret_word_hash). `quick`
+    skips the password check's padding of a miss to the default's full cost (it hides from a
+    login form how old a hash is, which a word hashed quick does not need), so a miss costs
+    its own rounds only."""
+    if not encoded:
+        return False
+    if not quick:
+        return check_password(attempt, encoded)
+    try:
+        return identify_hasher(encoded).verify(attempt, encoded)
+    except ValueError:  # not a hash any configured hasher knows
+        return False

@@ -33,6 +33,8 @@ MAY_SEE_OUTBOX = (Role.COORDINATOR, Role.SUPERVISOR, Role.ADMINISTRATOR)
 MAY_WATCH_VIDEO_QUEUE = (Role.RVR_OFFICER, Role.SUPERVISOR)
 MAY_TAKE_VIDEO_CALLS = (Role.RVR_OFFICER,)
 MAY_SEE_EVIDENCE = (Role.RVR_OFFICER, Role.SUPERVISOR, Role.PROFESSIONAL_STANDARDS)
+# Evidence from any call; an RVR officer sees only what the victim sent in their own calls.
+MAY_SEE_ANY_CALLS_EVIDENCE = (Role.SUPERVISOR, Role.PROFESSIONAL_STANDARDS)
 
 MAY_SUPERVISE = (Role.SUPERVISOR,)
 # Professional standards: the access log and misconduct referrals.

@@ -4,7 +4,14 @@ from datetime import timedelta
 
 import pytest
 
-from contact_hub.incidents.services import IncidentRefused, incident_close, incident_open
+from contact_hub.incidents.models import Incident
+from contact_hub.incidents.services import (
+    IncidentRefused,
+    incident_assign,
+    incident_close,
+    incident_grade,
+    incident_open,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +133,26 @@ def test_flags_are_added_once_and_removed_with_a_reason(incident, coordinator):
     incident.refresh_from_db()
     assert "self_harm" not in incident.flags
     assert [e.kind for e in incident.log.order_by("seq")][-2:] == ["flag.added", "flag.removed"]
+
+
+def test_a_regrade_with_redispatch_puts_it_back_on_the_dispatch_list(incident, coordinator):
+    incident_assign(incident=incident, unit="ALPHA-21", actor=coordinator, officer=coordinator)
+
+    incident_grade(incident=incident, grade="immediate", actor=None, reason="suspect back",
+                   redispatch=True)
+
+    incident.refresh_from_db()
+    assert incident.grade == "immediate"
+    assert incident.status == Incident.Status.OPEN and incident.assigned_to is None
+    entry = incident.log.get(kind="incident.graded")
+    assert entry.actor is None and entry.data["next"] == "back on the dispatch list"
+
+
+def test_a_regrade_alone_leaves_whoever_holds_it(incident, coordinator):
+    incident_assign(incident=incident, unit="ALPHA-21", actor=coordinator)
+
+    incident_grade(incident=incident, grade="immediate", actor=coordinator)
+
+    incident.refresh_from_db()
+    assert incident.status == Incident.Status.ASSIGNED
+    assert "next" not in incident.log.get(kind="incident.graded").data

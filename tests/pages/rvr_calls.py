@@ -50,7 +50,8 @@ def link_sent(coordinator: StaffUser) -> tuple[VideoSession, str]:
     the link as her phone received it (needs the rvr_hub fixture)."""
     incident = da_incident(coordinator)
     checked = rvr_check_record(incident=incident, answers=ALL_YES, actor=coordinator)
-    assessment = rvr_consent_record(assessment=checked, consent=True, actor=coordinator)
+    assessment = rvr_consent_record(assessment=checked, consent=True, actor=coordinator,
+                                    wait_told=True)
     session = video_link_send(assessment=assessment, actor=coordinator)
     return session, LINK.search(MemoryBackend.sent[-1].body).group(0)
 

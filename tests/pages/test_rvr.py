@@ -51,6 +51,8 @@ def _coordinator_sends_link(page, base: str) -> str:
     for fieldset in page.locator("fieldset.check").all():
         fieldset.get_by_label("Yes").check()
     page.get_by_role("button", name="Record the safety check").click()
+    # No officer has set themselves available: the coordinator tells her the wait first.
+    page.get_by_label(re.compile("I told the victim the expected wait")).check()
     page.get_by_role("button", name="Victim chooses a video call").click()
     page.get_by_role("button", name="Send link").click()
     expect(page.get_by_text("Link sent by sms")).to_be_visible()
@@ -88,7 +90,7 @@ def test_a_victim_is_seen_by_video_from_a_graded_text(rvr_hub, chromium, coordin
         expect(officer_page.locator("#call-status")).to_have_text("Connected.")
 
         victim.get_by_placeholder("Type a message").fill("I can't speak, he might hear")
-        victim.get_by_role("button", name="Send").click()
+        victim.get_by_role("button", name="Send", exact=True).click()
         expect(officer_page.locator("#chat-lines")).to_contain_text(
             "Victim: I can't speak, he might hear")
         officer_page.get_by_placeholder("Type to the victim").fill("Understood, type to me")

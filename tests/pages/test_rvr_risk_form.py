@@ -33,7 +33,8 @@ def _call_under_way(coordinator, officer, settings, live_hub: str) -> VideoSessi
     incident = da_incident(coordinator)
     checked = rvr_check_record(incident=incident, answers=ALL_YES, actor=coordinator)
     session = video_link_send(
-        assessment=rvr_consent_record(assessment=checked, consent=True, actor=coordinator),
+        assessment=rvr_consent_record(assessment=checked, consent=True, actor=coordinator,
+                                      wait_told=True),
         actor=coordinator)
     video_session_join(token=sent_token())
     video_check_record(session_id=session.pk, result=CheckResult(30.0, 0.0, 800.0, "good"))

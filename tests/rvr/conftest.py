@@ -16,6 +16,7 @@ from rvr.eligibility import rvr_check_record, rvr_consent_record
 from rvr.links import video_link_send, video_session_join
 from rvr.models import SAFETY_CHECKS, RvrAssessment, VideoSession
 from tests.factories import received_message
+from tests.rvr.share_calls import her_browser, her_call  # noqa: F401 - fixtures
 
 ALL_YES = dict.fromkeys(SAFETY_CHECKS, True)
 TOKEN = re.compile(r"/v/([A-Za-z0-9_-]+)/")
@@ -58,7 +59,8 @@ def incident(coordinator) -> Incident:
 @pytest.fixture
 def assessment(incident, coordinator) -> RvrAssessment:
     checked = rvr_check_record(incident=incident, answers=ALL_YES, actor=coordinator)
-    return rvr_consent_record(assessment=checked, consent=True, actor=coordinator)
+    return rvr_consent_record(assessment=checked, consent=True, actor=coordinator,
+                              wait_told=True)
 
 
 def sent_token() -> str:

@@ -82,7 +82,8 @@ def test_every_check_must_be_answered(incident, coordinator):
 def test_consent_decides_rvr(incident, coordinator):
     checked = rvr_check_record(incident=incident, answers=ALL_YES, actor=coordinator)
 
-    decided = rvr_consent_record(assessment=checked, consent=True, actor=coordinator)
+    decided = rvr_consent_record(assessment=checked, consent=True, actor=coordinator,
+                                 wait_told=True)
 
     assert decided.decision == RvrAssessment.Decision.RVR
     assert log_kinds(incident)[-2:] == ["rvr.consent_recorded", "rvr.decided"]

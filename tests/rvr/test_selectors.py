@@ -57,7 +57,8 @@ def test_uptake_is_the_share_of_eligible_victims_who_chose_rvr(coordinator):
     for consent in (True, True, False):
         incident = da_incident(coordinator)
         checked = rvr_check_record(incident=incident, answers=ALL_YES, actor=coordinator)
-        rvr_consent_record(assessment=checked, consent=consent, actor=coordinator)
+        rvr_consent_record(assessment=checked, consent=consent, actor=coordinator,
+                           wait_told=True)
     rvr_check_record(incident=da_incident(coordinator), answers=ALL_YES | {"device": False},
                      actor=coordinator)
     now = datetime.now(tz=UTC)

@@ -33,7 +33,7 @@ def test_the_coordinator_walks_the_check_consent_and_link(
     client.post(check_url, YES)
     assessment = RvrAssessment.objects.get()
     assert b"Victim chooses a video call" in client.get(check_url).content
-    client.post(f"/rvr/checks/{assessment.pk}/consent/", {"consent": "yes"})
+    client.post(f"/rvr/checks/{assessment.pk}/consent/", {"consent": "yes", "wait_told": "yes"})
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/rvr/checks/{assessment.pk}/send/", {"channel": "sms"},
                                follow=True)

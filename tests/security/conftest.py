@@ -9,3 +9,4 @@ from tests.rvr.conftest import (  # noqa: F401 - fixtures
     rvr_settings,
     sent,
 )
+from tests.rvr.share_calls import her_browser, her_call  # noqa: F401 - fixtures

@@ -56,6 +56,7 @@ def url_values(case: dict, allegation: Message) -> dict[str, str]:
         "marker_id": "1",
         "item_id": "1",
         "hold_id": "1",
+        "track": "victim",
     }
 
 

@@ -159,7 +159,7 @@ def checker(incident, staff_client, django_capture_on_commit_callbacks):
     client = staff_client(coordinator)
     client.post(f"/rvr/incidents/{incident.reference}/check/", YES)
     assessment = RvrAssessment.objects.get(incident=incident)
-    client.post(f"/rvr/checks/{assessment.pk}/consent/", {"consent": "yes"})
+    client.post(f"/rvr/checks/{assessment.pk}/consent/", {"consent": "yes", "wait_told": "yes"})
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/rvr/checks/{assessment.pk}/send/", {"channel": "sms"})
     session = _waiting(VideoSession.objects.get(assessment=assessment))
@@ -249,7 +249,7 @@ def test_a_link_sent_after_the_senders_work_with_her_ended_is_flagged(
     client = staff_client(sender)
     client.post(f"/rvr/incidents/{incident.reference}/check/", YES)
     assessment = RvrAssessment.objects.get(incident=incident)
-    client.post(f"/rvr/checks/{assessment.pk}/consent/", {"consent": "yes"})
+    client.post(f"/rvr/checks/{assessment.pk}/consent/", {"consent": "yes", "wait_told": "yes"})
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/rvr/checks/{assessment.pk}/send/", {"channel": "sms"})

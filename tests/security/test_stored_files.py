@@ -45,7 +45,8 @@ def still_url(coordinator, officer):
     """Keep bytes as an evidence still recorded as `declared`; its staff URL."""
     incident = da_incident(coordinator)
     checked = rvr_check_record(incident=incident, answers=ALL_YES, actor=coordinator)
-    assessment = rvr_consent_record(assessment=checked, consent=True, actor=coordinator)
+    assessment = rvr_consent_record(assessment=checked, consent=True, actor=coordinator,
+                                    wait_told=True)
     now = timezone.now()
     session = VideoSession.objects.create(
         incident=incident, assessment=assessment, token_hash="0" * 64, expires_at=now,

@@ -61,7 +61,7 @@ def test_the_page_policy_comes_from_the_one_hub_policy(sent):
     policy = response["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "unsafe" not in policy
     assert response["Cache-Control"] == "no-store"
-    assert response["Permissions-Policy"] == "camera=(self), microphone=(self), geolocation=()"
+    assert response["Permissions-Policy"] == "camera=(self), microphone=(self), geolocation=(self)"
     assert response["Referrer-Policy"] == "no-referrer"
 
 

@@ -198,7 +198,8 @@
     socket.onopen = function () { retry = 1000; show("live", "live"); };
     socket.onmessage = function (message) {
       const event = JSON.parse(message.data);
-      regions.filter(function (r) { return concerns(r, event); }).forEach(function (region) {
+      // A region no longer on the page (the console that became a call) is not fetched.
+      regions.filter(function (r) { return r.isConnected && concerns(r, event); }).forEach(function (region) {
         if (event.rows !== undefined) {
           rowsArrived(region, event);
         } else {
@@ -215,6 +216,6 @@
   }
   connect();
   regions.filter(function (r) { return r.dataset.refreshSeconds; }).forEach(function (region) {
-    setInterval(function () { refresh(region, "all"); }, Number(region.dataset.refreshSeconds) * 1000);
+    setInterval(function () { if (region.isConnected) refresh(region, "all"); }, Number(region.dataset.refreshSeconds) * 1000);
   });
 })();

@@ -11,6 +11,11 @@
   let queued = [];
   let finished = false;
   let retry = 1000;
+  // How the victim's side says the call is carried: "video", "audio" or "chat" (call_quality.js).
+  let mode = "video";
+  // What the console made ready before Accept (officer_connect.js): the camera, and a peer
+  // connection with its offer made and its candidates gathered. Used for the first offer only.
+  let ready = window.rvrConnect ? window.rvrConnect.take() : null;
 
   function $(id) { return document.getElementById(id); }
   function say(id, text) { $(id).textContent = text; }
@@ -23,49 +28,66 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
   }
 
-  // H.264 first where both ends have it (older iOS Safari has nothing else), then VP8.
-  function preferCodecs(transceiver) {
-    if (!transceiver.setCodecPreferences || !window.RTCRtpReceiver.getCapabilities) return;
-    const codecs = RTCRtpReceiver.getCapabilities("video").codecs;
-    const rank = function (c) {
-      if (c.mimeType === "video/H264" && /packetization-mode=1/.test(c.sdpFmtpLine || "")) return 0;
-      if (c.mimeType === "video/VP8") return 1;
-      return 2;
+  function rtcConfig() {
+    return { iceServers: config.ice_servers, iceTransportPolicy: config.relay_only ? "relay" : "all" };
+  }
+
+  function remoteShow(stream) {
+    if (stream && remote.srcObject !== stream) {
+      remote.srcObject = stream;
+      remote.play().catch(function () {});
+    }
+  }
+
+  function pcWire(current) {
+    current.onicecandidate = function (event) {
+      send({ type: "candidate", candidate: event.candidate ? event.candidate.toJSON() : null });
     };
-    transceiver.setCodecPreferences(codecs.slice().sort(function (a, b) { return rank(a) - rank(b); }));
+    current.ontrack = function (event) { remoteShow(event.streams[0]); };
+    current.onconnectionstatechange = function () {
+      const state = current.connectionState;
+      if (state === "connected") say("call-status", "Connected.");
+      if (state === "failed") say("call-status", "The connection failed. Waiting for the victim to reconnect…");
+    };
+    if (current.connectionState === "connected") say("call-status", "Connected.");
+  }
+
+  // The call the console already started (officer_connect.js): its socket is open, the offer
+  // sent, perhaps answered; from here this page carries on with it.
+  function adopt(made) {
+    ready = null;
+    pc = made.pc;
+    pcWire(pc);
+    remoteShow(made.remote);
+    socket = made.socket;
+    socket.onclose = closed;
+    made.attach(handle);
   }
 
   async function offer() {
     if (pc) pc.close();
     queued = [];
-    pc = new RTCPeerConnection({ iceServers: config.ice_servers,
-      iceTransportPolicy: config.relay_only ? "relay" : "all" });
-    const current = pc;
-    pc.onicecandidate = function (event) {
-      send({ type: "candidate", candidate: event.candidate ? event.candidate.toJSON() : null });
-    };
-    pc.ontrack = function (event) {
-      if (remote.srcObject !== event.streams[0]) {
-        remote.srcObject = event.streams[0];
-        remote.play().catch(function () {});
-      }
-    };
-    pc.onconnectionstatechange = function () {
-      const state = current.connectionState;
-      if (state === "connected") say("call-status", "Connected.");
-      if (state === "failed") say("call-status", "The connection failed. Waiting for the victim to reconnect…");
-    };
-    if (media) {
-      media.getTracks().forEach(function (t) {
-        const sender = pc.addTrack(t, media);
-        if (t.kind === "video") preferCodecs(pc.getTransceivers().find(function (x) { return x.sender === sender; }));
-      });
-    } else {
-      pc.addTransceiver("audio", { direction: "recvonly" });
-      pc.addTransceiver("video", { direction: "recvonly" });
-    }
-    await pc.setLocalDescription(await pc.createOffer());
+    const made = ready;
+    ready = null;
+    pc = made ? made.pc : window.rvrConnect.peer(rtcConfig(), media);
+    pcWire(pc);
+    if (mode !== "video") modeApply(mode);
+    if (!made) await pc.setLocalDescription(await pc.createOffer());
     send({ type: "offer", sdp: pc.localDescription.sdp });
+  }
+
+  // What the officer sends follows the victim's mode: everything; voice only; nothing but chat.
+  function modeApply(next) {
+    mode = next;
+    if (!pc) return;
+    const video = media && media.getVideoTracks()[0];
+    const audio = media && media.getAudioTracks()[0];
+    pc.getTransceivers().forEach(function (t) {
+      if (t.stopped || t.direction === "recvonly") return;
+      const kind = t.receiver.track.kind;
+      const track = kind === "video" ? (next === "video" ? video : null) : (next !== "chat" ? audio : null);
+      t.sender.replaceTrack(track || null).catch(function () {});
+    });
   }
 
   function candidate(value) {
@@ -80,7 +102,21 @@
     line.scrollIntoView({ block: "nearest" });
   }
 
+  // Every socket message is also an event on the document, so a feature's own script
+  // (recording.js...) can follow the call without this file knowing it; window.rvr.send lets
+  // it speak on the same socket.
+  window.rvr = { side: "officer", config: config, send: send };
+  // The camera and the ICE settings, for a second peer connection (interpreter_peer.js).
+  window.rvr.media = function () { return media; };
+  window.rvr.rtcConfig = rtcConfig;
+  // The call's peer connection, its mode, and what a poor connection is (call_quality.js).
+  window.rvr.pc = function () { return pc; };
+  window.rvr.mode = function () { return mode; };
+  window.rvr.thresholds = function () { return config.quality; };
+
   function handle(message) {
+    document.dispatchEvent(new CustomEvent("rvr:message", { detail: message }));
+    if (message.peer) return;  // another connection's (the interpreter's): its script handles it
     const handlers = {
       "peer.joined": function () { if (message.side === "victim") offer(); },
       "peer.left": function () { if (message.side === "victim") say("call-status", "The victim's connection dropped. Waiting for them to come back…"); },
@@ -93,7 +129,7 @@
       "candidate": function () { candidate(message.candidate); },
       "chat": function () { chatLine(message.from, message.text); },
       "chat.held": function () { say("call-status", message.reason); },
-      "mode": function () { if (message.side === "victim") say("call-status", message.audio_only ? "The victim is on audio only." : "The victim's video is back on."); },
+      "mode": function () { if (message.side === "victim") modeApply(message.mode); },
       "video.ended": function () { ended("The call has ended. Record the outcome."); },
       "error": function () { say("call-status", message.reason); }
     };
@@ -113,22 +149,30 @@
     socket = new WebSocket(scheme + "://" + location.host + config.socket);
     socket.onopen = function () { retry = 1000; offer(); };
     socket.onmessage = function (event) { handle(JSON.parse(event.data)); };
-    socket.onclose = function (event) {
-      if (finished) return;
-      if (event.code === 4403) { say("call-status", "This call is closed."); return; }
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 10000);
-    };
+    socket.onclose = closed;
+  }
+
+  function closed(event) {
+    if (finished) return;
+    if (event.code === 4403) { say("call-status", "This call is closed."); return; }
+    setTimeout(connect, retry);
+    retry = Math.min(retry * 2, 10000);
   }
 
   async function start() {
     try {
-      media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 } } });
+      media = ready ? ready.media : await window.rvrConnect.camera();
       local.srcObject = media;
     } catch (error) {
       say("call-status", "Your camera or microphone is not available; the victim will not see or hear you.");
     }
-    if (config.in_call) connect(); else say("call-status", "This call has ended.");
+    if (!config.in_call) { say("call-status", "This call has ended."); return; }
+    if (ready && ready.socket) {
+      if (ready.socket.readyState <= WebSocket.OPEN) { adopt(ready); return; }
+      ready.pc.close();  // its socket closed before this page came: start afresh
+      ready = null;
+    }
+    connect();
   }
 
   // Saving the record without leaving the page.

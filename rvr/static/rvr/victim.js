@@ -13,8 +13,12 @@
   let checkTimer = null;
   let callPc = null;
   let videoSender = null;
+  let audioSender = null;
+  // A peer connection made ready while she waits (prepare()), taken by the officer's offer.
+  let prepared = null;
   let queued = [];
-  let audioOnly = false;
+  // How the call is carried: "video", "audio" (only) or "chat" (only), rvr/connection.py.
+  let mode = "video";
   let finished = false;
   let reconnects = 0;
 
@@ -22,6 +26,7 @@
   function all(selector) { return Array.from(document.querySelectorAll(selector)); }
 
   function show(name) {
+    body.dataset.screen = name;  // for controls shown on some screens only (victim.css)
     all("[data-screen]").forEach(function (s) { s.hidden = s.dataset.screen !== name; });
     all("[data-preview]").forEach(function (v) { if (media && v.srcObject !== media) v.srcObject = media; });
   }
@@ -45,13 +50,19 @@
     finished = true;
     clearTimeout(checkTimer);
     if (media) media.getTracks().forEach(function (t) { t.stop(); });
-    [checkPc, callPc].forEach(function (pc) { if (pc) pc.close(); });
+    [checkPc, callPc, prepared].forEach(function (pc) { if (pc) pc.close(); });
     if (socket) socket.close();
   }
 
   function quickExit(event) {
     if (event) event.preventDefault();
-    send({ type: "hangup" });
+    leave({ type: "hangup" });
+  }
+
+  // Gone at once, to the neutral site, leaving nothing to go back to; `last` (if any) is the
+  // hub's last word from this page: "hangup" for the quick exit (later.js sends its own).
+  function leave(last) {
+    if (last) send(last);
     stopAll();
     document.body.innerHTML = "";
     document.title = "";
@@ -89,7 +100,7 @@
     try {
       return await navigator.mediaDevices.getUserMedia({ audio: true, video: video });
     } catch (error) {
-      audioOnly = true;
+      mode = "audio";
       try { return await navigator.mediaDevices.getUserMedia({ audio: true }); }
       catch (again) { return null; }
     }
@@ -116,7 +127,22 @@
     check();
   }
 
+  // Every socket message is also an event on the document, so a feature's own script
+  // (victim_recording.js...) can follow the call without this file knowing it; window.rvr.send
+  // lets it speak on the same socket.
+  window.rvr = { side: "victim", send: send, leave: leave };
+  // The camera and the ICE settings, for a second peer connection (interpreter_peer.js).
+  window.rvr.media = function () { return media; };
+  window.rvr.rtcConfig = rtcConfig;
+  // The call's peer connection, its mode, and what a poor connection is (call_quality.js).
+  window.rvr.pc = function () { return callPc; };
+  window.rvr.mode = function () { return mode; };
+  window.rvr.setMode = setMode;
+  window.rvr.thresholds = function () { return config && config.quality; };
+
   function handle(message) {
+    document.dispatchEvent(new CustomEvent("rvr:message", { detail: message }));
+    if (message.peer) return;  // another connection's (the interpreter's): its script handles it
     const handlers = {
       "check.answer": function () { if (checkPc) checkPc.setRemoteDescription({ type: "answer", sdp: message.sdp }); },
       "check.result": function () { checkDone(message); },
@@ -183,11 +209,26 @@
 
   function waiting(result) {
     show("waiting");
+    say("[data-wait-estimate]", (config && config.wait_words) || "");
     const advice = $("[data-advice]");
     const text = result ? result.advice : "";
     advice.hidden = !text;
     say("[data-advice-text]", text || "");
     $("[data-audio-only-choice]").hidden = !result || result.verdict !== "audio_only";
+    prepare();
+  }
+
+  // While she waits, her side of the call is made ready (her camera and microphone on a peer
+  // connection, its ICE candidates gathered), so the officer's offer is answered at once.
+  // The bench's comparison alone asks for the old way (bench/rvr.py).
+  function prepare() {
+    if (prepared || window.RVR_BENCH_OLD_CONNECT) return;
+    prepared = new RTCPeerConnection(Object.assign(rtcConfig(), { iceCandidatePoolSize: 1 }));
+    if (media) media.getTracks().forEach(function (t) { prepared.addTrack(t, media); });
+  }
+
+  function senderOf(pc, kind) {
+    return pc.getSenders().find(function (s) { return s.track && s.track.kind === kind; }) || null;
   }
 
   // The call: the officer's browser offers, this one answers; media flows browser to browser.
@@ -196,7 +237,9 @@
     show("call");
     if (callPc) callPc.close();
     queued = [];
-    const pc = callPc = new RTCPeerConnection(rtcConfig());
+    const ready = prepared;
+    prepared = null;
+    const pc = callPc = ready || new RTCPeerConnection(rtcConfig());
     pc.onicecandidate = function (event) {
       send({ type: "candidate", candidate: event.candidate ? event.candidate.toJSON() : null });
     };
@@ -213,16 +256,15 @@
       if (state === "failed" || state === "disconnected") say("[data-call-status]", "The connection dropped. Trying again…");
     };
     await pc.setRemoteDescription({ type: "offer", sdp: sdp });
-    videoSender = null;
-    if (media) media.getTracks().forEach(function (t) {
-      const sender = pc.addTrack(t, media);
-      if (t.kind === "video") videoSender = sender;
-    });
-    if (audioOnly && videoSender) await videoSender.replaceTrack(null);
+    if (!ready && media) media.getTracks().forEach(function (t) { pc.addTrack(t, media); });
+    videoSender = senderOf(pc, "video");
+    audioSender = senderOf(pc, "audio");
+    if (mode !== "video") await modeApply();
     await pc.setLocalDescription(await pc.createAnswer());
     send({ type: "answer", sdp: pc.localDescription.sdp });
     queued.splice(0).forEach(candidate);
-    if (audioOnly) send({ type: "mode", audio_only: true });
+    // Said again on every new connection, so the officer's side matches (logged only once).
+    if (mode !== "video") send({ type: "mode", mode: mode, reason: "chosen", kbps: null });
   }
 
   function candidate(value) {
@@ -243,12 +285,24 @@
     button.textContent = pressed ? onText : offText;
   }
 
-  function setAudioOnly(on) {
-    audioOnly = on;
-    const track = media && media.getVideoTracks()[0];
-    if (videoSender) videoSender.replaceTrack(on || !track ? null : track).catch(function () {});
-    toggle($("[data-audio-only]"), on, "Video back on", "Audio only");
-    send({ type: "mode", audio_only: on });
+  // What she sends in each mode: everything; her voice only; nothing but chat.
+  function modeApply() {
+    const video = media && media.getVideoTracks()[0];
+    const audio = media && media.getAudioTracks()[0];
+    toggle($("[data-audio-only]"), mode !== "video", "Video back on", "Audio only");
+    $('[data-screen="call"]').dataset.mode = mode;  // chat only: the chat comes first (victim.css)
+    return Promise.all([
+      videoSender ? videoSender.replaceTrack(mode === "video" && video ? video : null) : null,
+      audioSender ? audioSender.replaceTrack(mode !== "chat" && audio ? audio : null) : null
+    ]).catch(function () {});
+  }
+
+  // `reason`: "chosen" (she pressed), "weak" or "failed" (call_quality.js switched).
+  function setMode(next, reason, kbps) {
+    mode = next;
+    modeApply();
+    send({ type: "mode", mode: next, reason: reason || "chosen", kbps: kbps === undefined ? null : kbps });
+    document.dispatchEvent(new CustomEvent("rvr:mode", { detail: { mode: next, reason: reason || "chosen" } }));
   }
 
   function controls() {
@@ -267,9 +321,9 @@
       tracks.forEach(function (t) { t.enabled = !off; });
       toggle(event.currentTarget, off, "Camera on", "Camera off");
     });
-    $("[data-audio-only]").addEventListener("click", function () { setAudioOnly(!audioOnly); });
+    $("[data-audio-only]").addEventListener("click", function () { setMode(mode === "video" ? "audio" : "video"); });
     $("[data-audio-only-choice]").addEventListener("click", function (event) {
-      setAudioOnly(true);
+      setMode("audio");
       event.currentTarget.hidden = true;
     });
     $("[data-recheck]").addEventListener("click", function () { check(); });

@@ -1,0 +1,138 @@
+"""Photos and files the victim sends from the call (posted by rvr/share_views.py).
+
+What she sends is typed from its bytes, never from its name or declared type (the hub's one
+typing of stored files, contact_hub/conversations/stored_files.py), against an allowlist;
+anything else, or anything over the size limit, is refused. The bytes she sent are kept
+unchanged as evidence, their SHA-256 in the incident log in the same transaction; an image also
+gets a display copy, decoded and re-encoded with Pillow, turned the way her phone held it and
+carrying none of the original's metadata (EXIF, GPS, comments, profiles), so what staff
+browsers show is only pixels the hub wrote. HEIC is not taken: Pillow cannot decode it without
+a plug-in the hub does not have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from contact_hub.conversations.stored_files import stored_file_type
+from contact_hub.incidents.log import log_append
+from contact_hub.live import LiveEvent
+from contact_hub.staff.models import StaffUser
+from contact_hub.staff.roles import MAY_SEE_ANY_CALLS_EVIDENCE
+from rvr.live import session_tell
+from rvr.models import VictimUpload, VideoSession
+from rvr.shares import CALL_NOT_OPEN, ShareRefused, share_look_record, share_session_locked
+
+# Type from the bytes -> the Pillow decoder allowed to read it (None: kept, not decoded).
+UPLOAD_TYPES: dict[str, str | None] = {
+    "image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "application/pdf": None,
+}
+# Larger images are refused before they are decoded (a small file can claim huge dimensions).
+MAX_PIXELS = 50_000_000
+# The display copy is for a screen; the original keeps every pixel.
+DISPLAY_MAX_SIDE = 2048
+DISPLAY_JPEG_QUALITY = 85
+NOT_TAKEN = "That file can't be sent. You can send a photo (JPEG, PNG or WebP) or a PDF."
+UNREADABLE = "That photo could not be opened, so it was not sent. Try another one."
+
+
+def victim_upload_record(*, session_id: int, content: bytes,
+                         now: datetime | None = None) -> VictimUpload:
+    """Keep a photo or file she sent during the call, log its hash on the incident, and tell
+    the officer's console (which re-fetches what she shared)."""
+    if not content:
+        raise ShareRefused("Nothing was sent. Choose a photo or file first.",
+                           kind="video_upload_empty")
+    if len(content) > settings.RVR_UPLOAD_MAX_BYTES:
+        megabytes = settings.RVR_UPLOAD_MAX_BYTES // (1024 * 1024)
+        raise ShareRefused(f"That file is too large to send (the limit is {megabytes} MB).",
+                           kind="video_upload_too_large", status=413)
+    if not VideoSession.objects.filter(pk=session_id,
+                                       status=VideoSession.Status.IN_CALL).exists():
+        # Before any decoding: a call that is over costs nothing to send files at.
+        raise ShareRefused(CALL_NOT_OPEN, kind="video_share_session_closed", status=403)
+    content_type = stored_file_type(content)
+    if content_type not in UPLOAD_TYPES:
+        raise ShareRefused(NOT_TAKEN, kind="video_upload_type_refused", status=415)
+    decoder = UPLOAD_TYPES[content_type]
+    display, display_type = (display_copy(content, decoder) if decoder else (None, ""))
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = share_session_locked(session_id, (VideoSession.Status.IN_CALL,))
+        if VictimUpload.objects.filter(session=session).count() >= settings.RVR_UPLOADS_PER_CALL:
+            raise ShareRefused("No more files can be sent in this call.",
+                               kind="video_upload_limit", status=429)
+        upload = VictimUpload.objects.create(
+            session=session, incident=session.incident, original=content,
+            content_type=content_type, sha256=hashlib.sha256(content).hexdigest(),
+            size=len(content), display=display, display_type=display_type,
+            display_sha256=hashlib.sha256(display).hexdigest() if display else "",
+            received_at=now)
+        log_append(session.incident, "evidence.victim_upload", {
+            "session_id": session.pk, "upload_id": upload.pk, "sha256": upload.sha256,
+            "bytes": upload.size, "content_type": content_type,
+            "display_sha256": upload.display_sha256})
+        session_tell(session, LiveEvent.VIDEO_SHARED)
+    return upload
+
+
+def display_copy(content: bytes, decoder: str) -> tuple[bytes, str]:
+    """The image re-encoded from its pixels alone, the right way up: a JPEG, or a PNG for a
+    PNG (which may be a screenshot with transparency). Refused if it does not decode."""
+    try:
+        with Image.open(io.BytesIO(content), formats=[decoder]) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise _TooManyPixels
+            image.load()
+            return _reencoded(ImageOps.exif_transpose(image), as_png=decoder == "PNG")
+    except _TooManyPixels as error:
+        raise ShareRefused("That photo is too large to send.", kind="video_upload_too_large",
+                           status=413) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError) as error:
+        raise ShareRefused(UNREADABLE, kind="video_upload_corrupt") from error
+
+
+class _TooManyPixels(Exception):
+    pass
+
+
+def _reencoded(image: Image.Image, *, as_png: bool) -> tuple[bytes, str]:
+    image.thumbnail((DISPLAY_MAX_SIDE, DISPLAY_MAX_SIDE))
+    mode = "RGBA" if as_png and image.mode in ("RGBA", "LA", "P", "PA") else "RGB"
+    pixels = image.convert(mode)
+    # A new image holds nothing but the pixels: no EXIF, GPS, text chunks or ICC profile.
+    clean = Image.frombytes(mode, pixels.size, pixels.tobytes())
+    out = io.BytesIO()
+    if as_png:
+        clean.save(out, format="PNG", optimize=True)
+        return out.getvalue(), "image/png"
+    clean.save(out, format="JPEG", quality=DISPLAY_JPEG_QUALITY)
+    return out.getvalue(), "image/jpeg"
+
+
+def victim_upload_read(*, upload_id: int, actor: StaffUser, original: bool = False
+                       ) -> VictimUpload | None:
+    """A photo or file she sent, with its bytes, or None if there is none with that id. An
+    RVR officer sees only what was sent in their own calls; supervisors and professional
+    standards any, with a reason (ReasonNeeded). The look is in the access log."""
+    with transaction.atomic():
+        upload = (VictimUpload.objects.select_related("session", "incident")
+                  .filter(pk=upload_id).first())
+        if upload is None:
+            return None
+        if (not actor.has_role(*MAY_SEE_ANY_CALLS_EVIDENCE)
+                and upload.session.officer_id != actor.pk):
+            raise ShareRefused("This was sent in another officer's call.",
+                               kind="video_upload_not_officer", status=403)
+        what = f"victim upload {upload.pk}" + (" (original)" if original else "")
+        share_look_record(actor=actor, person_id=upload.incident.person_id, what=what)
+        return upload

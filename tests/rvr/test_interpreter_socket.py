@@ -1,0 +1,151 @@
+"""The interpreter's websocket: signalling for its own two peer connections reaches only the
+end it names, relay-only holds for it too, and its coming and going is told and logged."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
+from django.db import connections
+
+from rvr.calls import video_call_end
+from rvr.interpreter import interpreter_revoke
+from tests.rvr.conftest import log_kinds
+from tests.rvr.interpreter_sockets import (
+    HOST,
+    OFFER,
+    RELAY,
+    Call,
+    all_three,
+    call_with_interpreter,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+async def close_thread_connections():
+    yield
+    await sync_to_async(connections.close_all)()
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def call(sent, officer) -> Call:
+    return call_with_interpreter(sent, officer)
+
+
+def _candidate(line: str, peer: str) -> dict:
+    return {"type": "candidate", "peer": peer,
+            "candidate": {"candidate": line, "sdpMid": "0", "sdpMLineIndex": 0}}
+
+
+async def test_the_interpreters_offer_and_the_answer_reach_only_the_pair(call, officer,
+                                                                         staff_client):
+    sockets = await all_three(call, officer, staff_client)
+
+    await sockets.interpreter.send_json_to({"type": "offer", "peer": "officer", "sdp": OFFER})
+    assert await sockets.officer.receive_json_from() == {
+        "type": "offer", "peer": "interpreter", "sdp": OFFER}
+    await sockets.officer.send_json_to({"type": "answer", "peer": "interpreter", "sdp": OFFER})
+    assert await sockets.interpreter.receive_json_from() == {
+        "type": "answer", "peer": "officer", "sdp": OFFER}
+
+    assert await sockets.victim.receive_nothing(timeout=0.2)
+    await sockets.close()
+
+
+async def test_the_victim_and_the_interpreter_exchange_candidates(call, officer, staff_client):
+    sockets = await all_three(call, officer, staff_client)
+
+    await sockets.interpreter.send_json_to(_candidate(HOST, "victim"))
+    await sockets.victim.send_json_to(_candidate(HOST, "interpreter"))
+
+    to_victim = await sockets.victim.receive_json_from()
+    assert to_victim["peer"] == "interpreter" and to_victim["candidate"]["candidate"] == HOST
+    to_interpreter = await sockets.interpreter.receive_json_from()
+    assert to_interpreter["peer"] == "victim"
+    assert await sockets.officer.receive_nothing(timeout=0.2)
+    await sockets.close()
+
+
+async def test_the_calls_own_signalling_and_chat_never_reach_the_interpreter(
+        call, officer, staff_client):
+    sockets = await all_three(call, officer, staff_client)
+
+    await sockets.officer.send_json_to({"type": "offer", "sdp": OFFER})
+    assert await sockets.victim.receive_json_from() == {"type": "offer", "sdp": OFFER}
+    await sockets.victim.send_json_to({"type": "chat", "text": "He took my phone before"})
+    assert (await sockets.officer.receive_json_from())["type"] == "chat"
+
+    assert await sockets.interpreter.receive_nothing(timeout=0.3)
+    await sockets.close()
+
+
+async def test_relay_only_holds_for_the_interpreters_connections(call, officer, staff_client,
+                                                                 settings):
+    settings.TURN_URLS, settings.TURN_SECRET = ["turn:127.0.0.1:3478"], "s3cret"
+    settings.RVR_RELAY_ONLY = True
+    sockets = await all_three(call, officer, staff_client)
+
+    await sockets.interpreter.send_json_to({"type": "offer", "peer": "victim",
+                                            "sdp": OFFER + f"a={HOST}\r\na={RELAY}\r\n"})
+    for line in (HOST, RELAY):
+        await sockets.interpreter.send_json_to(_candidate(line, "victim"))
+    await sockets.victim.send_json_to(_candidate(HOST, "interpreter"))
+
+    offer = await sockets.victim.receive_json_from()
+    assert "192.0.2.2" not in offer["sdp"] and RELAY in offer["sdp"]
+    assert (await sockets.victim.receive_json_from())["candidate"]["candidate"] == RELAY
+    assert await sockets.victim.receive_nothing(timeout=0.2)
+    assert await sockets.interpreter.receive_nothing(timeout=0.2)
+    await sockets.close()
+
+
+async def test_joining_and_leaving_are_told_to_both_and_logged(call, officer, staff_client):
+    sockets = await all_three(call, officer, staff_client)
+
+    await sockets.interpreter.disconnect()
+
+    for socket in (sockets.victim, sockets.officer):
+        assert await socket.receive_json_from() == {"type": "interpreter.left"}
+    kinds = await sync_to_async(log_kinds)(call.session.incident)
+    assert kinds.index("video.interpreter_joined") < kinds.index("video.interpreter_left")
+    await sockets.victim.disconnect()
+    await sockets.officer.disconnect()
+
+
+async def test_the_interpreter_hears_when_the_victim_comes_back(call, officer, staff_client):
+    sockets = await all_three(call, officer, staff_client)
+
+    await sockets.victim.disconnect()
+    assert await sockets.interpreter.receive_json_from() == {"type": "peer.left",
+                                                             "side": "victim"}
+    await sockets.officer.receive_json_from()
+
+    assert await sockets.interpreter.receive_nothing(timeout=0.2)
+    await sockets.officer.disconnect()
+    await sockets.interpreter.disconnect()
+
+
+async def test_revoking_drops_the_interpreter_from_the_call(call, officer, staff_client):
+    sockets = await all_three(call, officer, staff_client)
+
+    await sync_to_async(interpreter_revoke)(session=call.session, officer=officer)
+
+    assert (await sockets.interpreter.receive_json_from())["type"] == "interpreter.revoked"
+    assert (await sockets.interpreter.receive_output(timeout=2))["type"] == "websocket.close"
+    revoked = [await sockets.officer.receive_json_from() for _ in range(2)]
+    assert {"type": "interpreter.left"} in revoked
+    await sockets.victim.disconnect()
+    await sockets.officer.disconnect()
+
+
+async def test_the_end_of_the_call_closes_the_interpreters_socket(call, officer, staff_client):
+    sockets = await all_three(call, officer, staff_client)
+
+    await sync_to_async(video_call_end)(session_id=call.session.pk, by="officer")
+
+    assert (await sockets.interpreter.receive_json_from())["type"] == "video.ended"
+    assert (await sockets.interpreter.receive_output(timeout=2))["type"] == "websocket.close"
+    await sockets.close()

@@ -1,0 +1,176 @@
+""""He's back" from the adversaries' side: only the victim's own bound browser can send the
+signal (not an officer, not another browser, not a malformed message), the key word is set only
+by a coordinator with a reason and is never readable back, and nothing on her phone's page says
+what the discreet control means."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
+from django.conf import settings as django_settings
+from django.contrib.staticfiles import finders
+from django.db import connections
+from django.test import Client
+
+from contact_hub.incidents.models import Alert
+from contact_hub.staff.models import Role, SecurityEvent
+from rvr.calls import video_check_record, video_session_accept
+from rvr.connection_check import CheckResult
+from rvr.links import video_session_join
+from rvr.models import RvrAssessment, VideoSession
+from tests.factories import StaffFactory
+from tests.rvr.conftest import in_memory_channel_layer  # noqa: F401 - autouse
+from tests.rvr.peers import socket_for, victim_cookie
+
+pytestmark = pytest.mark.django_db
+# Words that would tell whoever holds her phone what the control is for.
+TELLING = ("police", "help", "suspect", "key word", "he's back", "officer", "emergency")
+
+
+@pytest.fixture
+async def close_thread_connections():
+    yield
+    await sync_to_async(connections.close_all)()
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def in_call(sent, officer, staff_client):
+    """(session, the victim's cookie, the officer's cookie) for an accepted call."""
+    session, token = sent
+    secret = video_session_join(token=token).browser_secret
+    video_check_record(session_id=session.pk, result=CheckResult(30.0, 0.0, 800.0, "good"))
+    video_session_accept(session=session, officer=officer)
+    name = django_settings.SESSION_COOKIE_NAME
+    return session, victim_cookie(secret), f"{name}={staff_client(officer).cookies[name].value}"
+
+
+def _untouched(session_id: int) -> bool:
+    session = VideoSession.objects.select_related("incident").get(pk=session_id)
+    return (session.suspect_present_at is None and session.incident.grade == "priority"
+            and not Alert.objects.filter(kind=Alert.Kind.SUSPECT_PRESENT).exists())
+
+
+async def _events(kind: str) -> int:
+    return await sync_to_async(SecurityEvent.objects.filter(kind=kind).count)()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_officer_cannot_send_the_signal(in_call, close_thread_connections):
+    session, _, officer_cookie = in_call
+    socket = socket_for(session.pk, "officer", cookie=officer_cookie)
+    assert (await socket.connect())[0]
+    await socket.receive_json_from()
+
+    await socket.send_json_to({"type": "later"})
+
+    reply = await socket.receive_json_from()
+    assert reply["type"] == "error" and "cannot send later" in reply["reason"]
+    assert await _events("video_signal_not_allowed") == 1
+    assert await sync_to_async(_untouched)(session.pk)
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_another_browser_cannot_send_it(in_call, close_thread_connections):
+    session, _, _ = in_call
+
+    socket = socket_for(session.pk, "victim", cookie=victim_cookie("his-guess"))
+    connected, code = await socket.connect()
+
+    assert not connected and code == 4403
+    assert await _events("video_socket_wrong_browser") == 1
+    assert await sync_to_async(_untouched)(session.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_malformed_signal_is_refused_and_recorded(in_call, close_thread_connections):
+    session, cookie, _ = in_call
+    socket = socket_for(session.pk, "victim", cookie=cookie)
+    assert (await socket.connect())[0]
+    await socket.receive_json_from()
+
+    await socket.send_json_to({"type": "later", "grade": "resolved"})
+
+    assert (await socket.receive_json_from())["type"] == "error"
+    assert await _events("video_signal_malformed") == 1
+    assert await sync_to_async(_untouched)(session.pk)
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_rate_limit_still_holds_for_the_signal(in_call, settings,
+                                                        close_thread_connections):
+    settings.RVR_SIGNAL_BURST, settings.RVR_SIGNAL_PER_SECOND = 1, 1
+    session, cookie, _ = in_call
+    socket = socket_for(session.pk, "victim", cookie=cookie)
+    assert (await socket.connect())[0]
+    await socket.receive_json_from()
+
+    for _ in range(3):
+        await socket.send_json_to({"type": "later"})
+
+    assert (await socket.receive_output(timeout=5))["code"] == 4429
+    assert await _events("video_signal_too_fast") == 1
+    session = await sync_to_async(VideoSession.objects.get)(pk=session.pk)
+    assert session.suspect_present_by == "button"  # the first got through, once
+
+
+def test_only_a_coordinator_sets_the_key_word(assessment, staff_client):
+    intruder = StaffFactory(username="intruder", role=Role.RVR_OFFICER)
+
+    response = staff_client(intruder).post(f"/rvr/checks/{assessment.pk}/key-word/",
+                                           {"key_word": "pizza"})
+
+    assert response.status_code == 403
+    assert SecurityEvent.objects.get().kind == "wrong_role"
+    assert RvrAssessment.objects.get(pk=assessment.pk).key_word_hash == ""
+
+
+def test_the_check_page_never_shows_the_key_word_back(assessment, coordinator, staff_client):
+    client = staff_client(coordinator)
+
+    client.post(f"/rvr/checks/{assessment.pk}/key-word/", {"key_word": "Zanzibar"})
+    page = client.get(f"/rvr/incidents/{assessment.incident.reference}/check/")
+
+    assert "A key word is set." in page.content.decode()
+    assert "zanzibar" not in page.content.decode().lower()
+    assert "zanzibar" not in RvrAssessment.objects.get(pk=assessment.pk).key_word_hash.lower()
+
+
+def test_the_control_on_her_page_says_nothing_of_what_it_is_for(sent):
+    _, token = sent
+
+    page = Client().get(f"/v/{token}/").content.decode()
+
+    assert '<button type="button" class="later" data-later>Later</button>' in page
+    with open(finders.find("rvr/later.js")) as script:
+        source = script.read().lower()
+    for word in TELLING:
+        assert word not in source, word
+
+
+@pytest.mark.parametrize("who", ["his browser", "an unknown link"])
+def test_only_her_bound_browser_may_post_it(sent, who):
+    session, token = sent
+    Client().post(f"/v/{token}/join/")  # her phone joined
+    path = f"/v/{token}/later/" if who == "his browser" else "/v/not-a-real-token/later/"
+
+    response = Client().post(path)
+
+    assert response.status_code == 403
+    assert response.json() == {"refusal": "This call is no longer available."}
+    assert SecurityEvent.objects.get().kind == "video_later_wrong_browser"
+    assert _untouched(session.pk)
+
+
+def test_the_link_host_serves_her_the_control_and_its_request(sent, settings):
+    settings.HUB_VICTIM_HOST = "meet.example.org"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "meet.example.org"]
+    _, token = sent
+    phone = Client(HTTP_HOST="meet.example.org")
+    phone.post(f"/v/{token}/join/")
+
+    assert phone.get("/static/rvr/later.js").status_code == 200
+    assert phone.post(f"/v/{token}/later/").status_code == 204
