@@ -121,6 +121,15 @@ class Hub:
         return rvr_consent_record(assessment=checked, consent=True, actor=coordinator,
                                   wait_told=True).pk
 
+    def calls_ended(self, seconds: float = 15) -> None:
+        from rvr.models import VideoSession
+
+        deadline = time.monotonic() + seconds
+        while VideoSession.objects.filter(status=VideoSession.Status.IN_CALL).exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the call did not end")
+            time.sleep(0.02)
+
     def outbox_count(self) -> int:
         from contact_hub.conversations.models import OutboxEntry
 
@@ -138,7 +147,9 @@ class Hub:
         from rvr.models import VideoSession
 
         times = []
-        for session in VideoSession.objects.select_related("message"):
+        # In link order; a text whose receipt is still being written has no provider id yet.
+        for session in VideoSession.objects.select_related("message").order_by("pk").filter(
+                message__provider_message_id__startswith="outbox-"):
             entry = OutboxEntry.objects.get(pk=int(session.message.provider_message_id
                                                    .removeprefix("outbox-")))
             times.append((entry.created_at - session.link_sent_at).total_seconds() * 1000)
@@ -230,6 +241,7 @@ def _call(hub: Hub, browser: Any, n: int, path: str
 
     def end() -> None:
         officer.get_by_role("button", name="End call").click()
+        hub.calls_ended()  # before the page goes: the officer is free for the next call
         officer_context.close()
         victim_context.close()
 

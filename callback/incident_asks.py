@@ -7,7 +7,9 @@ Unlike the public entries, this ask is not anonymous (it comes from the browser 
 bound to) and carries no preferences of its own: the request takes her safe-contact plan,
 which staff agreed with her (its safe hours, voicemail, and texts only if the plan names SMS),
 and a plan that does not allow calls means no request. A number that already has a request
-stays in it, at its place, with its own preferences (only the plan's safer ones applied).
+stays in it, at its place: her plan's safe hours replace its own (which any entry could have
+set), those earlier hours are held for the handler as an unconfirmed change, and of its
+voicemail and texts only the plan's safer word is applied.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from callback.attempts import callback_changed
-from callback.models import ACTIVE_STATUSES, CallbackEntry, CallbackRequest
+from callback.models import ACTIVE_STATUSES, CallbackEntry, CallbackRequest, PreferenceChange
 from callback.numbers import NumberRefused, callback_number_check
+from callback.windows import window_code
 from contact_hub.conversations.models import Channel
 from contact_hub.incidents.callback_asks import CallbackAsked
 from contact_hub.incidents.models import Incident
 from contact_hub.people.models import Identity, SafeContactPlan
+from contact_hub.staff.audit import security_event_record
 
 # She was eligible for a video call and has waited for one already: ahead of routine callbacks.
 INCIDENT_ASK_PRIORITY = CallbackRequest.Priority.HIGH
@@ -87,11 +91,36 @@ def _join(callback_request: CallbackRequest, incident: Incident, plan: SafeConta
         return CallbackAsked(callback_request.pk, merged=True)
     if callback_request.incident_id is None:
         callback_request.incident = incident
+    if plan is not None:
+        _plan_window_apply(callback_request, plan, source, now)
     if plan is not None and not plan.voicemail_ok:
         callback_request.voicemail_ok = False
     if plan is not None and plan.channels and Channel.SMS not in plan.channels:
         callback_request.texts_ok = False
-    callback_request.save(update_fields=["incident", "voicemail_ok", "texts_ok"])
+    callback_request.save(update_fields=["incident", "safe_from", "safe_until", "voicemail_ok",
+                                         "texts_ok"])
     CallbackEntry.objects.create(request=callback_request, source=source, created_at=now)
     callback_changed(callback_request)
     return CallbackAsked(callback_request.pk, merged=True)
+
+
+def _plan_window_apply(callback_request: CallbackRequest, plan: SafeContactPlan, source: str,
+                       now: datetime) -> None:
+    """Her plan's hours, which staff agreed with her, replace the request's: those came from an
+    entry that proves nothing (the public form takes any number), so they may be the hours he
+    is home with her phone. They are kept as an unconfirmed change, for the handler to see and
+    check with her on the call, unless a change is already waiting on its own window."""
+    earlier = (callback_request.safe_from, callback_request.safe_until)
+    if earlier == (plan.safe_from, plan.safe_until):
+        return
+    callback_request.safe_from, callback_request.safe_until = plan.safe_from, plan.safe_until
+    change = (PreferenceChange.objects.select_for_update()
+              .filter(request=callback_request, status=PreferenceChange.Status.PENDING).first()
+              or PreferenceChange(request=callback_request, source=callback_request.source,
+                                  asked_at=callback_request.joined_at))
+    if not change.window:
+        change.window = window_code(*earlier)
+    change.save()
+    security_event_record("callback_window_overridden", detail={
+        "source": source, "callback_request_id": callback_request.pk,
+        "held_from": change.source})

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from callback.windows import WINDOWS
+from callback.windows import window_for
 from contact_hub.people.models import Identity, Person
 
 # The statuses in which a request is still someone's to deal with. One number has at most one of
@@ -219,7 +219,7 @@ class PreferenceChange(models.Model):
         """What was asked, in words for staff: 'allow voicemail and allow texts'."""
         parts = []
         if self.window:
-            parts.append(f"change the safe time to {WINDOWS[self.window].label.lower()}")
+            parts.append(f"change the safe time to {window_for(self.window).label.lower()}")
         if self.allow_voicemail:
             parts.append("allow voicemail")
         if self.allow_texts:

@@ -33,7 +33,7 @@ from callback.models import (
 from callback.numbers import callback_number_check
 from callback.selectors import QueuePlace, callback_due, callback_place
 from callback.tasks import callback_call_place
-from callback.windows import ANY_TIME, WINDOWS
+from callback.windows import ANY_TIME, WINDOWS, window_for
 from contact_hub.conversations.conduct import contact_after_assignment_flag
 from contact_hub.conversations.intake import identity_for
 from contact_hub.conversations.looks import LookBasis
@@ -409,7 +409,7 @@ def callback_preferences_confirm(*, callback_request: CallbackRequest, actor: St
                                   "after checking it with the caller.")
         basis = callback_reason_required(callback_request, actor)
         if change.window:
-            window = WINDOWS[change.window]
+            window = window_for(change.window)
             callback_request.safe_from, callback_request.safe_until = window.start, window.end
         callback_request.voicemail_ok = callback_request.voicemail_ok or change.allow_voicemail
         callback_request.texts_ok = callback_request.texts_ok or change.allow_texts

@@ -31,6 +31,25 @@ WINDOWS = {
 WINDOW_BY_KEY = {"1": "morning", "2": "afternoon", "3": "evening"}
 
 
+def window_code(start: time | None, end: time | None) -> str:
+    """The code a held change keeps for a window: a named window's, else "HH:MM-HH:MM" (a
+    request merged into from a video call may carry the times of a safe-contact plan)."""
+    for window in WINDOWS.values():
+        if (window.start, window.end) == (start, end):
+            return window.code
+    if start is None or end is None:
+        return ANY_TIME.code
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
+def window_for(code: str) -> SafeWindow:
+    """The window a code stands for, named or "HH:MM-HH:MM" (see window_code)."""
+    if code in WINDOWS:
+        return WINDOWS[code]
+    start, end = (time.fromisoformat(part) for part in code.split("-"))
+    return SafeWindow(code, f"{start:%H:%M} to {end:%H:%M}", start, end)
+
+
 def window_contains(start: time | None, end: time | None, at: datetime) -> bool:
     """Whether `at` (any timezone) falls in the daily local window; no window is any time."""
     if start is None or end is None:

@@ -60,6 +60,8 @@ class LiveEvent(StrEnum):
     # The victim shared her location or a photo or file (to the session's own websockets).
     VIDEO_SHARED = "video.shared"
     VIDEO_RECORDING = "video.recording"
+    # The console stopped recording before the call ended (rvr/recording.py).
+    VIDEO_RECORDING_STOPPED = "video.recording_stopped"
     # Rows the dashboard shows, pushed rendered (live_rows_send).
     QUEUE_ROWS = "queue.rows"
 

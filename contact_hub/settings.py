@@ -382,6 +382,9 @@ RVR_FAILING_AUDIO_KBPS = env_int("RVR_FAILING_AUDIO_KBPS", 4)
 RVR_FAILING_LOSS_PCT = env_int("RVR_FAILING_LOSS_PCT", 50)
 RVR_FAILING_SECONDS = env_int("RVR_FAILING_SECONDS", 5)
 RVR_QUALITY_WARMUP_SECONDS = env_int("RVR_QUALITY_WARMUP_SECONDS", 6)
+# More switches of video, audio only and chat in a minute than a real connection makes are
+# refused (a flood of the permanent incident log).
+RVR_MODE_CHANGES_PER_MINUTE = env_int("RVR_MODE_CHANGES_PER_MINUTE", 10)
 # ICE: STUN and TURN servers, the TURN shared secret (coturn's --static-auth-secret), how long a
 # session's TURN credentials last, and relay-only mode (each side sees only the relay's address).
 STUN_URLS = env_list("STUN_URLS", [])
@@ -393,6 +396,12 @@ RVR_RELAY_ONLY = env_bool("RVR_RELAY_ONLY", False)
 RVR_SIGNAL_MAX_BYTES = env_int("RVR_SIGNAL_MAX_BYTES", 24 * 1024)
 RVR_SIGNAL_BURST = env_int("RVR_SIGNAL_BURST", 60)
 RVR_SIGNAL_PER_SECOND = env_int("RVR_SIGNAL_PER_SECOND", 20)
+# Her "Later" (rvr/suspect_present.py) still counts this long after the call ended (a press
+# as the call ends, or her page's retry); its request by the link alone is rate-limited to a
+# burst and a steady rate per session.
+RVR_LATER_GRACE_SECONDS = env_int("RVR_LATER_GRACE_SECONDS", 120)
+RVR_LATER_BURST = env_int("RVR_LATER_BURST", 5)
+RVR_LATER_PER_MINUTE = env_int("RVR_LATER_PER_MINUTE", 10)
 RVR_STILL_MAX_BYTES = env_int("RVR_STILL_MAX_BYTES", 4 * 1024 * 1024)
 # Request paths that take a larger body than HUB_REQUEST_MAX_BYTES, with their own limit.
 HUB_REQUEST_LARGE_BODIES = [(r"^/rvr/sessions/\d+/stills/$", RVR_STILL_MAX_BYTES)]
@@ -400,6 +409,9 @@ HUB_REQUEST_LARGE_BODIES = [(r"^/rvr/sessions/\d+/stills/$", RVR_STILL_MAX_BYTES
 # one call may take.
 RVR_UPLOAD_MAX_BYTES = env_int("RVR_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 RVR_UPLOADS_PER_CALL = env_int("RVR_UPLOADS_PER_CALL", 20)
+# Each post is decoded before it is kept; this many a minute lets her send a few photos quickly
+# but not flood the decoder.
+RVR_UPLOADS_PER_MINUTE = env_int("RVR_UPLOADS_PER_MINUTE", 6)
 HUB_REQUEST_LARGE_BODIES += [(r"^/v/[A-Za-z0-9_-]+/uploads/$", RVR_UPLOAD_MAX_BYTES)]
 # Recording calls with the victim's consent: the force file's [recording] table (allowed,
 # retention_days, chunk_seconds), and the largest chunk of recorded video the console uploads.

@@ -9,10 +9,12 @@ was heard, and why.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from contact_hub.incidents.log import log_append
 from contact_hub.staff.models import StaffUser
@@ -25,6 +27,11 @@ MODE_REASONS = (CHOSEN, WEAK, FAILED)
 # Where a mode may change: from the waiting room (she chose audio only there) to the call's end.
 MODE_STATUSES = (VideoSession.Status.JOINED, VideoSession.Status.WAITING,
                  VideoSession.Status.IN_CALL)
+
+
+class ModeTooFrequent(Exception):
+    """More switches in a minute than a real connection makes: a page (or someone holding it)
+    flooding the incident log, which is permanent and shown whole on the incident page."""
 
 
 def call_quality_config() -> dict[str, Any]:
@@ -44,12 +51,18 @@ def call_mode_set(*, session_id: int, mode: str, side: str, reason: str = CHOSEN
                   kbps: float | None = None, actor: StaffUser | None = None) -> bool:
     """Record a switch of the call's mode in the incident log; True if the mode changed.
 
-    A page says its mode again after a reconnect: that is not a switch and is not logged."""
+    A page says its mode again after a reconnect: that is not a switch and is not logged.
+    Raises ModeTooFrequent past RVR_MODE_CHANGES_PER_MINUTE switches of this session."""
     with transaction.atomic():
         session = (VideoSession.objects.select_for_update().select_related("incident")
                    .get(pk=session_id))
         if session.status not in MODE_STATUSES or session.mode == mode:
             return False
+        recent = session.incident.log.filter(
+            kind="video.mode_changed", data__session_id=session.pk,
+            at__gte=timezone.now() - timedelta(minutes=1)).count()
+        if recent >= settings.RVR_MODE_CHANGES_PER_MINUTE:
+            raise ModeTooFrequent
         previous = session.mode
         session.mode, session.audio_only = mode, mode != VideoSession.Mode.VIDEO
         session.save(update_fields=["mode", "audio_only"])

@@ -37,10 +37,16 @@ from rvr.calls import (
     video_callback_request,
     video_check_record,
 )
-from rvr.connection import call_mode_set
+from rvr.connection import ModeTooFrequent, call_mode_set
 from rvr.connection_check import ConnectionCheck
 from rvr.eligibility import RvrRefused
-from rvr.ice import candidate_allowed, rtc_configuration, sdp_relay_only
+from rvr.ice import (
+    candidate_allowed,
+    candidate_relayed,
+    rtc_configuration,
+    sdp_relay_only,
+    sdp_relayed,
+)
 from rvr.links import BROWSER_COOKIE, browser_matches
 from rvr.models import VideoSession
 from rvr.recording import (
@@ -50,7 +56,13 @@ from rvr.recording import (
     recording_started,
 )
 from rvr.signalling import OFFICER, VICTIM, RateLimit, SignalRefused, signal_parse
-from rvr.suspect_present import BUTTON, KEY_WORD, key_word_in_line, suspect_present_record
+from rvr.suspect_present import (
+    BUTTON,
+    KEY_WORD,
+    key_word_in_line,
+    refused_chat_text,
+    suspect_present_record,
+)
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_MALFORMED = 4400
@@ -126,6 +138,9 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
             message = signal_parse(text_data if text_data is not None else bytes_data,
                                    side=self.side)
         except SignalRefused as refusal:
+            # A line refused as too long is still heard for her key word.
+            if self.side == VICTIM and await self._key_word_heard(refused_chat_text(text_data)):
+                return
             await self._refused(refusal)
             return
         if "peer" in message:
@@ -147,12 +162,7 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
         await self._relay(message)
 
     async def on_chat(self, message: dict[str, Any]) -> None:
-        if self.side == VICTIM and await key_word_in_line(session_id=self.session_id,
-                                                           text=message["text"]):
-            # Her page leaves first; the line itself goes nowhere and is kept nowhere.
-            await self._send({"type": "exit"})
-            await database_sync_to_async(suspect_present_record)(
-                session_id=self.session_id, trigger=KEY_WORD)
+        if self.side == VICTIM and await self._key_word_heard(message["text"]):
             return
         if self.side == OFFICER:
             matches = conduct_matches(message["text"])
@@ -175,9 +185,15 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
     async def on_mode(self, message: dict[str, Any]) -> None:
         """A switch of video, audio only or chat is logged; the other side always hears it
         (a page says its mode again when it reconnects)."""
-        await database_sync_to_async(call_mode_set)(
-            session_id=self.session_id, mode=message["mode"], side=self.side,
-            reason=message["reason"], kbps=message["kbps"], actor=self.staff)
+        try:
+            await database_sync_to_async(call_mode_set)(
+                session_id=self.session_id, mode=message["mode"], side=self.side,
+                reason=message["reason"], kbps=message["kbps"], actor=self.staff)
+        except ModeTooFrequent:
+            await self._security_event("video_mode_too_frequent")
+            await self._send({"type": "error",
+                              "reason": "The call's mode changed too often; try again shortly."})
+            return
         await self._relay({**message, "side": self.side})
 
     async def on_quality(self, message: dict[str, Any]) -> None:
@@ -186,6 +202,16 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
     async def on_hangup(self, message: dict[str, Any]) -> None:
         await database_sync_to_async(video_call_end)(
             session_id=self.session_id, by=self.side, actor=self.staff)
+
+    async def _key_word_heard(self, text: str) -> bool:
+        """Her key word in the line: her page leaves first, then the signal is recorded; the
+        line itself goes nowhere and is kept nowhere."""
+        if not text or not await key_word_in_line(session_id=self.session_id, text=text):
+            return False
+        await self._send({"type": "exit"})
+        await database_sync_to_async(suspect_present_record)(
+            session_id=self.session_id, trigger=KEY_WORD)
+        return True
 
     async def on_later(self, message: dict[str, Any]) -> None:
         """The victim's discreet "he's back" control (only her side may send it)."""
@@ -244,13 +270,17 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
 
     async def _peer_send(self, message: dict[str, Any]) -> None:
         """A message on one of the interpreter's peer connections (signalling.PEERS): only the
-        end it names gets it, told who sent it; relay-only holds for it as for the call's own."""
+        end it names gets it, told who sent it. Always relay-only, whatever RVR_RELAY_ONLY says:
+        the interpreter is outside the force and must not learn her address (nor she theirs)."""
         peer = message.pop("peer")
         candidate = message.get("candidate")
-        if candidate is not None and not candidate_allowed(candidate["candidate"]):
-            return
+        if candidate is not None:
+            relayed = candidate_relayed(candidate["candidate"])
+            if relayed is None:
+                return
+            message["candidate"] = {**candidate, "candidate": relayed}
         if "sdp" in message:
-            message["sdp"] = sdp_relay_only(message["sdp"])
+            message["sdp"] = sdp_relayed(message["sdp"])
         await self._relay({**message, "peer": self.side}, to=peer)
 
     # The connection check, run beside the socket and always cleaned up.

@@ -28,6 +28,10 @@ class IceServer(TypedDict):
 
 
 CANDIDATE_TYPE = re.compile(r"\btyp\s+(\w+)")
+RELATED_ADDRESS = re.compile(r"\braddr\s+\S+\s+rport\s+\d+")
+# The address fields of a description's origin, connection and RTCP lines.
+LINE_ADDRESS = re.compile(r"^((?:o=.*|c=|a=rtcp:\d+ )IN (IP[46])) \S+$")
+NO_ADDRESS = {"IP4": "0.0.0.0", "IP6": "::"}  # noqa: S104 - "no address" in SDP, not a bind
 
 
 def turn_credentials(*, session_id: int | str, now: datetime) -> tuple[str, str]:
@@ -64,9 +68,13 @@ def rtc_configuration(*, session_id: int, now: datetime) -> RTCConfiguration:
     return RTCConfiguration(iceServers=servers, iceTransportPolicy=policy)
 
 
+def turn_configured() -> bool:
+    return bool(settings.TURN_URLS and settings.TURN_SECRET)
+
+
 def relay_only() -> bool:
     """Relay-only needs a TURN server to relay through; without one no call could connect."""
-    return settings.RVR_RELAY_ONLY and bool(settings.TURN_URLS and settings.TURN_SECRET)
+    return settings.RVR_RELAY_ONLY and turn_configured()
 
 
 def candidate_allowed(candidate: str) -> bool:
@@ -84,4 +92,32 @@ def sdp_relay_only(sdp: str) -> str:
     lines = sdp.split("\r\n")
     kept = [line for line in lines
             if not line.startswith("a=candidate:") or candidate_allowed(line)]
+    return "\r\n".join(kept)
+
+
+# An outsider's connections (an interpreter's), relay-only whatever RVR_RELAY_ONLY says: the
+# interpreter is not the force, and must learn neither her address nor the officer's.
+
+def candidate_relayed(candidate: str) -> str | None:
+    """A relay candidate with its related address blanked (a browser may put its own public
+    address there), the end of the candidates as it is, and None for any other candidate."""
+    if not candidate:
+        return candidate
+    match = CANDIDATE_TYPE.search(candidate)
+    if not (match and match.group(1) == "relay"):
+        return None
+    return RELATED_ADDRESS.sub("raddr 0.0.0.0 rport 0", candidate)
+
+
+def sdp_relayed(sdp: str) -> str:
+    """A description with only relay candidates (as candidate_relayed leaves them) and no
+    address in its origin, connection and RTCP lines: ICE uses only the candidates."""
+    kept = []
+    for line in sdp.split("\r\n"):
+        if line.startswith("a=candidate:"):
+            relayed = candidate_relayed(line.removeprefix("a="))
+            if relayed:
+                kept.append("a=" + relayed)
+            continue
+        kept.append(LINE_ADDRESS.sub(lambda m: f"{m.group(1)} {NO_ADDRESS[m.group(2)]}", line))
     return "\r\n".join(kept)

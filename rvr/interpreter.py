@@ -8,7 +8,8 @@ not the GET a preview fetches) binds the link to that browser with a cookie hold
 secret, also kept only as a hash; another browser is refused. The link works only while the
 call is on (and an unused one only for RVR_INTERPRETER_LINK_MINUTES), and the officer can
 revoke it; inviting again revokes the earlier one. The interpreter sees and hears the call (a
-peer connection with each of the officer and the victim) and nothing of the record.
+peer connection with each of the officer and the victim, always through TURN, so no invite
+without it) and nothing of the record.
 """
 
 from __future__ import annotations
@@ -27,12 +28,16 @@ from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, StaffUser
 from rvr.eligibility import RvrRefused
+from rvr.ice import turn_configured
 from rvr.links import secret_hash
 from rvr.look_reasons import rvr_reason_required
 from rvr.models import InterpreterInvite, VideoSession
 
 INTERPRETER_COOKIE = "hub_interpreter"
 INTERPRETER_PATH = "/i/"
+# An interpreter's connections are relayed, always, so they never learn her address.
+NO_RELAY = ("An interpreter cannot be invited: the hub has no relay (TURN) server set up, and "
+            "an interpreter's video must always go through one. Ask your supervisor.")
 
 
 def interpreter_url(token: str) -> str:
@@ -55,6 +60,8 @@ def _officer_check(session: VideoSession, officer: StaffUser) -> None:
         raise RvrRefused("Only the officer who took this call can invite an interpreter.")
     if session.status != VideoSession.Status.IN_CALL:
         raise RvrRefused("An interpreter can only join while the call is on.")
+    if not turn_configured():
+        raise RvrRefused(NO_RELAY)
     rvr_reason_required(officer, session.incident.person_id)
 
 
@@ -126,13 +133,16 @@ def invite_for_token(token: str) -> InterpreterInvite | None:
 
 
 def invite_refusal(invite: InterpreterInvite | None, *, now: datetime) -> str | None:
-    """Why this link cannot be used now (unknown, revoked, ended, expired), or None."""
+    """Why this link cannot be used now (unknown, revoked, ended, no_relay, expired), or
+    None."""
     if invite is None:
         return "unknown"
     if invite.revoked_at is not None:
         return "revoked"
     if invite.session.status != VideoSession.Status.IN_CALL:
         return "ended"  # the link lives and dies with the call
+    if not turn_configured():
+        return "no_relay"  # TURN was taken away since the invite: no connection may be direct
     if invite.joined_at is None and invite.expires_at <= now:
         return "expired"
     return None
@@ -146,7 +156,7 @@ def interpreter_browser_matches(invite: InterpreterInvite, browser_secret: str) 
 @dataclass(frozen=True)
 class InterpreterJoin:
     invite: InterpreterInvite | None
-    refusal: str | None = None  # unknown, revoked, ended, expired, second_browser
+    refusal: str | None = None  # as invite_refusal, or second_browser
     browser_secret: str = ""  # set when this join bound the link to the browser
 
 

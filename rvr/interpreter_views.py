@@ -15,7 +15,7 @@ from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.roles import MAY_TAKE_VIDEO_CALLS
 from rvr.eligibility import RvrRefused
-from rvr.ice import ice_servers, relay_only
+from rvr.ice import ice_servers
 from rvr.interpreter import (
     INTERPRETER_COOKIE,
     interpreter_browser_matches,
@@ -25,15 +25,12 @@ from rvr.interpreter import (
     invite_for_token,
     invite_refusal,
 )
-from rvr.models import VideoSession
+from rvr.models import InterpreterInvite, VideoSession
 from rvr.victim import COOKIE_SECONDS, victim_page
 
-# What the interpreter's page says of a link it cannot use, and its status.
-REFUSALS = {
-    "unknown": ("This link is not valid. Check you opened the whole link.", 404),
-    "second_browser": ("This link has already been used in another browser, so it cannot be "
-                       "used here. Ask for a new link.", 403),
-}
+# What the interpreter's page says of a link it cannot use, whatever the reason: a different
+# answer for "used in another browser" (given only while the call is on) would tell whoever
+# holds the link whether the call is still going. The security event keeps the reason.
 NO_LONGER_ACTIVE = ("This link is no longer active. If you still need to join, ask for a new "
                     "link.", 410)
 
@@ -88,8 +85,11 @@ def interpreter_revoke_view(request: StaffRequest, session_id: int) -> HttpRespo
 
 # The interpreter's page.
 
-def _refusal_words(refusal: str) -> tuple[str, int]:
-    return REFUSALS.get(refusal, NO_LONGER_ACTIVE)
+def _link_refused(request: HttpRequest, refusal: str,
+                  invite: InterpreterInvite | None) -> tuple[str, int]:
+    security_event_record(f"interpreter_link_{refusal}", request=request,
+                          detail={"interpreter_id": invite.pk if invite else None})
+    return NO_LONGER_ACTIVE
 
 
 @victim_page
@@ -101,7 +101,7 @@ def interpreter_page_view(request: HttpRequest, token: str) -> HttpResponse:
         invite, request.COOKIES.get(INTERPRETER_COOKIE, ""))
     if refusal is None and invite is not None and invite.browser_hash and not returning:
         refusal = "second_browser"
-    words, status = _refusal_words(refusal) if refusal else ("", 200)
+    words, status = _link_refused(request, refusal, invite) if refusal else ("", 200)
     return render(request, "rvr/interpreter.html",
                   {"refusal": words, "returning": returning}, status=status)
 
@@ -112,10 +112,7 @@ def interpreter_join_view(request: HttpRequest, token: str) -> HttpResponse:
     result = interpreter_join(token=token,
                               browser_secret=request.COOKIES.get(INTERPRETER_COOKIE, ""))
     if result.refusal:
-        security_event_record(f"interpreter_link_{result.refusal}", request=request,
-                              detail={"interpreter_id": result.invite.pk if result.invite
-                                      else None})
-        words, status = _refusal_words(result.refusal)
+        words, status = _link_refused(request, result.refusal, result.invite)
         return JsonResponse({"refusal": words}, status=status)
     invite = result.invite
     assert invite is not None  # a join without a refusal always has its invite
@@ -123,7 +120,7 @@ def interpreter_join_view(request: HttpRequest, token: str) -> HttpResponse:
     response = JsonResponse({
         "socket": f"/ws/rvr/{session_id}/interpreter/",
         "ice_servers": ice_servers(session_id=session_id, now=timezone.now()),
-        "relay_only": relay_only(),
+        "relay_only": True,  # an interpreter's connections always are (rvr/ice.py)
     })
     if result.browser_secret:
         response.set_cookie(INTERPRETER_COOKIE, result.browser_secret, max_age=COOKIE_SECONDS,

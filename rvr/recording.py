@@ -6,10 +6,15 @@ the console records both sides with the browser's MediaRecorder (media never pas
 hub) and uploads short chunks as the call goes (`recording_chunk_store`). Each side's chunks
 form a chain: every chunk's log entry carries its SHA-256 and the one before it, in the same
 transaction as the chunk's row, so `recording_verify` (and `manage.py rvr_recording_verify`)
-names a chunk that is missing, altered, reordered or added. Playback is for the call's officer
-while they hold the call, and for supervisors and professional standards, each look in the
-access log (`recording_read`). The retention sweep (`recordings_expire`) deletes chunks past
-the force's retention period and logs the deletion, the hashes kept in the log.
+names a chunk that is missing, altered, reordered or added. The log, not the rows, says what
+must be verified (her yes, the chunks, a deletion closing each chain), so a row changed or
+removed cannot make a recording pass or vanish. A new recorder (after she reconnects) starts a
+new part, its own WebM file. A chunk the console cannot get stored ends the recording: the stop
+is logged and both pages turn "recording" off (`recording_stop`). Playback is for the call's
+officer while they hold the call, and for supervisors and professional standards, one look in
+the access log per playback page (`recording_read`), streamed by range a chunk at a time. The
+retention sweep (`recordings_expire`) deletes chunks past the force's retention period and logs
+the deletion, the hashes kept in the log; a deleted recording is never played back.
 
 Chunks are kept in the database (like evidence stills) so a chunk and its log entry commit
 together or not at all; a call of an hour at 1 Mbit/s is about 450 MB per side, which
@@ -21,16 +26,22 @@ storage with the same chain.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpResponse
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from contact_hub.conversations.looks import look_record
+from contact_hub.conversations.looks import look_reason_required, look_record
 from contact_hub.conversations.stored_files import STORED_FILE_HEADERS
 from contact_hub.incidents.log import log_append, log_verify
 from contact_hub.incidents.models import Incident, LogEntry
@@ -52,6 +63,14 @@ EBML_MAGIC = b"\x1a\x45\xdf\xa3"
 CHUNK_KIND = "recording.chunk_stored"
 CONSENT_KIND = "recording.consent"
 DELETED_KIND = "recording.deleted"
+STOPPED_KIND = "recording.stopped"
+RECORDING_KINDS = (CONSENT_KIND, CHUNK_KIND, STOPPED_KIND, DELETED_KIND)
+# Why the console stopped recording before the call ended: a chunk it could not get stored
+# (the chain cannot skip it), or the hub refusing one.
+STOP_REASONS = ("upload_failed", "refused")
+BYTE_RANGE = re.compile(r"bytes=(?P<first>\d*)-(?P<last>\d*)")
+# A playback page's look covers the range requests its players make for this long.
+PAGE_LOOK_COVERS = timedelta(hours=2)
 # The victim's question, neutral: nothing about police, evidence or who will watch it.
 QUESTION = ("Can we record this call? It helps keep an accurate record of what you tell us. "
             "You can still have the call if you say no.")
@@ -90,10 +109,21 @@ def recording_question(*, session_id: int) -> dict[str, Any]:
 
 
 def recording_started(*, session_id: int) -> bool:
-    """Whether the hub holds a chunk of this call (its "recording" indicator is on)."""
+    """Whether the hub holds a chunk of this call and it has not stopped (its "recording"
+    indicator is on)."""
     return CallRecording.objects.filter(session_id=session_id, consent=True,
                                         started_at__isnull=False,
-                                        deleted_at__isnull=True).exists()
+                                        deleted_at__isnull=True).exists() and not (
+        _logged(STOPPED_KIND, session_id).exists())
+
+
+def recording_stopped(*, session_id: int) -> bool:
+    """Whether the console stopped this call's recording before the call ended."""
+    return _logged(STOPPED_KIND, session_id).exists()
+
+
+def _logged(kind: str, session_id: int) -> QuerySet[LogEntry]:
+    return LogEntry.objects.filter(kind=kind, data__session_id=session_id)
 
 
 def recording_consent_record(*, session_id: int, agreed: bool,
@@ -127,6 +157,12 @@ class ChunkUpload:
     data: bytes
     content_type: str
 
+    @property
+    def starts_segment(self) -> bool:
+        """A new recorder (the victim reconnected, the console reopened) starts its own WebM
+        file: from here playback is a new part, since a header mid-file would not play."""
+        return self.data.startswith(EBML_MAGIC)
+
 
 def chunk_upload_parse(*, track: str, seq: str, data: bytes, content_type: str) -> ChunkUpload:
     """The upload's own shape: which side, which chunk, its size and type."""
@@ -158,10 +194,7 @@ def recording_chunk_store(*, session: VideoSession, officer: StaffUser, upload: 
         session = (VideoSession.objects.select_for_update().select_related("incident")
                    .get(pk=session.pk))
         _may_record(session, officer, now)
-        recording = CallRecording.objects.select_for_update().filter(session=session).first()
-        if recording is None or not recording.consent or recording.deleted_at is not None:
-            raise RecordingRefused("The victim has not agreed to this call being recorded.",
-                                   kind="no_consent", status=403)
+        recording = _recording_on(session)
         last = (RecordingChunk.objects.filter(recording=recording, track=upload.track)
                 .order_by("-seq").only("seq", "sha256").first())
         repeat = _chunk_repeat(recording, upload, digest, last)
@@ -175,7 +208,7 @@ def recording_chunk_store(*, session: VideoSession, officer: StaffUser, upload: 
         log_append(session.incident, CHUNK_KIND, {
             "session_id": session.pk, "recording_id": recording.pk, "track": upload.track,
             "seq": upload.seq, "sha256": digest, "prev_sha256": chunk.prev_sha256,
-            "bytes": chunk.size}, actor=officer)
+            "bytes": chunk.size, "starts_segment": upload.starts_segment}, actor=officer)
         if recording.started_at is None:
             recording.started_at = now
             recording.save(update_fields=["started_at"])
@@ -183,6 +216,45 @@ def recording_chunk_store(*, session: VideoSession, officer: StaffUser, upload: 
             # the console.
             session_tell(session, LiveEvent.VIDEO_RECORDING)
     return chunk
+
+
+def recording_stop(*, session: VideoSession, officer: StaffUser, reason: str,
+                   now: datetime | None = None) -> dict[str, int]:
+    """The console could not keep the recording going: the stop is in the incident log with
+    how many chunks each side holds, and both pages turn "recording" off. Nothing more is
+    taken for this call. Saying it again is harmless (a retry); returns the chunks held."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = (VideoSession.objects.select_for_update().select_related("incident")
+                   .get(pk=session.pk))
+        _may_record(session, officer, now)
+        if reason not in STOP_REASONS:
+            raise RecordingRefused("Say why the recording stopped.", kind="malformed")
+        recording = CallRecording.objects.select_for_update().filter(session=session).first()
+        if recording is None or not recording.consent:
+            raise RecordingRefused("The victim has not agreed to this call being recorded.",
+                                   kind="no_consent", status=403)
+        held = {track: RecordingChunk.objects.filter(recording=recording, track=track).count()
+                for track in TRACKS}
+        if _logged(STOPPED_KIND, session.pk).exists():
+            return held
+        log_append(session.incident, STOPPED_KIND, {
+            "session_id": session.pk, "recording_id": recording.pk, "reason": reason,
+            "chunks": held}, actor=officer)
+        session_tell(session, LiveEvent.VIDEO_RECORDING_STOPPED)
+    return held
+
+
+def _recording_on(session: VideoSession) -> CallRecording:
+    """The recording chunks are added to, locked; a refusal if there is none to add to."""
+    recording = CallRecording.objects.select_for_update().filter(session=session).first()
+    if recording is None or not recording.consent or recording.deleted_at is not None:
+        raise RecordingRefused("The victim has not agreed to this call being recorded.",
+                               kind="no_consent", status=403)
+    if _logged(STOPPED_KIND, session.pk).exists():
+        raise RecordingRefused("The recording of this call has stopped.", kind="stopped",
+                               status=403)
+    return recording
 
 
 def _may_record(session: VideoSession, officer: StaffUser, now: datetime) -> None:
@@ -231,9 +303,12 @@ class RecordingProblem:
 
 @dataclass
 class RecordingCheck:
-    recording: CallRecording
+    session_id: int
+    recording: CallRecording | None
     chunks: dict[str, int] = field(default_factory=dict)
     problems: list[RecordingProblem] = field(default_factory=list)
+    # The incident log holds the recording's deletion at the end of retention.
+    deleted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -241,34 +316,101 @@ class RecordingCheck:
 
 
 def recording_verify(recording: CallRecording) -> RecordingCheck:
-    """Check the chunks against the incident log, side by side: the log's entries must chain
-    (each carries the previous chunk's hash) and every stored chunk must be the one the log
-    names at its place. Names the first place each side's chain breaks, and why."""
-    check = RecordingCheck(recording=recording)
-    with transaction.atomic():
-        # Chunks still arriving (the last of a call just ended) wait on this lock, so the log,
-        # its head and the chunks are read as of one moment.
-        incident = Incident.objects.select_for_update().get(pk=recording.incident_id)
-        recording.refresh_from_db(fields=["deleted_at"])
-        log_problem = log_verify(incident)
-        if log_problem is not None:
-            check.problems.append(RecordingProblem("incident log", None, str(log_problem)))
-        entries = _chunk_entries(recording)
+    """Check a recording against the incident log (recording_session_verify)."""
+    return recording_session_verify(recording.session_id)
+
+
+def recording_session_verify(session_id: int) -> RecordingCheck:
+    """Check a call's recording against the incident log, which says what there must be: her
+    answer, each side's chain of chunks (each entry carries the previous chunk's hash) and,
+    once retention ends, the deletion closing each chain. The rows must agree with it: her
+    answer, every stored chunk the one the log names at its place, none left after a deletion.
+    Names the first place each side's chain breaks, and why. Reads one consistent snapshot
+    and locks nothing, so chunks still arriving are not held up."""
+    with _snapshot():
+        recording = CallRecording.objects.filter(session_id=session_id).first()
+        entries = list(LogEntry.objects.filter(kind__in=RECORDING_KINDS,
+                                               data__session_id=session_id)
+                       .order_by("incident_id", "seq"))
+        check = RecordingCheck(session_id=session_id, recording=recording)
+        incident_ids = {e.incident_id for e in entries} | (
+            {recording.incident_id} if recording else set())
+        for incident in Incident.objects.filter(pk__in=incident_ids).order_by("pk"):
+            log_problem = log_verify(incident)
+            if log_problem is not None:
+                check.problems.append(RecordingProblem("incident log", None, str(log_problem)))
+        deletion = next((e.data for e in entries if e.kind == DELETED_KIND), None)
+        check.deleted = deletion is not None
+        check.problems += _row_problems(recording, entries, deletion)
         for track in TRACKS:
-            logged = [e for e in entries if e["track"] == track]
+            logged = [e.data for e in entries if e.kind == CHUNK_KIND and e.data["track"] == track]
             check.chunks[track] = len(logged)
             problem = _log_chain_problem(track, logged) or (
-                None if recording.deleted_at
+                _deletion_problem(recording, track, logged, deletion) if deletion
                 else _stored_chunks_problem(recording, track, logged))
             if problem is not None:
                 check.problems.append(problem)
     return check
 
 
-def _chunk_entries(recording: CallRecording) -> list[dict[str, Any]]:
-    return [entry.data for entry in LogEntry.objects.filter(
-        incident_id=recording.incident_id, kind=CHUNK_KIND,
-        data__recording_id=recording.pk).order_by("seq")]
+def recordings_logged() -> list[int]:
+    """Every video session with a recording to verify: her yes or a chunk in an incident log,
+    or a row that says she agreed. The log decides, so a row changed or removed cannot take a
+    recording out of the check."""
+    logged = LogEntry.objects.filter(kind__in=(CHUNK_KIND, DELETED_KIND, STOPPED_KIND))
+    agreed = LogEntry.objects.filter(kind=CONSENT_KIND, data__agreed=True)
+    sessions = {int(pk) for pk in (*logged.values_list("data__session_id", flat=True),
+                                   *agreed.values_list("data__session_id", flat=True))}
+    sessions |= set(CallRecording.objects.filter(consent=True)
+                    .values_list("session_id", flat=True))
+    return sorted(sessions)
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """A read-only transaction that sees one moment throughout (repeatable read), without
+    locking anything; inside a caller's transaction, that transaction's view."""
+    connection = transaction.get_connection()
+    outer = connection.in_atomic_block
+    with transaction.atomic():
+        if not outer and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _row_problems(recording: CallRecording | None, entries: list[LogEntry],
+                  deletion: dict[str, Any] | None) -> list[RecordingProblem]:
+    """Where the recording's row disagrees with the log: her answer, or its deletion."""
+    answers = [e.data["agreed"] for e in entries if e.kind == CONSENT_KIND]
+    logged_yes = any(answers)
+    problems = []
+    if len(answers) > 1:
+        problems.append(RecordingProblem("recording", None, "her answer is in the incident log "
+                                         "more than once"))
+    if recording is None:
+        if logged_yes:
+            problems.append(RecordingProblem("recording", None, "its row is missing, but the "
+                                             "incident log has her yes"))
+        return problems
+    if not answers:
+        problems.append(RecordingProblem("recording", None, "its row has no answer of hers in "
+                                         "the incident log"))
+    elif recording.consent != logged_yes:
+        problems.append(RecordingProblem("recording", None, (
+            f"its row says she said {_yes_no(recording.consent)}, but the incident log has "
+            f"her {_yes_no(logged_yes)}")))
+    if recording.deleted_at is not None and deletion is None:
+        problems.append(RecordingProblem("recording", None, "its row is marked deleted, but "
+                                         "the incident log has no deletion"))
+    if recording.deleted_at is None and deletion is not None:
+        problems.append(RecordingProblem("recording", None, "the incident log has its "
+                                         "deletion, but its row is not marked deleted"))
+    return problems
+
+
+def _yes_no(agreed: bool) -> str:
+    return "yes" if agreed else "no"
 
 
 def _log_chain_problem(track: str, logged: list[dict[str, Any]]) -> RecordingProblem | None:
@@ -283,15 +425,32 @@ def _log_chain_problem(track: str, logged: list[dict[str, Any]]) -> RecordingPro
     return None
 
 
-def _stored_chunks_problem(recording: CallRecording, track: str,
+def _deletion_problem(recording: CallRecording | None, track: str,
+                      logged: list[dict[str, Any]],
+                      deletion: dict[str, Any]) -> RecordingProblem | None:
+    """A deleted recording: its deletion must close the side's chain as the log has it (the
+    count and the last hash), and no chunk may be left behind it."""
+    closed = deletion.get("tracks", {}).get(track, {})
+    last = logged[-1]["sha256"] if logged else GENESIS
+    if closed.get("chunks") != len(logged) or closed.get("last_sha256") != last:
+        return RecordingProblem(track, None, "its deletion in the incident log does not close "
+                                "the chain of chunks the log holds")
+    left = (RecordingChunk.objects.filter(recording=recording, track=track).order_by("seq")
+            .values_list("seq", flat=True).first() if recording else None)
+    if left is not None:
+        return RecordingProblem(track, left, "is stored after the recording's deletion")
+    return None
+
+
+def _stored_chunks_problem(recording: CallRecording | None, track: str,
                            logged: list[dict[str, Any]]) -> RecordingProblem | None:
-    rows = {c.seq: c for c in RecordingChunk.objects.filter(recording=recording, track=track)}
+    rows = _stored_hashes(recording, track)
     logged_hashes = {entry["sha256"]: entry["seq"] for entry in logged}
     for entry in logged:
         seq, row = entry["seq"], rows.pop(entry["seq"], None)
         if row is None:
             return RecordingProblem(track, seq, "is missing (deleted)")
-        actual = hashlib.sha256(bytes(row.data)).hexdigest()
+        actual, stored, stored_prev = row
         if actual != entry["sha256"]:
             other = logged_hashes.get(actual)
             if other is not None:
@@ -299,7 +458,7 @@ def _stored_chunks_problem(recording: CallRecording, track: str,
                                         "chunks were reordered")
             return RecordingProblem(track, seq, "was altered: its content does not match the "
                                     "SHA-256 in the incident log")
-        if row.sha256 != entry["sha256"] or row.prev_sha256 != entry["prev_sha256"]:
+        if stored != entry["sha256"] or stored_prev != entry["prev_sha256"]:
             return RecordingProblem(track, seq, "was altered: its stored hashes do not match "
                                     "the incident log")
     if rows:
@@ -307,13 +466,28 @@ def _stored_chunks_problem(recording: CallRecording, track: str,
     return None
 
 
+def _stored_hashes(recording: CallRecording | None,
+                   track: str) -> dict[int, tuple[str, str, str]]:
+    """seq -> (the SHA-256 of its bytes, its stored hash, its stored previous hash), reading
+    the chunks a few at a time rather than a whole side at once."""
+    if recording is None:
+        return {}
+    rows = (RecordingChunk.objects.filter(recording=recording, track=track).order_by("seq")
+            .values_list("seq", "data", "sha256", "prev_sha256").iterator(chunk_size=8))
+    return {seq: (hashlib.sha256(bytes(data)).hexdigest(), sha256, prev)
+            for seq, data, sha256, prev in rows}
+
+
 # Playing back.
 
-def recording_read(*, session_id: int, actor: StaffUser) -> CallRecording | None:
+def recording_read(*, session_id: int, actor: StaffUser, looked: bool = False
+                   ) -> CallRecording | None:
     """The call's recording for playback, the look in the access log; None if there is none.
     RVR officers see only their own call's, while they hold it (the call and its follow-up);
     supervisors and professional standards any, with a reason (ReasonNeeded) if they have none.
-    Coordinators never reach here (the view's roles)."""
+    `looked`: the reader's playback page already recorded this look, and this is one of its
+    players' requests: the same checks, no second access event. Coordinators never reach
+    here (the view's roles)."""
     with transaction.atomic():
         recording = (CallRecording.objects.select_related("session", "incident")
                      .filter(session_id=session_id, consent=True).first())
@@ -324,7 +498,9 @@ def recording_read(*, session_id: int, actor: StaffUser) -> CallRecording | None
             raise RecordingRefused("Only the officer who took this call can play it back, and "
                                    "only while they hold it.", kind="not_officer", status=403)
         what = f"recording of video call {session_id}"
-        if person_id is None:
+        if looked:
+            look_reason_required(actor, person_id)
+        elif person_id is None:
             access_record(actor=actor, action=AccessEvent.Action.VIEW, what=what,
                           why="working an incident")
         else:
@@ -340,23 +516,143 @@ def _holds_call(officer: StaffUser, session: VideoSession) -> bool:
         kind=Assignment.Kind.VIDEO, subject=video_subject(session)).exists()
 
 
-def recording_track_bytes(recording: CallRecording, track: str) -> bytes:
-    """One side of the call as one WebM file: its chunks in order."""
-    return b"".join(bytes(data) for data in RecordingChunk.objects.filter(
-        recording=recording, track=track).order_by("seq").values_list("data", flat=True))
+def recording_segments(recording: CallRecording) -> dict[str, list[range]]:
+    """Each side's parts as the chunk numbers in each: a side starts a new part where a new
+    recorder started (the victim reconnected), as the incident log says."""
+    segments: dict[str, list[range]] = {track: [] for track in TRACKS}
+    entries = (LogEntry.objects.filter(kind=CHUNK_KIND, data__session_id=recording.session_id,
+                                       data__recording_id=recording.pk)
+               .order_by("seq").values_list("data", flat=True))
+    starts: dict[str, list[int]] = {track: [] for track in TRACKS}
+    ends: dict[str, int] = {track: 0 for track in TRACKS}
+    for entry in entries:
+        track = entry["track"]
+        if track not in starts:
+            continue
+        # Entries from before parts were logged: only a side's first chunk starts one.
+        if entry.get("starts_segment", entry["seq"] == 0):
+            starts[track].append(entry["seq"])
+        ends[track] = max(ends[track], entry["seq"] + 1)
+    for track, firsts in starts.items():
+        bounds = [*firsts, ends[track]]
+        segments[track] = [range(a, b) for a, b in pairwise(bounds)]
+    return segments
 
 
-def recording_response(content: bytes) -> HttpResponse:
-    """A side of the recording for the playback page's video element: inline only if the bytes
-    are WebM, sandboxed and unsniffable like every stored file."""
-    webm = content.startswith(EBML_MAGIC)
-    response = HttpResponse(content, content_type="video/webm" if webm
-                            else "application/octet-stream")
+def recording_deleted(recording: CallRecording) -> bool:
+    """Deleted by its row or by the incident log: either way nothing is played back."""
+    return recording.deleted_at is not None or _logged(
+        DELETED_KIND, recording.session_id).exists()
+
+
+def recording_track_bytes(recording: CallRecording, track: str, segment: int = 0) -> bytes:
+    """One part of one side of the call as one WebM file: its chunks in order."""
+    pieces = _segment_pieces(_segment_sizes(recording, track, segment), None)
+    return b"".join(_pieces_stream(recording, track, pieces))
+
+
+@dataclass(frozen=True)
+class ByteRange:
+    start: int
+    end: int  # inclusive, as HTTP says it
+
+
+def byte_range_parse(header: str, total: int) -> ByteRange | None:
+    """A single `bytes=a-b`, `bytes=a-` or `bytes=-n` range of `total` bytes; None for the
+    whole. Raises RecordingRefused (416) for one that cannot be served."""
+    if not header:
+        return None
+    match = BYTE_RANGE.fullmatch(header.strip())
+    refused = RecordingRefused("That range cannot be served.", kind="bad_range", status=416)
+    if match is None or not (match["first"] or match["last"]):
+        raise refused
+    if not match["first"]:
+        suffix = int(match["last"])
+        if suffix == 0:
+            raise refused
+        return ByteRange(max(total - suffix, 0), total - 1)
+    start = int(match["first"])
+    end = min(int(match["last"]), total - 1) if match["last"] else total - 1
+    if start >= total or end < start:
+        raise refused
+    return ByteRange(start, end)
+
+
+def recording_segment_response(recording: CallRecording, track: str, segment: int,
+                               range_header: str, *, asynchronous: bool = False
+                               ) -> StreamingHttpResponse:
+    """A part of a side for the playback page's video element, streamed a chunk at a time and
+    by range, as players ask: inline only if the bytes are WebM, sandboxed and unsniffable
+    like every stored file. `asynchronous` for a server running ASGI, which would otherwise
+    read the whole part into memory before sending it. Raises RecordingRefused when there is
+    no such part or range."""
+    sizes = _segment_sizes(recording, track, segment)
+    total = sum(size for _, size in sizes)
+    wanted = byte_range_parse(range_header, total)
+    first = _chunk_data(recording, track, sizes[0][0])
+    webm = first.startswith(EBML_MAGIC)
+    pieces = _segment_pieces(sizes, wanted)
+    response = StreamingHttpResponse(
+        _pieces_async(recording, track, pieces) if asynchronous
+        else _pieces_stream(recording, track, pieces),
+        status=206 if wanted else 200,
+        content_type="video/webm" if webm else "application/octet-stream")
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Length"] = str(wanted.end - wanted.start + 1 if wanted else total)
+    if wanted:
+        response["Content-Range"] = f"bytes {wanted.start}-{wanted.end}/{total}"
     response["Content-Disposition"] = ("inline" if webm else "attachment") + (
         '; filename="recording.webm"')
     for header, value in STORED_FILE_HEADERS.items():
         response[header] = value
     return response
+
+
+def _segment_sizes(recording: CallRecording, track: str, segment: int) -> list[tuple[int, int]]:
+    parts = recording_segments(recording)[track]
+    if not 0 <= segment < len(parts):
+        raise RecordingRefused("The recording has no such part.", kind="no_segment",
+                               status=404)
+    seqs = parts[segment]
+    sizes = list(RecordingChunk.objects.filter(
+        recording=recording, track=track, seq__gte=seqs.start, seq__lt=seqs.stop)
+        .order_by("seq").values_list("seq", "size"))
+    if not sizes:
+        raise RecordingRefused("The recording has no such part.", kind="no_segment",
+                               status=404)
+    return sizes
+
+
+def _chunk_data(recording: CallRecording, track: str, seq: int) -> bytes:
+    return bytes(RecordingChunk.objects.values_list("data", flat=True).get(
+        recording=recording, track=track, seq=seq))
+
+
+def _segment_pieces(sizes: list[tuple[int, int]],
+                    wanted: ByteRange | None) -> list[tuple[int, slice]]:
+    """The chunks a part or a range of it takes, and the bytes of each."""
+    pieces, offset = [], 0
+    for seq, size in sizes:
+        start, end = offset, offset + size - 1
+        offset += size
+        if wanted is None:
+            pieces.append((seq, slice(None)))
+        elif end >= wanted.start and start <= wanted.end:
+            pieces.append((seq, slice(max(wanted.start - start, 0), wanted.end - start + 1)))
+    return pieces
+
+
+def _pieces_stream(recording: CallRecording, track: str,
+                   pieces: list[tuple[int, slice]]) -> Iterator[bytes]:
+    for seq, cut in pieces:
+        yield _chunk_data(recording, track, seq)[cut]
+
+
+async def _pieces_async(recording: CallRecording, track: str,
+                        pieces: list[tuple[int, slice]]) -> AsyncIterator[bytes]:
+    read = sync_to_async(_chunk_data)
+    for seq, cut in pieces:
+        yield (await read(recording, track, seq))[cut]
 
 
 # Retention.

@@ -8,12 +8,20 @@ gets a display copy, decoded and re-encoded with Pillow, turned the way her phon
 carrying none of the original's metadata (EXIF, GPS, comments, profiles), so what staff
 browsers show is only pixels the hub wrote. HEIC is not taken: Pillow cannot decode it without
 a plug-in the hub does not have.
+
+Decoding is the costly part (a small file can hold a large image), so before any decoding a
+post must be to a call that is on, under the call's file limit and under her rate
+(RVR_UPLOADS_PER_MINUTE); and a process decodes one image at a time, so a flood from many
+calls queues behind one decode instead of taking every core.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import threading
+import time
+from collections import deque
 from datetime import datetime
 
 from django.conf import settings
@@ -35,7 +43,13 @@ UPLOAD_TYPES: dict[str, str | None] = {
     "image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "application/pdf": None,
 }
 # Larger images are refused before they are decoded (a small file can claim huge dimensions).
-MAX_PIXELS = 50_000_000
+# A phone's photo is at most 24.5 MP (5712 x 4284, the largest default of current phones; a
+# 12 MP photo is 4032 x 3024); an RGB decode of this many pixels is about 75 MB.
+MAX_PIXELS = 25_000_000
+# One decode at a time per process; a post that cannot start within this is told to retry.
+DECODE_WAIT_SECONDS = 20.0
+_decoding = threading.BoundedSemaphore(1)
+RATE_WINDOW_SECONDS = 60.0
 # The display copy is for a screen; the original keeps every pixel.
 DISPLAY_MAX_SIDE = 2048
 DISPLAY_JPEG_QUALITY = 85
@@ -58,17 +72,17 @@ def victim_upload_record(*, session_id: int, content: bytes,
                                        status=VideoSession.Status.IN_CALL).exists():
         # Before any decoding: a call that is over costs nothing to send files at.
         raise ShareRefused(CALL_NOT_OPEN, kind="video_share_session_closed", status=403)
+    _call_limit_check(session_id)  # again under the lock below; here so a full call costs nothing
+    upload_rate_check(session_id)
     content_type = stored_file_type(content)
     if content_type not in UPLOAD_TYPES:
         raise ShareRefused(NOT_TAKEN, kind="video_upload_type_refused", status=415)
     decoder = UPLOAD_TYPES[content_type]
-    display, display_type = (display_copy(content, decoder) if decoder else (None, ""))
+    display, display_type = (_display_copy_queued(content, decoder) if decoder else (None, ""))
     now = now or timezone.now()
     with transaction.atomic():
         session = share_session_locked(session_id, (VideoSession.Status.IN_CALL,))
-        if VictimUpload.objects.filter(session=session).count() >= settings.RVR_UPLOADS_PER_CALL:
-            raise ShareRefused("No more files can be sent in this call.",
-                               kind="video_upload_limit", status=429)
+        _call_limit_check(session.pk)
         upload = VictimUpload.objects.create(
             session=session, incident=session.incident, original=content,
             content_type=content_type, sha256=hashlib.sha256(content).hexdigest(),
@@ -83,6 +97,64 @@ def victim_upload_record(*, session_id: int, content: bytes,
     return upload
 
 
+def _call_limit_check(session_id: int) -> None:
+    if VictimUpload.objects.filter(session_id=session_id).count() >= settings.RVR_UPLOADS_PER_CALL:
+        raise ShareRefused("No more files can be sent in this call.",
+                           kind="video_upload_limit", status=429)
+
+
+class UploadRate:
+    """Her posts to one call in the last minute, in this process: each counts, taken or
+    refused after this check (a file that fails to decode costs as much as one that does)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._posts: dict[int, deque[float]] = {}
+
+    def admit(self, session_id: int, *, limit: int, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._forget_before(now - RATE_WINDOW_SECONDS)
+            posts = self._posts.setdefault(session_id, deque())
+            if len(posts) >= limit:
+                return False
+            posts.append(now)
+            return True
+
+    def _forget_before(self, oldest: float) -> None:
+        for session_id in list(self._posts):
+            posts = self._posts[session_id]
+            while posts and posts[0] < oldest:
+                posts.popleft()
+            if not posts:
+                del self._posts[session_id]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._posts.clear()
+
+
+upload_rate = UploadRate()
+
+
+def upload_rate_check(session_id: int) -> None:
+    """Refused while she has posted RVR_UPLOADS_PER_MINUTE files to this call in the last
+    minute (per process: the web server runs a fixed few, each decoding one at a time)."""
+    if not upload_rate.admit(session_id, limit=settings.RVR_UPLOADS_PER_MINUTE):
+        raise ShareRefused("Too many files were sent just now. Wait a minute, then try again.",
+                           kind="video_upload_rate", status=429)
+
+
+def _display_copy_queued(content: bytes, decoder: str) -> tuple[bytes, str]:
+    if not _decoding.acquire(timeout=DECODE_WAIT_SECONDS):
+        raise ShareRefused("The photo could not be taken just now. Try again in a minute.",
+                           kind="video_upload_busy", status=503)
+    try:
+        return display_copy(content, decoder)
+    finally:
+        _decoding.release()
+
+
 def display_copy(content: bytes, decoder: str) -> tuple[bytes, str]:
     """The image re-encoded from its pixels alone, the right way up: a JPEG, or a PNG for a
     PNG (which may be a screenshot with transparency). Refused if it does not decode."""
@@ -91,6 +163,9 @@ def display_copy(content: bytes, decoder: str) -> tuple[bytes, str]:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise _TooManyPixels
+            # A JPEG can be decoded straight at a fraction of its size: the display copy is
+            # no larger than DISPLAY_MAX_SIDE, so this saves most of the work.
+            image.draft(None, (DISPLAY_MAX_SIDE, DISPLAY_MAX_SIDE))
             image.load()
             return _reencoded(ImageOps.exif_transpose(image), as_png=decoder == "PNG")
     except _TooManyPixels as error:

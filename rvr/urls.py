@@ -45,6 +45,8 @@ urlpatterns = [
          name="recording"),
     path("sessions/<int:session_id>/recording/chunks/", recording_views.chunk_upload_view,
          name="recording_chunk"),
+    path("sessions/<int:session_id>/recording/stop/", recording_views.recording_stop_view,
+         name="recording_stop"),
     path("sessions/<int:session_id>/recording/<str:track>/",
          recording_views.recording_track_view, name="recording_track"),
     path("sessions/<int:session_id>/shared/", share_views.call_shared_view, name="call_shared"),

@@ -156,6 +156,8 @@ def key_word_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
     except ReasonNeeded as needed:
         return reason_asked(request, needed)
     except RvrRefused as refusal:
+        security_event_record("rvr_key_word_refused", request=request,
+                              detail={"assessment_id": assessment.pk})
         messages.error(request, str(refusal))
     else:
         messages.success(request, "Key word set.")

@@ -112,7 +112,8 @@ def incident_grade(*, incident: Incident, grade: str, actor: StaffUser | None,
     """Re-grade: the new target runs from now, and the escalation points follow it. With
     `redispatch` (the victim's own signal that the suspect is back: no actor) it goes back on
     the dispatch list too, nobody holding it: the new grade needs a unit sent, not the video
-    call or whoever was working it."""
+    call or whoever was working it. A unit already sent stays assigned: taking it off would
+    only delay the one already on its way."""
     _open_only(incident)
     now = timezone.now()
     target_at = grade_target(grade, from_time=now)
@@ -129,7 +130,8 @@ def incident_grade(*, incident: Incident, grade: str, actor: StaffUser | None,
         data = {"from": previous, "grade": grade, "target_at": target_at,
                 "reason": reason.strip(), "thrive": thrive}
         if redispatch:
-            data["next"] = "back on the dispatch list"
+            data["next"] = (f"unit {incident.assigned_unit} stays assigned"
+                            if _unit_on_its_way(incident) else "back on the dispatch list")
         log_append(incident, "incident.graded", data, actor=actor)
         escalation_schedule(incident, start=now)
         _changed(incident)
@@ -137,12 +139,17 @@ def incident_grade(*, incident: Incident, grade: str, actor: StaffUser | None,
 
 
 def _redispatch(incident: Incident) -> list[str]:
-    """On the dispatch list again (a diverted one already is): the fields changed."""
-    if incident.status != Incident.Status.ASSIGNED:
+    """On the dispatch list again (a diverted one already is, and a unit on its way stays
+    assigned): the fields changed."""
+    if incident.status != Incident.Status.ASSIGNED or _unit_on_its_way(incident):
         return []
     _holder_end(incident, incident.assigned_to_id)
     incident.status, incident.assigned_to = Incident.Status.OPEN, None
     return ["status", "assigned_to"]
+
+
+def _unit_on_its_way(incident: Incident) -> bool:
+    return incident.status == Incident.Status.ASSIGNED and bool(incident.assigned_unit)
 
 
 def incident_assign(*, incident: Incident, unit: str, actor: StaffUser,

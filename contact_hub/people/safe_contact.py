@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import copy
+import hashlib
+import hmac
+import secrets
 from datetime import datetime, time
 
-from django.contrib.auth.hashers import (
-    PBKDF2PasswordHasher,
-    check_password,
-    get_hasher,
-    identify_hasher,
-    make_password,
-)
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -65,33 +62,76 @@ def code_word_matches(person: Person, attempt: str) -> bool:
     return secret_word_matches(attempt.strip().lower(), plan.code_word_hash)
 
 
-# The rounds of a word hashed `quick`: a key word is compared with every phrase of each chat
-# line as it arrives (rvr/suspect_present.py), dozens of checks a line, where the password
-# default (a million rounds, a third of a second each) would hold the line back for seconds.
-QUICK_ROUNDS = 10_000
+def secret_word_hash(word: str) -> str:
+    """A code word agreed with a victim, as the only thing stored: salted and hashed with the
+    password hashers, never readable back. The caller normalises the word the way its attempts
+    will be."""
+    return make_password(word)
 
 
-def secret_word_hash(word: str, *, quick: bool = False) -> str:
-    """A secret word agreed with a victim (a code word, a key word), as the only thing stored:
-    salted and hashed with the password hashers, never readable back. The caller normalises
-    the word the way its attempts will be."""
-    hasher = get_hasher()
-    if quick and isinstance(hasher, PBKDF2PasswordHasher):
-        hasher = copy.copy(hasher)
-        hasher.iterations = min(hasher.iterations, QUICK_ROUNDS)
-    return make_password(word, hasher=hasher)
-
-
-def secret_word_matches(attempt: str, encoded: str, *, quick: bool = False) -> bool:
-    """Whether the attempt is the word `encoded` was made from (secret_word_hash). `quick`
-    skips the password check's padding of a miss to the default's full cost (it hides from a
-    login form how old a hash is, which a word hashed quick does not need), so a miss costs
-    its own rounds only."""
+def secret_word_matches(attempt: str, encoded: str) -> bool:
+    """Whether the attempt is the word `encoded` was made from (secret_word_hash)."""
     if not encoded:
         return False
-    if not quick:
-        return check_password(attempt, encoded)
-    try:
-        return identify_hasher(encoded).verify(attempt, encoded)
-    except ValueError:  # not a hash any configured hasher knows
-        return False
+    return check_password(attempt, encoded)
+
+
+# A word compared with every phrase of a chat line as it arrives (the RVR key word) cannot
+# afford a password hash per phrase: it is kept as an HMAC-SHA256 under a key derived from
+# SECRET_KEY (never in the database, so a dump alone cannot test guesses), salted per word.
+KEYED_SCHEME = "hmac_sha256"
+_KEYED_SALT_BYTES = 16
+
+
+def keyed_word_hash(word: str, *, purpose: str) -> str:
+    """"hmac_sha256$<salt>$<digest>": distinguishable from a password hash, never readable
+    back. `purpose` keeps one feature's digests from matching another's."""
+    salt = secrets.token_hex(_KEYED_SALT_BYTES)
+    digest = _keyed_digest(_keyed_start(_keyed_keys(purpose)[0], salt), word)
+    return f"{KEYED_SCHEME}${salt}${digest.hex()}"
+
+
+def keyed_words_match(attempts: list[str], encoded: str, *, purpose: str) -> bool:
+    """Whether any attempt is the word `encoded` was made from (keyed_word_hash). The same
+    work is done whatever `encoded` holds, set, empty or of another scheme (which never
+    matches), so the time taken tells nobody whether a word is set. SECRET_KEY_FALLBACKS are
+    tried too, so rotating SECRET_KEY does not lose the words set before."""
+    salt, wanted = _keyed_parts(encoded)
+    found = False
+    for key in _keyed_keys(purpose):
+        start = _keyed_start(key, salt)
+        for attempt in attempts:
+            found |= hmac.compare_digest(_keyed_digest(start, attempt), wanted)
+    return found
+
+
+def _keyed_parts(encoded: str) -> tuple[str, bytes]:
+    """The salt and digest; for anything else, a stand-in no attempt can match (a random
+    digest), so that the same work is done."""
+    scheme, _, rest = encoded.partition("$")
+    salt, _, digest = rest.partition("$")
+    if scheme == KEYED_SCHEME and len(salt) == 2 * _KEYED_SALT_BYTES and len(digest) == 64:
+        try:
+            return salt, bytes.fromhex(digest)
+        except ValueError:
+            pass
+    return "0" * 2 * _KEYED_SALT_BYTES, secrets.token_bytes(32)
+
+
+def _keyed_keys(purpose: str) -> list[bytes]:
+    """The HMAC keys, as django.utils.crypto.salted_hmac derives them, current secret first."""
+    secrets_in_use = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    key_salt = f"contact_hub.people.safe_contact.{purpose}"
+    return [hashlib.sha256((key_salt + secret).encode()).digest() for secret in secrets_in_use]
+
+
+def _keyed_start(key: bytes, salt: str) -> hmac.HMAC:
+    """The HMAC with the salt already in: each word copies it (a few microseconds a word).
+    The salt is fixed-length hex, so salt + word is unambiguous."""
+    return hmac.new(key, salt.encode(), hashlib.sha256)
+
+
+def _keyed_digest(start: hmac.HMAC, word: str) -> bytes:
+    mac = start.copy()
+    mac.update(word.encode())
+    return mac.digest()

@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.urls import reverse
 
 from rvr.models import CallRecording, RecordingChunk, VideoSession
-from rvr.recording import TRACKS, recording_policy
+from rvr.recording import TRACKS, recording_policy, recording_stopped
 
 register = template.Library()
 
@@ -26,6 +26,9 @@ def recording_panel(session: VideoSession) -> dict[str, Any]:
         "allowed": policy["allowed"], "chunk_seconds": policy["chunk_seconds"],
         "consent": recording.consent if recording else None,
         "upload": reverse("rvr:recording_chunk", args=[session.pk]),
+        "stop": reverse("rvr:recording_stop", args=[session.pk]),
+        # Stopped before the call ended: a console opened again does not start again.
+        "stopped": recording_stopped(session_id=session.pk) if recording else False,
         "next_seq": {track: last.get(track, -1) + 1 for track in TRACKS},
     }
     return {"allowed": policy["allowed"], "recording": recording, "session": session,

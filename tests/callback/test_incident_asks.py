@@ -7,7 +7,7 @@ from datetime import time
 
 import pytest
 
-from callback.models import CallbackEntry, CallbackRequest
+from callback.models import CallbackEntry, CallbackRequest, PreferenceChange
 from callback.selectors import callback_queue_read
 from contact_hub.incidents.callback_asks import incident_callback_ask
 from contact_hub.people.models import Identity
@@ -147,3 +147,45 @@ def test_an_incident_with_nobody_on_it_makes_no_request(coordinator):
 
     assert asked.callback_request_id is None and "no person" in asked.refusal
     assert not CallbackRequest.objects.exists()
+
+
+def test_her_plans_hours_replace_the_requests_and_its_own_are_held(waiting, ask_callback,
+                                                                   coordinator):
+    earlier = ask_callback(her_number(waiting).value, window="evening", voicemail_ok=True)
+    safe_contact_plan_save(person=waiting.incident.person, actor=coordinator,
+                           channels=["voice"], safe_from=time(9), safe_until=time(11),
+                           voicemail_ok=False)
+
+    video_callback_request(session_id=waiting.pk)
+
+    earlier.refresh_from_db()
+    assert earlier.safe_window_label == "09:00 to 11:00" and earlier.voicemail_ok is False
+    held = earlier.pending_change
+    assert held is not None and held.window == "evening" and held.source == "web"
+    assert held.asked_at == earlier.joined_at
+
+
+def test_a_change_already_waiting_keeps_its_own_window(waiting, ask_callback, coordinator):
+    number = her_number(waiting).value
+    earlier = ask_callback(number, window="evening")
+    ask_callback(number, window="morning")  # held for the handler already
+    safe_contact_plan_save(person=waiting.incident.person, actor=coordinator, channels=[],
+                           safe_from=time(13), safe_until=time(15), voicemail_ok=False)
+
+    video_callback_request(session_id=waiting.pk)
+
+    earlier.refresh_from_db()
+    assert earlier.safe_window_label == "13:00 to 15:00"
+    assert PreferenceChange.objects.get().window == "morning"
+
+
+def test_the_same_hours_as_her_plan_hold_nothing(waiting, ask_callback, coordinator):
+    earlier = ask_callback(her_number(waiting).value, window="evening")
+    safe_contact_plan_save(person=waiting.incident.person, actor=coordinator, channels=[],
+                           safe_from=time(17), safe_until=time(21), voicemail_ok=False)
+
+    video_callback_request(session_id=waiting.pk)
+
+    earlier.refresh_from_db()
+    assert earlier.safe_window_label == "17:00 to 21:00"
+    assert not PreferenceChange.objects.exists()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from callback.windows import window_contains, window_next_open
+from callback.windows import WINDOWS, window_code, window_contains, window_for, window_next_open
 from tests.callback.conftest import local
 
 EVENING = (time(17), time(21))
@@ -47,3 +47,19 @@ def test_windows_follow_local_time_across_the_clocks_changing():
     summer = local(2026, 7, 1, 16, 30)  # 15:30 UTC, but 16:30 on the control room's clock
 
     assert window_next_open(*EVENING, summer) == local(2026, 7, 1, 17, 0)
+
+
+def test_a_named_window_is_held_by_its_own_code():
+    assert window_code(time(17), time(21)) == "evening"
+    assert window_code(None, None) == "any"
+    assert window_for("evening") == WINDOWS["evening"]
+
+
+def test_a_plans_own_hours_are_held_as_times_and_read_back():
+    code = window_code(time(19), time(22, 30))
+
+    window = window_for(code)
+
+    assert code == "19:00-22:30"
+    assert (window.start, window.end, window.label) == (time(19), time(22, 30),
+                                                         "19:00 to 22:30")

@@ -11,6 +11,7 @@ from contact_hub.incidents.services import (
     incident_close,
     incident_grade,
     incident_open,
+    incident_video_call_accept,
 )
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +137,7 @@ def test_flags_are_added_once_and_removed_with_a_reason(incident, coordinator):
 
 
 def test_a_regrade_with_redispatch_puts_it_back_on_the_dispatch_list(incident, coordinator):
-    incident_assign(incident=incident, unit="ALPHA-21", actor=coordinator, officer=coordinator)
+    incident_video_call_accept(incident=incident, officer=coordinator, session_id=1)
 
     incident_grade(incident=incident, grade="immediate", actor=None, reason="suspect back",
                    redispatch=True)
@@ -146,6 +147,19 @@ def test_a_regrade_with_redispatch_puts_it_back_on_the_dispatch_list(incident, c
     assert incident.status == Incident.Status.OPEN and incident.assigned_to is None
     entry = incident.log.get(kind="incident.graded")
     assert entry.actor is None and entry.data["next"] == "back on the dispatch list"
+
+
+def test_a_regrade_with_redispatch_keeps_a_unit_already_on_its_way(incident, coordinator):
+    incident_assign(incident=incident, unit="ALPHA-21", actor=coordinator, officer=coordinator)
+
+    incident_grade(incident=incident, grade="immediate", actor=None, reason="suspect back",
+                   redispatch=True)
+
+    incident.refresh_from_db()
+    assert incident.grade == "immediate" and incident.status == Incident.Status.ASSIGNED
+    assert incident.assigned_unit == "ALPHA-21" and incident.assigned_to == coordinator
+    entry = incident.log.get(kind="incident.graded")
+    assert entry.data["next"] == "unit ALPHA-21 stays assigned"
 
 
 def test_a_regrade_alone_leaves_whoever_holds_it(incident, coordinator):

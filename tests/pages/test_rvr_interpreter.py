@@ -1,7 +1,9 @@
-"""An interpreter on a video call, in three real browsers with fake cameras: the officer
-invites one from the call page, the interpreter opens the link in a browser of their own and
-joins, and video flows between all three (the interpreter with each of the others, peer to
-peer, beside the call's own connection); their coming and going is shown and logged."""
+"""An interpreter on a video call, in three real browsers with fake cameras and a real coturn:
+the officer invites one from the call page, the interpreter opens the link in a browser of
+their own and joins, and video flows between all three (the interpreter with each of the
+others, always through TURN, beside the call's own connection, which need not be); their
+coming and going is shown and logged. Without a TURN server the officer is told no
+interpreter can be invited."""
 
 from __future__ import annotations
 
@@ -55,7 +57,28 @@ PAIRS_IN_USE = """async () => {
 }"""
 
 
-def test_an_interpreter_joins_the_call_from_a_third_browser(rvr_call, chromium):
+@pytest.fixture
+def turn_hub(rvr_hub, settings):
+    """The hub with a real coturn on loopback to relay through; the call itself is not
+    relay-only unless a test says so."""
+    port = free_port()
+    process = subprocess.Popen(
+        [shutil.which("turnserver"), "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+         f"--listening-port={port}", "--use-auth-secret", f"--static-auth-secret={SECRET}",
+         "--realm=hub.test", "--no-cli", "--no-tls", "--no-dtls", "--allow-loopback-peers",
+         "--fingerprint", "--min-port=49900", "--max-port=49990"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    settings.TURN_URLS = [f"turn:127.0.0.1:{port}?transport=udp"]
+    settings.TURN_SECRET = SECRET
+    try:
+        yield rvr_hub
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.turn
+def test_an_interpreter_joins_the_call_from_a_third_browser(turn_hub, rvr_call, chromium):
     officer, victim, session = rvr_call.officer, rvr_call.victim, rvr_call.session
     officer.get_by_role("button", name="Invite an interpreter").click()
     expect(officer.locator("#interpreter-url")).to_have_value(INTERPRETER_LINK)
@@ -64,6 +87,7 @@ def test_an_interpreter_joins_the_call_from_a_third_browser(rvr_call, chromium):
     link = officer.locator("#interpreter-url").input_value()
 
     context, interpreter = context_page(chromium)
+    interpreter.add_init_script(PEERS_KEPT)
     try:
         interpreter.goto(link)
         assert interpreter.title() == "Video call"
@@ -71,6 +95,8 @@ def test_an_interpreter_joins_the_call_from_a_third_browser(rvr_call, chromium):
 
         for selector in ('[data-peer-video="officer"]', '[data-peer-video="victim"]'):
             assert interpreter.evaluate(FRAME_DECODED, selector) > 0, selector
+        # Though the call is not relay-only, each end of both its connections is TURN's.
+        assert interpreter.evaluate(PAIRS_IN_USE) == ["relay/relay", "relay/relay"]
         assert officer.evaluate(FRAME_DECODED, "#interpreter-video") > 0
         assert victim.evaluate(FRAME_DECODED, "[data-interpreter-video]") > 0
         assert officer.evaluate(FRAME_DECODED, "#remote-video") > 0
@@ -91,29 +117,10 @@ def test_an_interpreter_joins_the_call_from_a_third_browser(rvr_call, chromium):
     assert [kind for kind in kinds if kind in order] == order
 
 
-@pytest.fixture
-def relay_only_hub(rvr_hub, settings):
-    """The hub with a real coturn on loopback and relay-only set: every connection, the
-    interpreter's too, goes through TURN."""
-    port = free_port()
-    process = subprocess.Popen(
-        [shutil.which("turnserver"), "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
-         f"--listening-port={port}", "--use-auth-secret", f"--static-auth-secret={SECRET}",
-         "--realm=hub.test", "--no-cli", "--no-tls", "--no-dtls", "--allow-loopback-peers",
-         "--fingerprint", "--min-port=49900", "--max-port=49990"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    settings.TURN_URLS = [f"turn:127.0.0.1:{port}?transport=udp"]
-    settings.TURN_SECRET, settings.RVR_RELAY_ONLY = SECRET, True
-    try:
-        yield rvr_hub
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.mark.turn
-def test_relay_only_takes_the_interpreter_through_turn(relay_only_hub, chromium, coordinator,
-                                                       officer):
+def test_relay_only_takes_the_interpreter_through_turn(turn_hub, chromium, coordinator,
+                                                       officer, settings):
+    settings.RVR_RELAY_ONLY = True
     _, link = link_sent(coordinator)
     pages = {name: context_page(chromium, **(PHONE if name == "victim" else {}))
              for name in ("victim", "officer", "interpreter")}
@@ -121,7 +128,7 @@ def test_relay_only_takes_the_interpreter_through_turn(relay_only_hub, chromium,
     interpreter.add_init_script(PEERS_KEPT)
     try:
         victim_waits(victim, link)
-        officer_accepts(officer_page, relay_only_hub, officer)
+        officer_accepts(officer_page, turn_hub, officer)
         officer_page.get_by_role("button", name="Invite an interpreter").click()
         expect(officer_page.locator("#interpreter-url")).to_have_value(INTERPRETER_LINK)
         interpreter.goto(officer_page.locator("#interpreter-url").input_value())
@@ -135,3 +142,13 @@ def test_relay_only_takes_the_interpreter_through_turn(relay_only_hub, chromium,
     finally:
         for context, _ in pages.values():
             context.close()
+
+
+def test_without_a_turn_server_the_officer_is_told_no_interpreter_can_be_invited(rvr_call):
+    officer = rvr_call.officer
+
+    officer.get_by_role("button", name="Invite an interpreter").click()
+
+    expect(officer.locator("#interpreter-result")).to_contain_text(
+        "An interpreter cannot be invited: the hub has no relay (TURN) server")
+    expect(officer.locator("#interpreter-link")).to_be_hidden()

@@ -1,6 +1,6 @@
 """Her location, in real browsers: she shares it from the waiting room and again from the call,
-and the officer sees the position, its accuracy and its time, live, and it is in the incident
-log; without her permission the page says so calmly and nothing else changes."""
+and the officer sees the position, its accuracy and its time, live, and the incident log names
+it by its digest; without her permission the page says so calmly and nothing else changes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from contact_hub.incidents.models import LogEntry
 from contact_hub.staff.models import SecurityEvent
+from rvr.location import location_fix_digest
 from rvr.models import VictimLocation, VideoSession
 from tests.pages.rvr_calls import (
     FRAME_DECODED,
@@ -58,7 +59,12 @@ def test_her_location_reaches_the_officer_from_the_waiting_room_and_the_call(
         victim_context.close()
         officer_context.close()
     logged = LogEntry.objects.filter(incident=session.incident, kind="video.location_shared")
-    assert [e.data["latitude"] for e in logged.order_by("seq")] == [51.2745, 51.2801]
+    kept = list(VictimLocation.objects.filter(session=session))
+    assert [(k.latitude, k.longitude) for k in kept] == [(51.2745, 0.5227), (51.2801, 0.5302)]
+    # The log names each fix and its digest; where she was is not in it.
+    assert [e.data["location_id"] for e in logged.order_by("seq")] == [k.pk for k in kept]
+    assert [e.data["fix_digest"] for e in logged.order_by("seq")] == [
+        location_fix_digest(k) for k in kept]
     assert [e.data["accuracy_m"] for e in logged.order_by("seq")] == [25, 8]
 
 

@@ -99,3 +99,27 @@ def test_her_no_means_no_recording_and_the_officer_is_told(rvr_call):
     assert CallRecording.objects.get(session=session).consent is False
     expect(officer.locator("#recording-indicator")).to_be_hidden()
     assert not RecordingChunk.objects.filter(recording__session=session).exists()
+
+
+def test_a_recording_the_hub_stops_taking_is_turned_off_on_both_sides(rvr_call, settings):
+    victim, officer, session = rvr_call.victim, rvr_call.officer, rvr_call.session
+
+    expect(victim.get_by_text("Can we record this call?")).to_be_visible(timeout=15000)
+    victim.get_by_role("button", name="Yes, record").click()
+    expect(officer.locator("#recording-indicator")).to_be_visible(timeout=20000)
+    expect(victim.locator("[data-recording-indicator]")).to_be_visible(timeout=20000)
+
+    # From now on every chunk is too large for the hub: its chain cannot skip one, so the
+    # console stops, and the hub logs it and tells both pages.
+    settings.RVR_RECORDING_CHUNK_MAX_BYTES = 1
+    expect(officer.locator("#recording-status")).to_contain_text("The recording stopped",
+                                                                 timeout=20000)
+    expect(officer.locator("#recording-indicator")).to_be_hidden()
+    expect(victim.get_by_text("The call is no longer being recorded.")).to_be_visible(
+        timeout=15000)
+    expect(victim.locator("[data-recording-indicator]")).to_be_hidden()
+    screenshot(officer, "rvr-recording-stopped-officer")
+    recording = CallRecording.objects.select_related("incident").get(session=session)
+    stop = recording.incident.log.get(kind="recording.stopped")
+    assert stop.data["reason"] == "refused"
+    assert recording_verify(recording).ok

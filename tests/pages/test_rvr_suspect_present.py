@@ -128,3 +128,41 @@ def test_while_she_waits_the_console_and_the_supervisor_are_told(
         victim_context.close()
         officer_context.close()
         supervisor_context.close()
+
+
+def test_a_later_request_lost_on_the_way_is_sent_once_more(neutral_exit, rvr_hub, chromium,
+                                                          coordinator):
+    session, link = link_sent(coordinator)
+    victim_context, victim = context_page(chromium, **PHONE)
+    posts: list[str] = []
+    held: list[Any] = []
+
+    def later_route(route: Any) -> None:
+        posts.append(route.request.method)
+        if len(posts) == 1:
+            route.abort()  # the first is lost on the way
+            return
+        route.continue_()
+        for exit_route in held:  # her page may leave now: the retry is out
+            exit_route.continue_()
+
+    def exit_route(route: Any) -> None:
+        # The neutral site answers only once the retry is out, so the page lives to send it.
+        if len(posts) >= 2:
+            route.continue_()
+        else:
+            held.append(route)
+
+    try:
+        victim_waits(victim, link)
+        victim.route(re.compile(r"/v/[^/]+/later/$"), later_route)
+        victim.route(neutral_exit, exit_route)
+
+        victim.get_by_role("button", name="Later").click()
+
+        _on_neutral_page(victim, neutral_exit)
+        assert posts == ["POST", "POST"]
+        session = VideoSession.objects.get(pk=session.pk)
+        assert session.suspect_present_by == "button"
+    finally:
+        victim_context.close()

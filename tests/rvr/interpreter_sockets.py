@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -19,6 +20,12 @@ from tests.rvr.peers import socket_for, victim_cookie
 OFFER = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 HOST = "candidate:1 1 udp 2122260223 192.0.2.2 54400 typ host generation 0"
 RELAY = "candidate:2 1 udp 41885439 198.51.100.7 50000 typ relay raddr 0.0.0.0 rport 0"
+
+
+@pytest.fixture
+def turn_configured(rvr_settings, settings) -> None:
+    """A TURN server to relay through: an interpreter can be invited only with one."""
+    settings.TURN_URLS, settings.TURN_SECRET = ["turn:127.0.0.1:3478"], "s3cret"
 
 
 @dataclass

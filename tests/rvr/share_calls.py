@@ -9,6 +9,7 @@ from django.test import Client
 from rvr.calls import video_check_record, video_session_accept
 from rvr.connection_check import CheckResult
 from rvr.models import VideoSession
+from rvr.uploads import upload_rate
 
 
 def victim_joined(token: str) -> Client:
@@ -31,4 +32,5 @@ def her_browser(sent) -> Client:
 @pytest.fixture
 def her_call(sent, her_browser, officer) -> VideoSession:
     """Her call, taken by `officer`, her browser (`victim`) in it."""
+    upload_rate.clear()  # the rate is kept per process, across tests
     return video_session_accept(session=waiting(sent[0]), officer=officer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rvr.calls import video_call_end
-from rvr.connection import call_mode_set, call_quality_config
+from rvr.connection import ModeTooFrequent, call_mode_set, call_quality_config
 from rvr.models import VideoSession
 from tests.rvr.conftest import log_kinds
 
@@ -59,3 +59,16 @@ def test_the_pages_get_the_thresholds_from_settings(settings):
     assert set(config) == {"weak_video_kbps", "weak_seconds", "audio_only_grace_seconds",
                            "failing_audio_kbps", "failing_loss_pct", "failing_seconds",
                            "warmup_seconds"}
+
+
+def test_more_switches_in_a_minute_than_a_connection_makes_are_refused(in_call_session,
+                                                                       settings):
+    settings.RVR_MODE_CHANGES_PER_MINUTE = 4
+    for mode in ("audio", "video", "audio", "video"):
+        assert call_mode_set(session_id=in_call_session.pk, mode=mode, side="victim")
+
+    with pytest.raises(ModeTooFrequent):
+        call_mode_set(session_id=in_call_session.pk, mode="chat", side="victim")
+
+    assert log_kinds(in_call_session.incident).count("video.mode_changed") == 4
+    assert VideoSession.objects.get(pk=in_call_session.pk).mode == "video"

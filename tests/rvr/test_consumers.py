@@ -261,3 +261,20 @@ async def test_a_victim_cannot_reconnect_after_the_call_ended(in_call):
     connected, code = await socket_for(session.pk, "victim", cookie=cookie).connect()
 
     assert not connected and code == 4403
+
+
+async def test_a_flood_of_mode_switches_is_refused_before_it_fills_the_log(in_call, settings):
+    settings.RVR_MODE_CHANGES_PER_MINUTE = 2
+    session, cookie = in_call
+    socket = socket_for(session.pk, "victim", cookie=cookie)
+    await socket.connect()
+    await socket.receive_json_from()
+
+    for audio_only in (True, False, True):
+        await socket.send_json_to({"type": "mode", "audio_only": audio_only})
+
+    assert (await socket.receive_json_from(timeout=3))["type"] == "error"
+    assert await _events("video_mode_too_frequent") == 1
+    kinds = await sync_to_async(log_kinds)(session.incident)
+    assert kinds.count("video.mode_changed") == 2
+    await socket.disconnect()

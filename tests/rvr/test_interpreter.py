@@ -24,8 +24,9 @@ from rvr.links import secret_hash
 from rvr.models import InterpreterInvite
 from tests.factories import StaffFactory
 from tests.rvr.conftest import log_kinds
+from tests.rvr.interpreter_sockets import turn_configured  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("turn_configured")]
 INTERPRETER_LINK = re.compile(r"^https://meet\.example\.org/i/([A-Za-z0-9_-]{43})/$")
 
 
@@ -144,6 +145,25 @@ def test_no_interpreter_is_invited_once_the_call_has_ended(in_call_session, offi
     with pytest.raises(RvrRefused, match="while the call is on"):
         interpreter_invite(session=in_call_session, officer=officer)
     assert not InterpreterInvite.objects.exists()
+
+
+def test_no_interpreter_is_invited_without_a_turn_server(in_call_session, officer, settings):
+    settings.TURN_URLS = []
+
+    with pytest.raises(RvrRefused, match="no relay"):
+        interpreter_invite(session=in_call_session, officer=officer)
+    assert not InterpreterInvite.objects.exists()
+
+
+def test_a_link_stops_working_if_the_turn_server_is_taken_away(invited, in_call_session,
+                                                                settings):
+    _, token = invited
+    secret = interpreter_join(token=token).browser_secret
+
+    settings.TURN_SECRET = ""
+
+    assert interpreter_join(token=token, browser_secret=secret).refusal == "no_relay"
+    assert interpreter_admitted(session_id=in_call_session.pk, browser_secret=secret) is None
 
 
 def test_revoking_with_no_link_is_refused(in_call_session, officer):

@@ -1,5 +1,6 @@
 """The interpreter's websocket: signalling for its own two peer connections reaches only the
-end it names, relay-only holds for it too, and its coming and going is told and logged."""
+end it names, always relay-only (whatever the call's own setting), and its coming and going is
+told and logged."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from tests.rvr.interpreter_sockets import (
     Call,
     all_three,
     call_with_interpreter,
+    turn_configured,  # noqa: F401 - fixture
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("turn_configured")]
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +37,10 @@ def call(sent, officer) -> Call:
     return call_with_interpreter(sent, officer)
 
 
+# What the hub passes of OFFER: no address in its origin line.
+OFFER_PASSED = OFFER.replace("IN IP4 127.0.0.1", "IN IP4 0.0.0.0")
+
+
 def _candidate(line: str, peer: str) -> dict:
     return {"type": "candidate", "peer": peer,
             "candidate": {"candidate": line, "sdpMid": "0", "sdpMLineIndex": 0}}
@@ -46,10 +52,10 @@ async def test_the_interpreters_offer_and_the_answer_reach_only_the_pair(call, o
 
     await sockets.interpreter.send_json_to({"type": "offer", "peer": "officer", "sdp": OFFER})
     assert await sockets.officer.receive_json_from() == {
-        "type": "offer", "peer": "interpreter", "sdp": OFFER}
+        "type": "offer", "peer": "interpreter", "sdp": OFFER_PASSED}
     await sockets.officer.send_json_to({"type": "answer", "peer": "interpreter", "sdp": OFFER})
     assert await sockets.interpreter.receive_json_from() == {
-        "type": "answer", "peer": "officer", "sdp": OFFER}
+        "type": "answer", "peer": "officer", "sdp": OFFER_PASSED}
 
     assert await sockets.victim.receive_nothing(timeout=0.2)
     await sockets.close()
@@ -58,11 +64,11 @@ async def test_the_interpreters_offer_and_the_answer_reach_only_the_pair(call, o
 async def test_the_victim_and_the_interpreter_exchange_candidates(call, officer, staff_client):
     sockets = await all_three(call, officer, staff_client)
 
-    await sockets.interpreter.send_json_to(_candidate(HOST, "victim"))
-    await sockets.victim.send_json_to(_candidate(HOST, "interpreter"))
+    await sockets.interpreter.send_json_to(_candidate(RELAY, "victim"))
+    await sockets.victim.send_json_to(_candidate(RELAY, "interpreter"))
 
     to_victim = await sockets.victim.receive_json_from()
-    assert to_victim["peer"] == "interpreter" and to_victim["candidate"]["candidate"] == HOST
+    assert to_victim["peer"] == "interpreter" and to_victim["candidate"]["candidate"] == RELAY
     to_interpreter = await sockets.interpreter.receive_json_from()
     assert to_interpreter["peer"] == "victim"
     assert await sockets.officer.receive_nothing(timeout=0.2)
@@ -82,10 +88,9 @@ async def test_the_calls_own_signalling_and_chat_never_reach_the_interpreter(
     await sockets.close()
 
 
-async def test_relay_only_holds_for_the_interpreters_connections(call, officer, staff_client,
-                                                                 settings):
-    settings.TURN_URLS, settings.TURN_SECRET = ["turn:127.0.0.1:3478"], "s3cret"
-    settings.RVR_RELAY_ONLY = True
+async def test_the_interpreters_connections_are_relay_only_though_the_call_is_not(
+        call, officer, staff_client, settings):
+    assert settings.RVR_RELAY_ONLY is False
     sockets = await all_three(call, officer, staff_client)
 
     await sockets.interpreter.send_json_to({"type": "offer", "peer": "victim",
@@ -99,6 +104,25 @@ async def test_relay_only_holds_for_the_interpreters_connections(call, officer, 
     assert (await sockets.victim.receive_json_from())["candidate"]["candidate"] == RELAY
     assert await sockets.victim.receive_nothing(timeout=0.2)
     assert await sockets.interpreter.receive_nothing(timeout=0.2)
+    await sockets.close()
+
+
+async def test_the_addresses_in_a_description_and_a_relay_candidate_are_blanked(
+        call, officer, staff_client):
+    sockets = await all_three(call, officer, staff_client)
+    relay_showing = RELAY.replace("raddr 0.0.0.0 rport 0", "raddr 203.0.113.4 rport 61000")
+    sdp = OFFER + ("m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 203.0.113.4\r\n"
+                   "a=rtcp:9 IN IP6 2001:db8::4\r\n")
+
+    await sockets.victim.send_json_to({"type": "answer", "peer": "interpreter",
+                                       "sdp": sdp + f"a={relay_showing}\r\n"})
+    await sockets.victim.send_json_to(_candidate(relay_showing, "interpreter"))
+
+    answer = await sockets.interpreter.receive_json_from()
+    candidate = await sockets.interpreter.receive_json_from()
+    assert "203.0.113.4" not in answer["sdp"] and "2001:db8" not in answer["sdp"]
+    assert "c=IN IP4 0.0.0.0" in answer["sdp"] and f"a={RELAY}" in answer["sdp"]
+    assert candidate["candidate"]["candidate"] == RELAY
     await sockets.close()
 
 

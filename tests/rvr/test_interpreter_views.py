@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from contact_hub.staff.models import SecurityEvent
 from rvr.interpreter import INTERPRETER_COOKIE
 from rvr.models import InterpreterInvite
 from rvr.victim import COOKIE_SECONDS
+from tests.rvr.interpreter_sockets import turn_configured  # noqa: F401 - fixture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("turn_configured")]
 
 
 @pytest.fixture
@@ -56,6 +58,7 @@ def test_joining_binds_the_browser_with_a_short_lived_strict_cookie(in_call_sess
     response = browser.post(path + "join/")
 
     assert response.json()["socket"] == f"/ws/rvr/{in_call_session.pk}/interpreter/"
+    assert response.json()["relay_only"] is True  # though the call itself is not
     cookie = response.cookies[INTERPRETER_COOKIE]
     assert cookie["httponly"] and cookie["samesite"] == "Strict"
     assert int(cookie["max-age"]) == COOKIE_SECONDS
@@ -78,3 +81,16 @@ def test_revoking_with_no_link_is_refused_clearly(in_call_session, officer_clien
 
     assert response.status_code == 400
     assert response.json()["error"] == "There is no interpreter link to revoke."
+
+
+def test_inviting_without_a_turn_server_is_refused_clearly(in_call_session, officer_client,
+                                                          settings):
+    settings.TURN_URLS = []
+
+    response = officer_client.post(f"/rvr/sessions/{in_call_session.pk}/interpreter/")
+
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("An interpreter cannot be invited: the hub "
+                                               "has no relay (TURN) server")
+    assert SecurityEvent.objects.filter(kind="video_interpreter_refused").count() == 1
+    assert not InterpreterInvite.objects.exists()

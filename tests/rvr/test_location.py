@@ -15,6 +15,7 @@ from rvr.calls import video_call_end
 from rvr.location import (
     LOCATIONS_PER_CALL,
     Position,
+    location_fix_digest,
     position_parse,
     victim_location_record,
 )
@@ -80,10 +81,38 @@ def test_a_shared_position_is_kept_and_logged_on_the_incident(her_call,
     assert VictimLocation.objects.get() == location
     assert location.incident_id == her_call.incident_id and location.accuracy_m == 18.5
     entry = LogEntry.objects.get(incident=her_call.incident, kind="video.location_shared")
-    assert entry.data["latitude"] == 51.2745 and entry.data["accuracy_m"] == 18.5
-    assert entry.data["taken_at"] == location.taken_at.isoformat()
+    # Everyone who may open the incident reads its log: the fix's digest, not where she is.
+    assert set(entry.data) == {"session_id", "location_id", "accuracy_m", "taken_at",
+                               "fix_digest"}
+    assert entry.data["location_id"] == location.pk and entry.data["accuracy_m"] == 18.5
+    assert entry.data["taken_at"] == location.taken_at.isoformat(timespec="microseconds")
+    assert entry.data["fix_digest"] == location_fix_digest(location)
     assert entry.actor is None  # she shared it, not staff
     assert len(callbacks) >= 1  # the console is told after commit
+
+
+def test_the_digest_is_of_the_fix_as_stored_and_keyed(her_call, settings):
+    location = victim_location_record(session_id=her_call.pk, position=_position())
+    stored = VictimLocation.objects.get()
+    digest = location_fix_digest(stored)
+
+    assert digest == location_fix_digest(location)
+    stored.latitude += 0.0001
+    assert location_fix_digest(stored) != digest
+    stored.latitude -= 0.0001
+    settings.HUB_LOG_CHAIN_KEY = "another-key-" + "x" * 40
+    assert location_fix_digest(stored) != digest  # no one without the key can match a guess
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"latitude": ' + b"1" * 400 + b', "longitude": 0, "accuracy": 1, "timestamp": 1}',
+    b"[" * 1000,
+])
+def test_a_number_too_large_for_a_float_or_nesting_too_deep_is_malformed(raw):
+    with pytest.raises(ShareRefused) as refusal:
+        position_parse(raw)
+
+    assert refusal.value.kind == "video_location_malformed"
 
 
 def test_she_can_share_from_the_waiting_room(sent, her_browser):

@@ -4,16 +4,20 @@ verify naming a missing, altered, reordered or added chunk, refusals, playback, 
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contact_hub.celery import app
 from contact_hub.conversations.looks import ReasonNeeded, break_glass_open
 from contact_hub.incidents.log import log_verify
+from contact_hub.incidents.models import Incident
 from contact_hub.staff.models import AccessEvent, Role
 from rvr.calls import video_call_end
 from rvr.models import CallRecording, RecordingChunk, VideoSession
@@ -21,17 +25,25 @@ from rvr.recording import (
     EBML_MAGIC,
     GENESIS,
     QUESTION,
+    ByteRange,
     ChunkUpload,
     RecordingRefused,
+    byte_range_parse,
     chunk_upload_parse,
     recording_chunk_store,
     recording_consent_record,
+    recording_deleted,
     recording_question,
     recording_read,
+    recording_segment_response,
+    recording_segments,
     recording_started,
+    recording_stop,
+    recording_stopped,
     recording_track_bytes,
     recording_verify,
     recordings_expire,
+    recordings_logged,
 )
 from rvr.signalling import SignalRefused, signal_parse
 from rvr.tasks import rvr_recordings_sweep
@@ -239,6 +251,164 @@ def test_the_verify_command_says_ok_and_names_a_tampered_chunk(recorded):
     assert f"video session {recorded.session_id}: victim chunk 0: was altered" in err.getvalue()
 
 
+def test_verify_goes_by_the_log_her_yes_cannot_be_flipped_on_the_row(recorded):
+    CallRecording.objects.filter(pk=recorded.pk).update(consent=False)
+
+    assert problems(recorded) == [
+        "recording: its row says she said no, but the incident log has her yes"]
+    assert recorded.session_id in recordings_logged()
+
+
+def test_verify_names_a_row_marked_deleted_with_no_deletion_in_the_log(recorded):
+    RecordingChunk.objects.filter(track="victim", seq=1).update(data=b"forged evidence")
+    CallRecording.objects.filter(pk=recorded.pk).update(deleted_at=timezone.now())
+
+    assert problems(recorded) == [
+        "recording: its row is marked deleted, but the incident log has no deletion",
+        "victim chunk 1: was altered: its content does not match the SHA-256 in the "
+        "incident log"]
+    assert recording_deleted(CallRecording.objects.get(pk=recorded.pk))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_is_not_held_up_by_a_chunk_being_stored(recorded):
+    """A chunk being stored holds the incident (its log entry); the page's verify reads a
+    snapshot beside it instead of waiting (lock_timeout only turns a wait into an error)."""
+    storing, stored = threading.Event(), threading.Event()
+
+    def store_holding_the_incident() -> None:
+        with transaction.atomic():
+            Incident.objects.select_for_update().get(pk=recorded.incident_id)
+            storing.set()
+            stored.wait(30)
+        connection.close()
+
+    thread = threading.Thread(target=store_holding_the_incident)
+    thread.start()
+    storing.wait(30)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")
+        check = recording_verify(recorded)
+    finally:
+        stored.set()
+        thread.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert check.ok and check.chunks == {"victim": 3, "officer": 2}
+
+
+# A new recorder after a reconnect, and the console stopping.
+
+def test_a_new_recorder_after_a_reconnect_starts_a_new_part(recorded, officer):
+    restarted = EBML_MAGIC + b"victim again " * 20
+    recording_chunk_store(session=recorded.session, officer=officer,
+                          upload=upload("victim", 3, restarted))
+    recording_chunk_store(session=recorded.session, officer=officer,
+                          upload=upload("victim", 4))
+
+    assert recording_segments(recorded) == {"victim": [range(0, 3), range(3, 5)],
+                                            "officer": [range(0, 2)]}
+    assert recording_track_bytes(recorded, "victim", 1) == restarted + chunk_bytes("victim", 4)
+    assert recording_track_bytes(recorded, "victim", 0) == b"".join(
+        chunk_bytes("victim", seq) for seq in range(3))
+    entry = recorded.incident.log.filter(kind="recording.chunk_stored").latest("seq")
+    assert entry.data["starts_segment"] is False
+    assert recording_verify(recorded).ok
+
+
+def test_the_console_stopping_is_logged_and_nothing_more_is_taken(recorded, officer):
+    held = recording_stop(session=recorded.session, officer=officer, reason="upload_failed")
+
+    assert held == {"victim": 3, "officer": 2}
+    entry = recorded.incident.log.get(kind="recording.stopped")
+    assert entry.data["reason"] == "upload_failed" and entry.data["chunks"] == held
+    assert recording_stopped(session_id=recorded.session_id)
+    assert not recording_started(session_id=recorded.session_id)
+    with pytest.raises(RecordingRefused) as refused:
+        recording_chunk_store(session=recorded.session, officer=officer,
+                              upload=upload("victim", 3))
+    assert refused.value.kind == "stopped"
+    recording_stop(session=recorded.session, officer=officer, reason="refused")
+    assert log_kinds(recorded.incident).count("recording.stopped") == 1
+    assert recording_verify(recorded).ok
+
+
+def test_only_the_calls_officer_stops_it_and_says_why(recorded):
+    other = StaffFactory(username="otto", role=Role.RVR_OFFICER)
+
+    with pytest.raises(RecordingRefused) as refused:
+        recording_stop(session=recorded.session, officer=other, reason="refused")
+    assert refused.value.kind == "not_officer"
+    with pytest.raises(RecordingRefused) as refused:
+        recording_stop(session=recorded.session, officer=recorded.session.officer,
+                       reason="because")
+    assert refused.value.kind == "malformed"
+    assert not recorded.incident.log.filter(kind="recording.stopped").exists()
+
+
+# Playback by range.
+
+@pytest.mark.parametrize("header, total, wanted", [
+    ("", 100, None),
+    ("bytes=0-", 100, ByteRange(0, 99)),
+    ("bytes=10-19", 100, ByteRange(10, 19)),
+    ("bytes=90-500", 100, ByteRange(90, 99)),
+    ("bytes=-30", 100, ByteRange(70, 99)),
+])
+def test_a_range_is_read_as_players_ask(header, total, wanted):
+    assert byte_range_parse(header, total) == wanted
+
+
+@pytest.mark.parametrize("header", ["bytes=100-", "bytes=5-2", "bytes=-0", "bytes=-",
+                                    "bytes=0-1,5-6", "lines=0-1", "bytes=x-"])
+def test_a_range_that_cannot_be_served_is_refused(header):
+    with pytest.raises(RecordingRefused) as refused:
+        byte_range_parse(header, 100)
+    assert refused.value.kind == "bad_range" and refused.value.status == 416
+
+
+def test_a_range_across_chunks_is_streamed_from_them(recorded):
+    whole = recording_track_bytes(recorded, "victim")
+    start, end = len(chunk_bytes("victim", 0)) - 5, len(whole) - 3
+
+    response = recording_segment_response(recorded, "victim", 0, f"bytes={start}-{end}")
+
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes {start}-{end}/{len(whole)}"
+    assert response["Content-Length"] == str(end - start + 1)
+    assert b"".join(response.streaming_content) == whole[start:end + 1]
+
+
+def test_an_asgi_server_streams_the_part_without_reading_it_all_first(recorded):
+    response = recording_segment_response(recorded, "victim", 0, "bytes=0-",
+                                          asynchronous=True)
+
+    async def received() -> list[bytes]:
+        return [piece async for piece in response.streaming_content]
+
+    assert response.is_async
+    assert async_to_sync(received)() == [chunk_bytes("victim", seq) for seq in range(3)]
+
+
+def test_a_part_that_is_not_there_is_refused(recorded):
+    with pytest.raises(RecordingRefused) as refused:
+        recording_segment_response(recorded, "victim", 1, "")
+    assert refused.value.kind == "no_segment" and refused.value.status == 404
+
+
+def test_a_look_from_the_playback_page_is_not_recorded_twice(recorded, supervisor):
+    recording_read(session_id=recorded.session_id, actor=supervisor)
+    recording_read(session_id=recorded.session_id, actor=supervisor, looked=True)
+
+    assert AccessEvent.objects.filter(actor=supervisor).count() == 1
+
+
+def test_a_players_request_still_needs_a_reason(recorded, standards):
+    with pytest.raises(ReasonNeeded):
+        recording_read(session_id=recorded.session_id, actor=standards, looked=True)
+
+
 # Refusals.
 
 def test_only_the_calls_officer_records_it(agreed):
@@ -356,6 +526,7 @@ def test_the_sweep_deletes_recordings_past_retention_and_logs_it(recorded):
     assert entry.data["retention_days"] == 30
     assert log_kinds(recorded.incident).count("recording.chunk_stored") == 5
     assert recording_verify(recorded).ok  # the hashes are all still in the log
+    assert recording_verify(recorded).deleted and recording_deleted(recorded)
     assert recordings_expire() == 0
 
 

@@ -14,13 +14,14 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from contact_hub.incidents.models import Alert, EscalationTimer, Incident
-from contact_hub.people.safe_contact import QUICK_ROUNDS, secret_word_hash
+from contact_hub.incidents.services import incident_assign
+from contact_hub.people.safe_contact import secret_word_hash
 from contact_hub.staff.models import Role
-from rvr.calls import outcome_record, video_check_record, video_session_accept
+from rvr.calls import outcome_record, video_call_end, video_check_record, video_session_accept
 from rvr.connection_check import CheckResult
 from rvr.eligibility import RvrRefused, rvr_check_record
 from rvr.links import video_session_join
-from rvr.models import SAFETY_CHECKS, CallMessage, VideoSession
+from rvr.models import SAFETY_CHECKS, CallMessage, RvrAssessment, VideoSession
 from rvr.suspect_present import (
     BUTTON,
     KEY_WORD,
@@ -28,6 +29,7 @@ from rvr.suspect_present import (
     key_word_heard,
     key_word_normalised,
     key_word_set,
+    refused_chat_text,
     suspect_present_recent,
     suspect_present_record,
 )
@@ -92,14 +94,42 @@ def test_no_key_word_for_a_check_that_decided_in_person(incident, coordinator):
         key_word_set(assessment=failed, key_word=WORD, actor=coordinator)
 
 
-def test_with_the_password_hasher_a_key_word_is_hashed_with_fewer_rounds(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+def test_the_key_word_is_a_salted_hmac_under_a_key_not_in_the_database(
+        assessment, coordinator, settings):
+    key_word_set(assessment=assessment, key_word=WORD, actor=coordinator)
+    encoded = RvrAssessment.objects.get(pk=assessment.pk).key_word_hash
 
-    encoded = secret_word_hash("blue umbrella", quick=True)
-
-    assert encoded.startswith(f"pbkdf2_sha256${QUICK_ROUNDS}$")
+    assert encoded.startswith("hmac_sha256$")
     assert key_word_heard("Blue umbrella!", encoded)
     assert not key_word_heard("red umbrella", encoded)
+    settings.SECRET_KEY = "another-deployment-" + "y" * 40
+    assert not key_word_heard("blue umbrella", encoded)  # the row alone cannot test a guess
+
+
+def test_the_same_word_is_salted_differently_each_time(assessment, coordinator):
+    key_word_set(assessment=assessment, key_word=WORD, actor=coordinator)
+    first = RvrAssessment.objects.get(pk=assessment.pk).key_word_hash
+    key_word_set(assessment=assessment, key_word=WORD, actor=coordinator)
+
+    assert RvrAssessment.objects.get(pk=assessment.pk).key_word_hash != first
+
+
+def test_a_key_word_set_before_secret_key_was_rotated_is_still_heard(
+        assessment, coordinator, settings):
+    key_word_set(assessment=assessment, key_word=WORD, actor=coordinator)
+    encoded = RvrAssessment.objects.get(pk=assessment.pk).key_word_hash
+
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "the-new-secret-" + "z" * 40
+
+    assert key_word_heard("blue umbrella", encoded)
+
+
+def test_a_value_of_another_scheme_never_matches():
+    legacy = secret_word_hash("blue umbrella")  # a password hash, the code word's scheme
+
+    assert not key_word_heard("blue umbrella", legacy)
+    assert not key_word_heard("blue umbrella", "hmac_sha256$not$hex")
 
 
 def test_case_spaces_and_punctuation_do_not_matter():
@@ -112,7 +142,32 @@ def test_the_line_the_words_and_the_phrases_are_candidates():
 
     assert "blue umbrella" in candidates and "umbrella" in candidates
     assert "my blue umbrella" in candidates
-    assert key_word_candidates("Blue umbrella!")[0] == "blue umbrella"
+    assert "blue umbrella" in key_word_candidates("Blue umbrella!")
+
+
+def test_every_phrase_of_a_long_line_is_a_candidate_however_long():
+    filler = " ".join(f"w{i}x" for i in range(300))
+
+    candidates = key_word_candidates(filler + " blue umbrella now")
+
+    assert "blue umbrella now" in candidates and "umbrella now" in candidates
+    assert len(candidates) == 3 * 303 - 3  # every run of one, two and three words
+
+
+def test_the_key_word_at_the_end_of_a_long_line_is_heard(assessment, coordinator):
+    key_word_set(assessment=assessment, key_word="blue umbrella now", actor=coordinator)
+    encoded = RvrAssessment.objects.get(pk=assessment.pk).key_word_hash
+    line = " ".join(f"w{i}x" for i in range(100)) + " blue umbrella now"
+
+    assert len(line) <= 1000 and key_word_heard(line, encoded)
+    assert key_word_heard(" ".join(["word"] * 2000) + " Blue Umbrella now", encoded)
+
+
+def test_the_text_of_a_refused_chat_line_is_read_for_the_key_word_only():
+    assert refused_chat_text('{"type": "chat", "text": "' + "a" * 1200 + '"}') == "a" * 1200
+    assert refused_chat_text('{"type": "offer", "text": "blue umbrella"}') == ""
+    assert refused_chat_text("not json") == ""
+    assert refused_chat_text(None) == ""
 
 
 def test_the_key_word_is_heard_inside_a_line_and_only_whole(assessment, coordinator):
@@ -154,6 +209,24 @@ def test_the_signal_puts_the_incident_back_on_the_dispatch_list(in_call_session)
     assert incident.status == Incident.Status.OPEN and incident.assigned_to is None
     graded = incident.log.get(kind="incident.graded")
     assert graded.actor is None and graded.data["next"] == "back on the dispatch list"
+
+
+def test_a_unit_already_sent_stays_assigned_and_the_alert_names_it(in_call_session,
+                                                                   coordinator):
+    incident_assign(incident=in_call_session.incident, unit="alpha-21", actor=coordinator)
+    before = _open_timers(in_call_session.incident)
+
+    suspect_present_record(session_id=in_call_session.pk, trigger=BUTTON)
+
+    incident = Incident.objects.get(pk=in_call_session.incident_id)
+    assert incident.status == Incident.Status.ASSIGNED and incident.assigned_unit == "ALPHA-21"
+    assert incident.grade == "immediate"
+    assert {t.pk for t in _open_timers(incident)}.isdisjoint({t.pk for t in before})
+    graded = incident.log.get(kind="incident.graded")
+    assert graded.data["next"] == "unit ALPHA-21 stays assigned"
+    alert = Alert.objects.get(kind=Alert.Kind.SUSPECT_PRESENT)
+    assert alert.detail == {"session_id": in_call_session.pk, "trigger": BUTTON,
+                            "unit": "ALPHA-21"}
 
 
 def test_the_signal_is_logged_with_its_trigger_and_ends_the_call_on_her_side(
@@ -202,12 +275,45 @@ def test_it_works_while_she_waits_with_no_officer(waiting_session):
     assert [(s.session_id, s.had_officer) for s in shown] == [(session.pk, False)]
 
 
-def test_a_session_that_has_ended_takes_no_signal(in_call_session):
+def test_a_session_that_ended_long_ago_takes_no_signal(in_call_session, settings):
+    ended = timezone.now() - timedelta(seconds=settings.RVR_LATER_GRACE_SECONDS + 1)
     VideoSession.objects.filter(pk=in_call_session.pk).update(
-        status=VideoSession.Status.ENDED)
+        status=VideoSession.Status.ENDED, ended_at=ended)
 
     assert not suspect_present_record(session_id=in_call_session.pk, trigger=BUTTON)
     assert not Alert.objects.filter(kind=Alert.Kind.SUSPECT_PRESENT).exists()
+
+
+def test_a_signal_just_after_the_call_ended_still_counts(in_call_session, officer):
+    video_call_end(session_id=in_call_session.pk, by="officer", actor=officer)
+
+    assert suspect_present_record(session_id=in_call_session.pk, trigger=BUTTON)
+
+    session = _session(in_call_session.pk)
+    assert session.incident.grade == "immediate" and session.ended_by == "officer"
+    entry = session.incident.log.get(kind="video.suspect_present")
+    assert entry.data["after_call_ended"] is True and entry.data["officer_on_call"] is False
+    assert Alert.objects.filter(kind=Alert.Kind.SUSPECT_PRESENT).count() == 1
+    assert log_kinds(session.incident).count("video.call_ended") == 1
+
+
+def test_a_signal_before_her_join_ends_the_link(sent):
+    session, token = sent
+
+    assert suspect_present_record(session_id=session.pk, trigger=BUTTON, her_browser=False)
+
+    session = _session(session.pk)
+    assert session.status == VideoSession.Status.ENDED and session.incident.grade == "immediate"
+    assert session.incident.log.get(kind="video.suspect_present").data["her_browser"] is False
+    assert video_session_join(token=token).refusal == "ended"
+
+
+def test_an_expired_link_takes_no_signal(sent):
+    session, _ = sent
+    VideoSession.objects.filter(pk=session.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert not suspect_present_record(session_id=session.pk, trigger=BUTTON)
 
 
 def test_after_the_signal_the_officer_may_record_attendance_but_not_resolve(
@@ -337,6 +443,34 @@ async def test_the_key_word_in_the_chat_sends_her_page_away_and_goes_nowhere(cal
 
 
 @socket_test
+async def test_the_key_word_in_a_line_too_long_for_the_chat_still_counts(call_sockets):
+    victim, officer_socket = await _both(call_sockets)
+
+    await victim.send_json_to({"type": "chat", "text": "x " * 600 + "blue umbrella"})
+
+    assert await victim.receive_json_from(timeout=5) == {"type": "exit"}
+    assert "video.suspect_present" in await _until(officer_socket, "video.ended")
+    session = await sync_to_async(_session)(call_sockets[0].pk)
+    assert session.suspect_present_by == KEY_WORD
+    await officer_socket.disconnect()
+    await victim.disconnect()
+
+
+@socket_test
+async def test_a_line_too_long_without_the_key_word_is_refused_as_ever(call_sockets):
+    victim, officer_socket = await _both(call_sockets)
+
+    await victim.send_json_to({"type": "chat", "text": "x " * 600})
+
+    reply = await victim.receive_json_from(timeout=5)
+    assert reply["type"] == "error" and "1 to 1000 characters" in reply["reason"]
+    session = await sync_to_async(_session)(call_sockets[0].pk)
+    assert session.suspect_present_at is None
+    await officer_socket.disconnect()
+    await victim.disconnect()
+
+
+@socket_test
 async def test_a_line_without_the_key_word_is_chat_as_ever(call_sockets):
     victim, officer_socket = await _both(call_sockets)
 
@@ -378,4 +512,27 @@ def test_her_browser_may_send_it_by_http_too_once(sent, client):
     assert (first.status_code, second.status_code) == (204, 204)
     session.refresh_from_db()
     assert session.suspect_present_by == BUTTON and session.status == VideoSession.Status.ENDED
+    assert Alert.objects.filter(kind=Alert.Kind.SUSPECT_PRESENT).count() == 1
+
+
+def test_a_press_before_her_join_answered_still_counts(sent, client):
+    session, token = sent  # no join yet: no cookie to show
+
+    assert client.post(f"/v/{token}/later/").status_code == 204
+
+    session.refresh_from_db()
+    assert session.suspect_present_by == BUTTON and session.status == VideoSession.Status.ENDED
+
+
+def test_a_press_as_the_call_ends_still_logs_regrades_and_alerts(sent, client, officer):
+    session, token = sent
+    client.post(f"/v/{token}/join/")
+    video_check_record(session_id=session.pk, result=CheckResult(30.0, 0.0, 800.0, "good"))
+    video_session_accept(session=session, officer=officer)
+    video_call_end(session_id=session.pk, by="officer", actor=officer)
+
+    assert client.post(f"/v/{token}/later/").status_code == 204
+
+    session = _session(session.pk)
+    assert session.suspect_present_by == BUTTON and session.incident.grade == "immediate"
     assert Alert.objects.filter(kind=Alert.Kind.SUSPECT_PRESENT).count() == 1

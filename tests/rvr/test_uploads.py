@@ -15,7 +15,12 @@ from contact_hub.incidents.models import LogEntry
 from contact_hub.staff.models import AccessEvent
 from rvr.models import VictimUpload
 from rvr.shares import ShareRefused, victim_shared_read
-from rvr.uploads import victim_upload_read, victim_upload_record
+from rvr.uploads import (
+    RATE_WINDOW_SECONDS,
+    UploadRate,
+    victim_upload_read,
+    victim_upload_record,
+)
 from tests.rvr.share_files import (
     PDF,
     PHOTO_SIZE,
@@ -108,3 +113,23 @@ def test_a_call_takes_only_so_many_files(her_call, settings):
 
     assert refusal.value.kind == "video_upload_limit"
     assert VictimUpload.objects.count() == 1
+
+
+def test_the_largest_phone_photo_is_taken(her_call):
+    out = io.BytesIO()
+    Image.new("1", (5712, 4284)).save(out, "PNG")  # a 24 MP phone's default size
+
+    upload = victim_upload_record(session_id=her_call.pk, content=out.getvalue())
+
+    with Image.open(io.BytesIO(bytes(upload.display))) as display:
+        assert max(display.size) == 2048
+
+
+def test_the_rate_admits_so_many_posts_a_minute_per_call():
+    rate = UploadRate()
+
+    admitted = [rate.admit(1, limit=2, now=100.0 + i) for i in range(3)]
+
+    assert admitted == [True, True, False]
+    assert rate.admit(2, limit=2, now=103.0)  # another call has its own
+    assert rate.admit(1, limit=2, now=100.0 + RATE_WINDOW_SECONDS + 0.5)  # the first has aged

@@ -5,6 +5,9 @@ what the discreet control means."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
@@ -12,13 +15,16 @@ from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
 from django.db import connections
 from django.test import Client
+from django.utils import timezone
 
 from contact_hub.incidents.models import Alert
 from contact_hub.staff.models import Role, SecurityEvent
+from rvr import suspect_present_views
 from rvr.calls import video_check_record, video_session_accept
 from rvr.connection_check import CheckResult
 from rvr.links import video_session_join
 from rvr.models import RvrAssessment, VideoSession
+from rvr.suspect_present import key_word_heard, key_word_set
 from tests.factories import StaffFactory
 from tests.rvr.conftest import in_memory_channel_layer  # noqa: F401 - autouse
 from tests.rvr.peers import socket_for, victim_cookie
@@ -151,18 +157,101 @@ def test_the_control_on_her_page_says_nothing_of_what_it_is_for(sent):
         assert word not in source, word
 
 
-@pytest.mark.parametrize("who", ["his browser", "an unknown link"])
-def test_only_her_bound_browser_may_post_it(sent, who):
-    session, token = sent
-    Client().post(f"/v/{token}/join/")  # her phone joined
-    path = f"/v/{token}/later/" if who == "his browser" else "/v/not-a-real-token/later/"
+@pytest.fixture(autouse=True)
+def fresh_later_limits():
+    """Each test starts with no posts counted against any session."""
+    suspect_present_views._limits.clear()
+    yield
+    suspect_present_views._limits.clear()
 
-    response = Client().post(path)
+
+def test_an_unknown_link_cannot_post_it(sent):
+    session, token = sent
+    Client().post(f"/v/{token}/join/")
+
+    response = Client().post("/v/not-a-real-token/later/")
 
     assert response.status_code == 403
     assert response.json() == {"refusal": "This call is no longer available."}
-    assert SecurityEvent.objects.get().kind == "video_later_wrong_browser"
+    assert SecurityEvent.objects.get().kind == "video_later_unknown_link"
     assert _untouched(session.pk)
+
+
+def test_the_link_alone_may_only_escalate_and_says_so_in_the_log(sent):
+    session, token = sent
+    Client().post(f"/v/{token}/join/")  # her phone joined; this post is from another browser
+
+    assert Client().post(f"/v/{token}/later/").status_code == 204
+
+    session = VideoSession.objects.select_related("incident").get(pk=session.pk)
+    assert session.incident.grade == "immediate" and session.status == VideoSession.Status.ENDED
+    entry = session.incident.log.get(kind="video.suspect_present")
+    assert entry.data["her_browser"] is False
+
+
+@pytest.mark.parametrize("closed", ["ended long ago", "expired", "revoked"])
+def test_a_post_for_a_session_closed_long_ago_is_refused_and_recorded(sent, settings, closed):
+    session, token = sent
+    long_ago = timezone.now() - timedelta(seconds=settings.RVR_LATER_GRACE_SECONDS + 5)
+    change = {"ended long ago": {"status": VideoSession.Status.ENDED, "ended_at": long_ago},
+              "expired": {"expires_at": long_ago},
+              "revoked": {"status": VideoSession.Status.REVOKED, "revoked_at": long_ago}}
+    VideoSession.objects.filter(pk=session.pk).update(**change[closed])
+
+    response = Client().post(f"/v/{token}/later/")
+
+    assert response.status_code == 403
+    assert response.json() == {"refusal": "This call is no longer available."}
+    event = SecurityEvent.objects.get()
+    assert event.kind == "video_later_closed" and event.detail == {"session_id": session.pk}
+    assert _untouched(session.pk)
+
+
+def test_a_flood_of_posts_is_slowed_and_recorded(sent, settings):
+    settings.RVR_LATER_BURST, settings.RVR_LATER_PER_MINUTE = 2, 1
+    _, token = sent
+    phone = Client()
+
+    codes = [phone.post(f"/v/{token}/later/").status_code for _ in range(4)]
+
+    assert codes == [204, 204, 429, 429]
+    assert SecurityEvent.objects.get().kind == "video_later_too_fast"
+    assert Alert.objects.filter(kind=Alert.Kind.SUSPECT_PRESENT).count() == 1
+
+
+def test_a_refused_key_word_is_recorded(assessment, coordinator, staff_client):
+    response = staff_client(coordinator).post(f"/rvr/checks/{assessment.pk}/key-word/",
+                                              {"key_word": "one two three four"})
+
+    assert response.status_code == 302
+    event = SecurityEvent.objects.get()
+    assert event.kind == "rvr_key_word_refused"
+    assert event.detail == {"assessment_id": assessment.pk}
+    assert RvrAssessment.objects.get(pk=assessment.pk).key_word_hash == ""
+
+
+def test_browsers_are_not_offered_the_key_word_to_save(assessment, coordinator, staff_client):
+    page = staff_client(coordinator).get(
+        f"/rvr/incidents/{assessment.incident.reference}/check/").content.decode()
+
+    field = re.search(r'<input id="key_word"[^>]*>', page).group(0)
+    assert 'type="text"' in field and 'type="password"' not in field
+    for attribute in ('autocomplete="off"', 'autocapitalize="off"', 'spellcheck="false"',
+                      'class="masked"'):
+        assert attribute in field, attribute
+    with open(finders.find("hub/hub.css")) as css:
+        assert "input.masked { -webkit-text-security: disc; }" in css.read()
+
+
+def test_a_database_dump_alone_cannot_test_a_guessed_key_word(assessment, coordinator,
+                                                              settings):
+    key_word_set(assessment=assessment, key_word="zanzibar", actor=coordinator)
+    dumped = RvrAssessment.objects.get(pk=assessment.pk).key_word_hash
+    settings.SECRET_KEY = "an-attacker-without-the-secret-" + "q" * 30
+    settings.SECRET_KEY_FALLBACKS = []
+
+    assert dumped.startswith("hmac_sha256$")
+    assert not key_word_heard("zanzibar", dumped)
 
 
 def test_the_link_host_serves_her_the_control_and_its_request(sent, settings):

@@ -310,3 +310,132 @@ def test_professional_standards_with_no_reason_are_asked_why_first(her_call, sta
     assert b"reason" in response.content and bytes(upload.original) not in response.content
     assert not AccessEvent.objects.filter(actor=standards,
                                           what__startswith="victim upload").exists()
+
+
+# Her coordinates are not in the incident log, which everyone who may open the incident reads.
+
+def test_a_coordinator_opening_the_incident_sees_no_coordinates(sent, her_browser, her_call,
+                                                                coordinator, staff_client):
+    _, token = sent
+    fix = _fix(latitude=51.501234, longitude=-0.141987)
+    assert her_browser.post(f"/v/{token}/location/", fix,
+                            content_type="application/json").status_code == 200
+
+    page = staff_client(coordinator).get(f"/incidents/{her_call.incident.reference}/")
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "location" in body.lower()  # the entry is there...
+    assert "51.50" not in body and "0.14" not in body  # ...without where she is
+    entry = her_call.incident.log.get(kind="video.location_shared")
+    assert "latitude" not in entry.data and "longitude" not in entry.data
+    assert "51.50" not in json.dumps(entry.data)
+
+
+# A number that is not one.
+
+@pytest.mark.parametrize("body", [
+    _fix().replace('"latitude": 51.2745', '"latitude": ' + "1" * 400),
+    _fix().replace('"accuracy": 18.5', '"accuracy": ' + "9" * 500),
+    '{"latitude": Infinity, "longitude": 0, "accuracy": 5, "timestamp": 1}',
+    "[" * 1000,
+])
+def test_a_position_with_a_huge_or_endless_number_is_refused_not_an_error(
+        sent, her_browser, her_call, body):
+    _, token = sent
+    her_browser.raise_request_exception = False
+
+    response = her_browser.post(f"/v/{token}/location/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    _event("video_location_malformed")
+    _nothing_shared()
+
+
+# What a flood of files costs the hub.
+
+def _png(size: tuple[int, int] = (64, 64), mode: str = "RGB") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def decodes(monkeypatch) -> list[int]:
+    """Counts each image the hub decodes."""
+    import rvr.uploads
+
+    counted: list[int] = []
+    real = rvr.uploads.display_copy
+
+    def counting(content: bytes, decoder: str) -> tuple[bytes, str]:
+        counted.append(1)
+        return real(content, decoder)
+
+    monkeypatch.setattr(rvr.uploads, "display_copy", counting)
+    return counted
+
+
+def test_a_call_that_is_full_decodes_nothing_more(sent, her_browser, her_call, settings,
+                                                  decodes):
+    _, token = sent
+    settings.RVR_UPLOADS_PER_CALL = 1
+    assert her_browser.post(f"/v/{token}/uploads/", _png(),
+                            content_type="image/png").status_code == 200
+
+    refused = [her_browser.post(f"/v/{token}/uploads/", _png(), content_type="image/png")
+               for _ in range(3)]
+
+    assert [r.status_code for r in refused] == [429] * 3
+    assert len(decodes) == 1
+    assert sum(SecurityEvent.objects.filter(kind="video_upload_limit")
+               .values_list("count", flat=True)) == 3
+    assert VictimUpload.objects.count() == 1
+
+
+def test_posting_faster_than_the_rate_is_refused_before_decoding(sent, her_browser, her_call,
+                                                                 settings, decodes):
+    _, token = sent
+    settings.RVR_UPLOADS_PER_MINUTE = 2
+    # Files that fail to decode cost the decode all the same, so they count too.
+    corrupt = [her_browser.post(f"/v/{token}/uploads/", truncated_jpeg(),
+                                content_type="image/jpeg") for _ in range(2)]
+
+    refused = her_browser.post(f"/v/{token}/uploads/", _png(), content_type="image/png")
+
+    assert [r.status_code for r in corrupt] == [400, 400]
+    assert refused.status_code == 429
+    assert "Wait a minute" in refused.json()["refusal"]
+    assert len(decodes) == 2
+    assert SecurityEvent.objects.filter(kind="video_upload_rate").count() == 1
+    _nothing_shared()
+
+
+def test_an_image_larger_than_a_phone_photo_is_refused_before_it_is_decoded(
+        sent, her_browser, her_call):
+    _, token = sent
+
+    response = her_browser.post(f"/v/{token}/uploads/", _png((7000, 7000), "1"),
+                                content_type="image/png")
+
+    assert response.status_code == 413
+    _event("video_upload_too_large")
+    _nothing_shared()
+
+
+def test_while_another_image_is_being_decoded_a_post_is_told_to_retry(
+        sent, her_browser, her_call, monkeypatch):
+    import rvr.uploads
+
+    _, token = sent
+    monkeypatch.setattr(rvr.uploads, "DECODE_WAIT_SECONDS", 0.01)
+    assert rvr.uploads._decoding.acquire(timeout=5)  # another post's decode, in this process
+    try:
+        response = her_browser.post(f"/v/{token}/uploads/", _png(), content_type="image/png")
+    finally:
+        rvr.uploads._decoding.release()
+
+    assert response.status_code == 503
+    assert "Try again" in response.json()["refusal"]
+    _event("video_upload_busy")
+    _nothing_shared()

@@ -4,6 +4,8 @@ link that works once, in one browser, from its own page."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -12,10 +14,13 @@ from django.test import Client
 
 from contact_hub.asgi import application
 from contact_hub.staff.models import SecurityEvent
+from rvr.calls import video_session_accept
+from rvr.interpreter import interpreter_invite
 from rvr.links import BROWSER_COOKIE
 from rvr.models import VideoSession
 from rvr.victim import COOKIE_SECONDS, NO_LONGER_ACTIVE
 from tests.rvr.conftest import in_memory_channel_layer, rvr_settings  # noqa: F401 - autouse
+from tests.rvr.share_calls import waiting
 
 pytestmark = pytest.mark.django_db
 VICTIM_HOST = "meet.example.org"
@@ -113,6 +118,50 @@ def test_the_link_host_serves_the_victim_page_and_its_own_files(victim_host, sen
     assert page.status_code == 200 and "Contact hub" not in page.content.decode()
     assert script.status_code == 200 and script["Cache-Control"] == "no-store"
     assert join.status_code == 200
+
+
+class _Assets(HTMLParser):
+    """Every script and stylesheet a page loads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.paths: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        path = named.get("src") if tag in ("script", "img") else (
+            named.get("href") if tag == "link" and named.get("rel") == "stylesheet" else None)
+        if path:
+            self.paths.append(path)
+
+
+def _assets(page: str) -> list[str]:
+    parser = _Assets()
+    parser.feed(page)
+    return parser.paths
+
+
+def test_the_link_host_serves_every_file_her_and_the_interpreters_pages_load(
+        victim_host, sent, officer, settings):
+    session, token = sent
+    settings.TURN_URLS, settings.TURN_SECRET = ["turn:127.0.0.1:3478"], "s3cret"  # no relay is
+    # contacted: an interpreter is invited only when one is set up
+    her_page = _on_victim_host(f"/v/{token}/")
+    assert Client(HTTP_HOST=VICTIM_HOST).post(f"/v/{token}/join/").status_code == 200
+    in_call = video_session_accept(session=waiting(session), officer=officer)
+    invitation = interpreter_invite(session=in_call, officer=officer)
+    interpreter_token = invitation.url.rstrip("/").rsplit("/", 1)[1]
+    pages = [her_page, _on_victim_host(f"/i/{interpreter_token}/")]
+    assert [page.status_code for page in pages] == [200, 200]
+    assets = {path for page in pages for path in _assets(page.content.decode())}
+    assert "/static/rvr/victim.js" in assets and "/static/rvr/interpreter.js" in assets
+
+    served = {path: _on_victim_host(path) for path in sorted(assets)}
+
+    assert {path: r.status_code for path, r in served.items()} == dict.fromkeys(served, 200)
+    # Nothing of the visit left in her browser's cache.
+    assert {path: r["Cache-Control"] for path, r in served.items()} == dict.fromkeys(
+        served, "no-store")
 
 
 def test_the_staff_host_still_serves_staff_pages_when_a_link_host_is_set(victim_host, client):

@@ -97,8 +97,10 @@
 
   async function offer(peer) {
     closePeer(peer);
+    // Always through the relay: neither the victim nor the officer learns this browser's
+    // address, nor it theirs (the hub drops any other candidate too).
     const pc = pcs[peer] = new RTCPeerConnection({ iceServers: config.ice_servers,
-      iceTransportPolicy: config.relay_only ? "relay" : "all" });
+      iceTransportPolicy: "relay" });
     pc.onicecandidate = function (event) {
       send({ type: "candidate", peer: peer,
         candidate: event.candidate ? event.candidate.toJSON() : null });

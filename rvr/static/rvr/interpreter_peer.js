@@ -31,7 +31,10 @@
   async function answer(sdp) {
     close();
     const rvr = window.rvr;
-    const current = pc = new RTCPeerConnection(rvr.rtcConfig());
+    // The call's ICE servers, but always through the relay, whatever the call's own policy:
+    // the interpreter is outside the force and must not learn this side's address.
+    const current = pc = new RTCPeerConnection(Object.assign({}, rvr.rtcConfig(),
+      { iceTransportPolicy: "relay" }));
     current.onicecandidate = function (event) {
       rvr.send({ type: "candidate", peer: "interpreter",
         candidate: event.candidate ? event.candidate.toJSON() : null });

@@ -6,11 +6,23 @@
   if (!window.rvr || !window.rvr.leave) return;
   const url = "/v/" + location.pathname.split("/")[2] + "/later/";
 
+  function post() {
+    return fetch(url, { method: "POST", keepalive: true, credentials: "same-origin",
+      cache: "no-store", referrerPolicy: "no-referrer" });
+  }
+
+  // Once more if the first is lost on the way or the hub fails (5xx): the page lives on until
+  // the neutral site answers, and a repeat changes nothing at the hub. A refusal is final.
+  function postWithRetry() {
+    post().then(function (response) {
+      if (response.status >= 500) return post();
+    }, post).catch(function () {});
+  }
+
   function later(event) {
     event.preventDefault();
     window.rvr.send({ type: "later" });
-    fetch(url, { method: "POST", keepalive: true, credentials: "same-origin", cache: "no-store",
-      referrerPolicy: "no-referrer" }).catch(function () {});
+    postWithRetry();
     window.rvr.leave(null);
   }
 

@@ -2,7 +2,9 @@
 // (rvr/recording.py). The console asks her page at the start of the call; with her yes, one
 // MediaRecorder records her side (the remote stream) and one the officer's (the local one),
 // each uploading a chunk every chunk_seconds, in order, to the hub. Media never passes through
-// the hub's peer. The "recording" indicator comes on when the hub says a chunk is stored.
+// the hub's peer. The "recording" indicator comes on when the hub says a chunk is stored. A
+// chunk that cannot be stored ends the recording (its chain cannot skip one): the console tells
+// the hub, which logs it and turns the indicator off on both pages.
 (function () {
   "use strict";
   const holder = document.getElementById("recording-config");
@@ -18,6 +20,7 @@
   let stopped = false;
   let watcher = null;
   let announced = false;
+  let failed = false;
 
   function say(text) { status.textContent = text; }
   function csrf() { return document.querySelector("input[name=csrfmiddlewaretoken]").value; }
@@ -53,6 +56,7 @@
   }
 
   function start() {
+    if (config.stopped) { say("The recording of this call stopped."); return; }
     if (stopped || watcher) return;
     if (!window.MediaRecorder) { say("This browser cannot record the call."); return; }
     say("The victim agreed to the call being recorded. Starting…");
@@ -73,7 +77,20 @@
   function upload(track, blob) {
     const seq = nextSeq[track];
     nextSeq[track] += 1;
-    queues[track] = queues[track].then(function () { return send(track, seq, blob, 3); });
+    queues[track] = queues[track].then(function () { return failed ? null : send(track, seq, blob, 3); });
+  }
+
+  // The recording cannot go on: stop the recorders, say so here, and tell the hub (which logs
+  // it and tells both pages; if that fails too, this page still shows it stopped).
+  function fail(text, reason) {
+    if (failed) return;
+    failed = true;
+    stop();
+    indicator.hidden = true;
+    say(text);
+    fetch(config.stop, {
+      method: "POST", credentials: "same-origin", body: JSON.stringify({ reason: reason }),
+      headers: { "X-CSRFToken": csrf(), "Content-Type": "application/json" } }).catch(function () {});
   }
 
   async function send(track, seq, blob, tries) {
@@ -84,7 +101,7 @@
         headers: { "X-CSRFToken": csrf(), "Content-Type": blob.type || "video/webm" } });
     } catch (error) {
       if (tries > 1) return send(track, seq, blob, tries - 1);
-      say("A part of the recording could not be sent: the recording has a gap.");
+      fail("A part of the recording could not be sent: the recording stopped.", "upload_failed");
       return;
     }
     if (response.ok) {
@@ -95,8 +112,8 @@
     }
     const data = await response.json().catch(function () { return {}; });
     if (response.status >= 500 && tries > 1) return send(track, seq, blob, tries - 1);
-    say(data.error || "The recording stopped.");
-    if (response.status === 403) { stop(); indicator.hidden = true; }
+    const why = "The recording stopped" + (data.error ? ": " + data.error : ".");
+    if (response.status >= 500) fail(why, "upload_failed"); else fail(why, "refused");
   }
 
   document.addEventListener("rvr:message", function (event) {
@@ -108,6 +125,11 @@
     }
     if (message.type === "recording.state" && message.state === "not_allowed") say("This force does not record video calls.");
     if (message.type === "video.recording") indicator.hidden = false;
+    if (message.type === "video.recording_stopped") {
+      stop();
+      indicator.hidden = true;
+      if (!failed) say("The recording of this call stopped.");
+    }
     if (message.type === "video.ended") { stop(); indicator.hidden = true; }
   });
 

@@ -31,5 +31,10 @@
     }
     if (message.type === "recording.consent") told(message.agreed);
     if (message.type === "video.recording") indicator.hidden = false;
+    if (message.type === "video.recording_stopped") {
+      indicator.hidden = true;
+      answered.textContent = "The call is no longer being recorded.";
+      answered.hidden = false;
+    }
   });
 })();
