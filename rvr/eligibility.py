@@ -90,6 +90,18 @@ def rvr_check_record(*, incident: Incident, answers: dict[str, bool], actor: Sta
     return assessment
 
 
+def _pending_passed_locked(assessment_id: int) -> RvrAssessment:
+    """The assessment, locked, if it is still undecided and every safety check passed."""
+    assessment = RvrAssessment.objects.select_for_update().select_related("incident").get(
+        pk=assessment_id)
+    if assessment.decision != RvrAssessment.Decision.PENDING:
+        raise RvrRefused("This check is already decided; start a new check if things "
+                         "have changed.")
+    if not assessment.checks_passed:
+        raise RvrRefused("Every safety check must pass before RVR is offered.")
+    return assessment
+
+
 def rvr_consent_record(*, assessment: RvrAssessment, consent: bool, actor: StaffUser,
                        wait_told: bool = False, now: datetime | None = None) -> RvrAssessment:
     """The victim's own choice, asked only once every safety check has passed. With no officer
@@ -98,13 +110,7 @@ def rvr_consent_record(*, assessment: RvrAssessment, consent: bool, actor: Staff
     now = now or timezone.now()
     on_hand = officers_on_hand(now=now)
     with transaction.atomic():
-        assessment = RvrAssessment.objects.select_for_update().select_related(
-            "incident").get(pk=assessment.pk)
-        if assessment.decision != RvrAssessment.Decision.PENDING:
-            raise RvrRefused("This check is already decided; start a new check if things "
-                             "have changed.")
-        if not assessment.checks_passed:
-            raise RvrRefused("Every safety check must pass before RVR is offered.")
+        assessment = _pending_passed_locked(assessment.pk)
         refusal = rvr_ineligibility(assessment.incident)
         if refusal:
             raise RvrRefused(refusal)
@@ -135,13 +141,7 @@ def rvr_not_offered_record(*, assessment: RvrAssessment, actor: StaffUser,
     now = now or timezone.now()
     on_hand = officers_on_hand(now=now)
     with transaction.atomic():
-        assessment = RvrAssessment.objects.select_for_update().select_related(
-            "incident").get(pk=assessment.pk)
-        if assessment.decision != RvrAssessment.Decision.PENDING:
-            raise RvrRefused("This check is already decided; start a new check if things "
-                             "have changed.")
-        if not assessment.checks_passed:
-            raise RvrRefused("Every safety check must pass before RVR is offered.")
+        assessment = _pending_passed_locked(assessment.pk)
         if on_hand.available:
             raise RvrRefused("An officer is available: offer the video call, or record the "
                              "victim's choice.")

@@ -16,28 +16,16 @@ from contact_hub.incidents.models import Incident
 from rvr.models import EvidenceStill, VideoSession
 from tests.factories import received_message
 from tests.pages.browser import screenshot, sign_in
+from tests.pages.rvr_calls import FRAME_DECODED, PHONE, context_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres]
 
-FRAME_DECODED = """selector => new Promise((resolve, reject) => {
-  const video = document.querySelector(selector);
-  setTimeout(() => reject(new Error("no video frame decoded")), 20000);
-  video.requestVideoFrameCallback(() => resolve(video.videoWidth));
-})"""
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
 
 @pytest.fixture
-def rvr_hub(live_hub, settings):
+def outbox_hub(rvr_hub, settings):
+    """The RVR hub with texts in the outbox, where the victim's phone finds the link."""
     settings.HUB_TEXT_BACKEND = "contact_hub.conversations.sending.OutboxBackend"
-    settings.RVR_LINK_BASE_URL = live_hub
-    settings.STUN_URLS, settings.TURN_URLS, settings.RVR_RELAY_ONLY = [], [], False
-    return live_hub
-
-
-def _context_page(chromium, **options):
-    context = chromium.new_context(**({"viewport": {"width": 1300, "height": 900}} | options))
-    return context, context.new_page()
+    return rvr_hub
 
 
 def _coordinator_sends_link(page, base: str) -> str:
@@ -60,15 +48,15 @@ def _coordinator_sends_link(page, base: str) -> str:
     return page.locator("tr.outbox-entry td.text a").first.get_attribute("href")
 
 
-def test_a_victim_is_seen_by_video_from_a_graded_text(rvr_hub, chromium, coordinator, officer):
+def test_a_victim_is_seen_by_video_from_a_graded_text(outbox_hub, chromium, coordinator, officer):
     person = received_message(text="He hit me last night. He's out now, can someone help?"
                               ).conversation.person
-    coordinator_context, coordinator_page = _context_page(chromium)
-    victim_context, victim = _context_page(chromium, **PHONE)
-    officer_context, officer_page = _context_page(chromium)
+    coordinator_context, coordinator_page = context_page(chromium)
+    victim_context, victim = context_page(chromium, **PHONE)
+    officer_context, officer_page = context_page(chromium)
     try:
-        sign_in(coordinator_page, rvr_hub, coordinator)
-        link = _coordinator_sends_link(coordinator_page, rvr_hub)
+        sign_in(coordinator_page, outbox_hub, coordinator)
+        link = _coordinator_sends_link(coordinator_page, outbox_hub)
         assert re.search(r"/v/[A-Za-z0-9_-]{43}/$", link)
 
         victim.goto(link)
@@ -78,8 +66,8 @@ def test_a_victim_is_seen_by_video_from_a_graded_text(rvr_hub, chromium, coordin
         expect(victim.get_by_role("heading", name="Please wait")).to_be_visible(timeout=20000)
         expect(victim.get_by_text("An officer will join you shortly")).to_be_visible()
 
-        sign_in(officer_page, rvr_hub, officer)
-        officer_page.goto(f"{rvr_hub}/rvr/")
+        sign_in(officer_page, outbox_hub, officer)
+        officer_page.goto(f"{outbox_hub}/rvr/")
         expect(officer_page.locator("tr.waiting-victim")).to_have_count(1)
         expect(officer_page.locator("tr.waiting-victim")).to_contain_text("Good for video")
         officer_page.get_by_role("button", name="Accept").click()
