@@ -15,8 +15,9 @@ from django.utils import timezone
 from contact_hub.conversations.looks import list_look_record, look_record
 from contact_hub.conversations.reply import channel_choices
 from contact_hub.incidents.models import Incident
-from contact_hub.staff.audit import access_record
+from contact_hub.staff.audit import access_record, security_event_record
 from contact_hub.staff.models import AccessEvent, StaffUser
+from contact_hub.staff.roles import MAY_SEE_ANY_CALLS_EVIDENCE
 from contact_hub.triage.selectors import PersonHistory, person_histories
 from rvr.eligibility import rvr_assessment_current, rvr_ineligibility
 from rvr.look_reasons import VIDEO_CALL_WAITING
@@ -155,10 +156,18 @@ def video_call_read(*, session: VideoSession, officer: StaffUser) -> CallRead:
 
 
 def evidence_still_read(*, still_id: int, actor: StaffUser) -> EvidenceStill | None:
-    """An evidence still with its image, or None if there is none with that id."""
+    """An evidence still with its image, or None if there is none with that id, or it is from
+    another officer's call (an RVR officer sees only their own calls' evidence, as with what
+    the victim sends; the refusal is a security event, the answer the same as for no still)."""
     with transaction.atomic():
-        still = EvidenceStill.objects.select_related("incident").filter(pk=still_id).first()
+        still = (EvidenceStill.objects.select_related("incident", "session")
+                 .filter(pk=still_id).first())
         if still is None:
+            return None
+        if (not actor.has_role(*MAY_SEE_ANY_CALLS_EVIDENCE)
+                and still.session.officer_id != actor.pk):
+            security_event_record("video_still_not_officer", actor=actor,
+                                  detail={"still_id": still.pk})
             return None
         _look(actor, still.incident.person_id, f"evidence still {still.pk}")
         return still

@@ -50,6 +50,7 @@ def url_values(case: dict, allegation: Message) -> dict[str, str]:
         "session_id": str(session.pk),
         "assessment_id": str(session.assessment_id),
         "still_id": "1",
+        "upload_id": "1",
         "callback_request_id": "1",
         "referral_id": str(referral.pk if referral else 1),
         "alert_id": "1",

@@ -14,9 +14,16 @@ import pytest
 from django.utils import timezone
 
 from contact_hub.conversations.conduct import CONTACT_AFTER_ASSIGNMENT
+from contact_hub.conversations.looks import break_glass_open
 from contact_hub.incidents.models import Incident
 from contact_hub.staff.assignments import assignments_end
-from contact_hub.staff.models import AccessEvent, AccessEventPerson, Assignment, Role
+from contact_hub.staff.models import (
+    AccessEvent,
+    AccessEventPerson,
+    Assignment,
+    Role,
+    SecurityEvent,
+)
 from contact_hub.triage.services import contact_grade
 from rvr.calls import (
     evidence_still_record,
@@ -85,8 +92,26 @@ def test_after_the_outcome_the_call_is_the_officers_reason_for_the_follow_up(
                                         False)
 
 
-@pytest.mark.parametrize("role", [Role.RVR_OFFICER, Role.SUPERVISOR,
-                                  Role.PROFESSIONAL_STANDARDS])
+def test_another_officers_still_is_answered_as_no_still_and_recorded(
+        in_call_session, officer, staff_client):
+    """An RVR officer sees the evidence of their own calls only, reason or not: the answer is
+    the one for a still that does not exist, so it tells nothing."""
+    still = evidence_still_record(session=in_call_session, officer=officer, image=PNG)
+    other = StaffFactory(role=Role.RVR_OFFICER)
+    client = staff_client(other)
+    break_glass_open(actor=other, person_id=in_call_session.incident.person_id,
+                     reason=REASON, what="person")
+
+    refused = client.get(f"/rvr/stills/{still.pk}/")
+    missing = client.get("/rvr/stills/999999/")
+
+    assert refused.status_code == missing.status_code == 404
+    assert refused.content == missing.content and PNG not in refused.content
+    assert SecurityEvent.objects.filter(kind="video_still_not_officer", actor=other).count() == 1
+    assert not AccessEvent.objects.filter(actor=other, what=f"evidence still {still.pk}").exists()
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.PROFESSIONAL_STANDARDS])
 def test_a_still_with_no_reason_asks_why_first_then_is_flagged_and_reported(
         role, in_call_session, officer, staff_client, conduct_events,
         django_capture_on_commit_callbacks):
