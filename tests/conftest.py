@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from django.conf import settings
@@ -195,4 +195,18 @@ def conduct_events(settings: object) -> Iterator[Callable[[], list[dict]]]:
         return events
 
     yield received
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+async def close_thread_connections() -> AsyncIterator[None]:
+    """For websocket tests: the ORM calls run on asgiref's worker thread, whose connection is
+    closed afterwards; later tests get a fresh channel layer (a consumer the hub closed
+    mid-receive leaves the old one bound to this test's event loop)."""
+    from asgiref.sync import sync_to_async
+    from channels.layers import channel_layers
+    from django.db import connections
+
+    yield
+    await sync_to_async(connections.close_all)()
     channel_layers.backends.clear()

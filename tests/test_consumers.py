@@ -7,22 +7,15 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections
 
 from contact_hub import consumers
 from contact_hub.asgi import application
 from contact_hub.staff.models import AccessEvent, Role
 from tests.factories import StaffFactory, received_message
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("close_thread_connections")]
 ALLEGATION = "the call handler C9912 added me on instagram"
-
-
-@pytest.fixture(autouse=True)
-async def close_thread_connections():
-    """The ORM calls below run on asgiref's worker thread; close its connection afterwards."""
-    yield
-    await sync_to_async(connections.close_all)()
 
 
 def _communicator(client=None) -> WebsocketCommunicator:

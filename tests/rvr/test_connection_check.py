@@ -5,24 +5,14 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import channel_layers
-from django.db import connections
 
 from rvr.connection_check import AUDIO_ONLY, GOOD, POOR, check_verdict
 from rvr.links import video_session_join
 from rvr.models import VideoSession
 from tests.rvr.peers import CheckBrowser, run_check, socket_for, victim_cookie
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-async def close_thread_connections():
-    """Close the worker thread's database connection, and leave later tests a fresh channel
-    layer: a consumer closed by the hub mid-receive keeps this one bound to the test's loop."""
-    yield
-    await sync_to_async(connections.close_all)()
-    channel_layers.backends.clear()
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("close_thread_connections")]
 
 
 @pytest.fixture

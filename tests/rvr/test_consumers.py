@@ -6,9 +6,7 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import channel_layers
 from django.conf import settings
-from django.db import connections
 
 from contact_hub.staff.models import Role, SecurityEvent
 from rvr.calls import video_check_record, video_session_accept
@@ -19,19 +17,11 @@ from tests.factories import StaffFactory
 from tests.rvr.conftest import log_kinds
 from tests.rvr.peers import socket_for, victim_cookie
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("close_thread_connections")]
 OFFER = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 HOST = "candidate:1 1 udp 2122260223 192.0.2.2 54400 typ host generation 0"
 RELAY = "candidate:2 1 udp 41885439 198.51.100.7 50000 typ relay raddr 0.0.0.0 rport 0"
-
-
-@pytest.fixture(autouse=True)
-async def close_thread_connections():
-    """Close the worker thread's database connection, and leave later tests a fresh channel
-    layer: a consumer closed by the hub mid-receive keeps this one bound to the test's loop."""
-    yield
-    await sync_to_async(connections.close_all)()
-    channel_layers.backends.clear()
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import channel_layers
-from django.db import connections
 
 from rvr.calls import video_call_end
 from rvr.interpreter import interpreter_revoke
@@ -22,14 +20,8 @@ from tests.rvr.interpreter_sockets import (
     turn_configured,  # noqa: F401 - fixture
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("turn_configured")]
-
-
-@pytest.fixture(autouse=True)
-async def close_thread_connections():
-    yield
-    await sync_to_async(connections.close_all)()
-    channel_layers.backends.clear()
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("turn_configured", "close_thread_connections")]
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import channel_layers
 from django.conf import settings
 from django.conf import settings as django_settings
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
 
 from contact_hub.incidents.models import Alert, EscalationTimer, Incident
@@ -354,14 +353,6 @@ def _tables_holding(*words: str) -> list[str]:
 
 
 # The session's websocket: the victim's button and her key word in the chat.
-
-@pytest.fixture
-async def close_thread_connections():
-    """As in test_consumers: the worker thread's connection closed, a fresh channel layer."""
-    yield
-    await sync_to_async(connections.close_all)()
-    channel_layers.backends.clear()
-
 
 def socket_test(test):
     test = pytest.mark.usefixtures("close_thread_connections")(test)

@@ -9,7 +9,6 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections
 
 from contact_hub.asgi import application
 from contact_hub.conversations.looks import break_glass_open
@@ -100,12 +99,6 @@ def test_a_reviewer_an_allegation_names_learns_nothing_of_it_from_their_own_page
 
 
 # Live events.
-
-@pytest.fixture
-async def close_thread_connections():
-    yield
-    await sync_to_async(connections.close_all)()
-
 
 def _socket(client) -> WebsocketCommunicator:
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"

@@ -9,9 +9,7 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import channel_layers
 from django.conf import settings
-from django.db import connections
 
 from contact_hub.conversations.conduct import conduct_chat_hold, conduct_matches
 from contact_hub.conversations.models import ConductHold, DeliveryStatus
@@ -185,13 +183,6 @@ def test_only_a_supervisor_records_verdicts(person, coordinator, supervisor, sta
 
 
 # In-call chat: the officer's words reach the victim's screen only through the hub.
-
-@pytest.fixture
-async def close_thread_connections():
-    yield
-    await sync_to_async(connections.close_all)()
-    channel_layers.backends.clear()
-
 
 @pytest.fixture
 def in_call(sent, officer):

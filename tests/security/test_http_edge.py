@@ -6,20 +6,14 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
-from django.db import connections
 
 from contact_hub.asgi import application, client_address_from_trusted_proxies, django_asgi_app
 from contact_hub.conversations.models import Message
 from contact_hub.staff.models import SecurityEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("close_thread_connections")]
 X_WEBHOOK = "/social/x/webhook/"
-
-
-@pytest.fixture(autouse=True)
-async def close_thread_connections():
-    yield
-    await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import channel_layers
 from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -32,13 +30,6 @@ from tests.rvr.peers import socket_for, victim_cookie
 pytestmark = pytest.mark.django_db
 # Words that would tell whoever holds her phone what the control is for.
 TELLING = ("police", "help", "suspect", "key word", "he's back", "officer", "emergency")
-
-
-@pytest.fixture
-async def close_thread_connections():
-    yield
-    await sync_to_async(connections.close_all)()
-    channel_layers.backends.clear()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections
 
 from contact_hub.asgi import application
 from contact_hub.staff.sessions import SEEN_AT, SIGNED_IN_AT
@@ -98,12 +97,6 @@ def test_activity_keeps_a_session_open_until_the_end_of_the_shift(coordinator, s
 
     assert response.status_code == 302
     assert "end of a shift" in client.get(response["Location"]).content.decode()
-
-
-@pytest.fixture
-async def close_thread_connections():
-    yield
-    await sync_to_async(connections.close_all)()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.test import Client
 
 from contact_hub.asgi import application
@@ -166,12 +165,6 @@ def test_the_link_host_serves_every_file_her_and_the_interpreters_pages_load(
 
 def test_the_staff_host_still_serves_staff_pages_when_a_link_host_is_set(victim_host, client):
     assert client.get("/staff/login/").status_code == 200
-
-
-@pytest.fixture
-async def close_thread_connections():
-    yield
-    await sync_to_async(connections.close_all)()
 
 
 def _socket(path: str, host: str, cookie: str = "") -> WebsocketCommunicator:

@@ -11,7 +11,6 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connections
 
 from contact_hub.asgi import application
 from contact_hub.conversations.looks import break_glass_open, list_look_record, look_record
@@ -150,13 +149,6 @@ def test_a_reviewer_named_by_her_sees_none_of_the_looks_at_her(coordinator, staf
 
 
 # Live, over the real Redis channel layer.
-
-@pytest.fixture
-async def close_thread_connections():
-    """The ORM calls below run on asgiref's worker thread; close its connection afterwards."""
-    yield
-    await sync_to_async(connections.close_all)()
-
 
 def _socket(client) -> WebsocketCommunicator:
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
