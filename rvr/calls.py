@@ -26,6 +26,7 @@ from rvr.availability import availability_call_end, availability_call_start
 from rvr.connection_check import CheckResult
 from rvr.eligibility import RvrRefused, incident_refusals
 from rvr.live import session_changed, session_tell
+from rvr.locks import video_session_locked
 from rvr.look_reasons import TAKING_THE_VIDEO_CALL, rvr_reason_required, video_subject
 from rvr.models import CHAT_MAX_CHARS, CallMessage, EvidenceStill, VideoSession
 
@@ -36,17 +37,12 @@ OPEN_STATUSES = (VideoSession.Status.JOINED, VideoSession.Status.WAITING,
 IMAGE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
-def _locked(session_id: int) -> VideoSession:
-    return VideoSession.objects.select_for_update().select_related("incident").get(
-        pk=session_id)
-
-
 def video_check_record(*, session_id: int, result: CheckResult,
                        now: datetime | None = None) -> VideoSession:
     """Store the connection check and put the victim in the waiting room."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _locked(session_id)
+        session = video_session_locked(session_id)
         if session.status not in (VideoSession.Status.JOINED, VideoSession.Status.WAITING):
             return session
         session.check_rtt_ms, session.check_loss_pct = result.rtt_ms, result.loss_pct
@@ -67,7 +63,7 @@ def video_session_accept(*, session: VideoSession, officer: StaffUser,
     Taking the call is their reason to open her record until its outcome."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _locked(session.pk)
+        session = video_session_locked(session.pk)
         if session.status != VideoSession.Status.WAITING or session.officer_id:
             raise RvrRefused("This victim is no longer waiting: another officer may have "
                              "taken the call, or it has ended.")
@@ -94,7 +90,7 @@ def call_chat_record(*, session_id: int, sender: str, text: str,
         raise RvrRefused(f"A chat message is 1 to {CHAT_MAX_CHARS} characters.")
     now = now or timezone.now()
     with transaction.atomic():
-        session = _locked(session_id)
+        session = video_session_locked(session_id)
         if session.status != VideoSession.Status.IN_CALL:
             raise RvrRefused("Chat is only open during the call.")
         line = CallMessage.objects.create(session=session, sender=sender, text=text, at=now)
@@ -116,7 +112,7 @@ def video_call_end(*, session_id: int, by: str, actor: StaffUser | None = None,
 def _call_end(*, session_id: int, by: str, actor: StaffUser | None, now: datetime,
               outcome_follows: bool) -> VideoSession:
     with transaction.atomic():
-        session = _locked(session_id)
+        session = video_session_locked(session_id)
         if session.status not in OPEN_STATUSES:
             return session
         session.status, session.ended_at, session.ended_by = (
@@ -136,7 +132,7 @@ def video_callback_request(*, session_id: int, now: datetime | None = None) -> V
     """The victim's connection is too poor and they ask to be called instead."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _locked(session_id)
+        session = video_session_locked(session_id)
         if session.status not in OPEN_STATUSES:
             return session
         if session.incident.is_open:
@@ -158,7 +154,7 @@ def call_notes_record(*, session: VideoSession, officer: StaffUser, safeguarding
                       crime_details: str) -> VideoSession:
     _officer_check(session, officer)
     with transaction.atomic():
-        session = _locked(session.pk)
+        session = video_session_locked(session.pk)
         session.safeguarding_advice = safeguarding_advice.strip()
         session.crime_details = crime_details.strip()
         session.save(update_fields=["safeguarding_advice", "crime_details"])
@@ -200,7 +196,7 @@ def outcome_record(*, session: VideoSession, officer: StaffUser, outcome: str, r
     _call_end(session_id=session.pk, by="officer", actor=officer, now=now,
               outcome_follows=True)
     with transaction.atomic():
-        session = _locked(session.pk)
+        session = video_session_locked(session.pk)
         if session.outcome:
             raise RvrRefused("The outcome is already recorded.")
         session.outcome, session.outcome_reason, session.outcome_at = outcome, reason[:500], now

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from contact_hub.incidents.log import log_append
 from contact_hub.staff.models import StaffUser
+from rvr.locks import video_session_locked
 from rvr.models import VideoSession
 
 # Why a call changed mode: she (or the officer) chose it, her page switched because the
@@ -54,8 +55,7 @@ def call_mode_set(*, session_id: int, mode: str, side: str, reason: str = CHOSEN
     A page says its mode again after a reconnect: that is not a switch and is not logged.
     Raises ModeTooFrequent past RVR_MODE_CHANGES_PER_MINUTE switches of this session."""
     with transaction.atomic():
-        session = (VideoSession.objects.select_for_update().select_related("incident")
-                   .get(pk=session_id))
+        session = video_session_locked(session_id)
         if session.status not in MODE_STATUSES or session.mode == mode:
             return False
         recent = session.incident.log.filter(

@@ -14,7 +14,6 @@ without it) and nothing of the record.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +28,8 @@ from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, StaffUser
 from rvr.eligibility import RvrRefused
 from rvr.ice import turn_configured
-from rvr.links import secret_hash
+from rvr.links import browser_matches, secret_hash
+from rvr.locks import video_session_locked
 from rvr.look_reasons import rvr_reason_required
 from rvr.models import InterpreterInvite, VideoSession
 
@@ -50,11 +50,6 @@ class Invitation:
     url: str  # shown to the officer once, never stored
 
 
-def _call_locked(session_id: int) -> VideoSession:
-    return VideoSession.objects.select_for_update().select_related("incident").get(
-        pk=session_id)
-
-
 def _officer_check(session: VideoSession, officer: StaffUser) -> None:
     if session.officer_id != officer.pk:
         raise RvrRefused("Only the officer who took this call can invite an interpreter.")
@@ -70,7 +65,7 @@ def interpreter_invite(*, session: VideoSession, officer: StaffUser,
     """A new link for an interpreter to join this call; an earlier one stops working."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _call_locked(session.pk)
+        session = video_session_locked(session.pk)
         _officer_check(session, officer)
         for earlier in session.interpreter_invites.select_for_update().filter(
                 revoked_at__isnull=True):
@@ -95,7 +90,7 @@ def interpreter_revoke(*, session: VideoSession, officer: StaffUser,
     """Stop the call's interpreter link working, and drop its interpreter from the call."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _call_locked(session.pk)
+        session = video_session_locked(session.pk)
         if session.officer_id != officer.pk:
             raise RvrRefused("Only the officer who took this call can revoke its interpreter.")
         rvr_reason_required(officer, session.incident.person_id)
@@ -149,8 +144,7 @@ def invite_refusal(invite: InterpreterInvite | None, *, now: datetime) -> str | 
 
 
 def interpreter_browser_matches(invite: InterpreterInvite, browser_secret: str) -> bool:
-    return bool(invite.browser_hash and browser_secret) and hmac.compare_digest(
-        invite.browser_hash, secret_hash(browser_secret))
+    return browser_matches(invite, browser_secret)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -37,6 +38,7 @@ from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, StaffUser
 from rvr.eligibility import RvrRefused, rvr_ineligibility
 from rvr.live import session_changed, session_tell
+from rvr.locks import video_session_locked
 from rvr.models import RvrAssessment, VideoSession
 
 LIVE_STATUSES = (VideoSession.Status.LINK_SENT, VideoSession.Status.JOINED,
@@ -155,8 +157,7 @@ def video_link_revoke(*, session: VideoSession, actor: StaffUser,
                       now: datetime | None = None) -> VideoSession:
     now = now or timezone.now()
     with transaction.atomic():
-        session = VideoSession.objects.select_for_update().select_related("incident").get(
-            pk=session.pk)
+        session = video_session_locked(session.pk)
         if session.status not in LIVE_STATUSES:
             raise RvrRefused(f"The link cannot be revoked: {session.get_status_display()}.")
         _revoke(session, actor=actor, now=now, reason="revoked by the coordinator")
@@ -217,9 +218,15 @@ def link_refusal(session: VideoSession | None, *, now: datetime) -> str | None:
     return None
 
 
-def browser_matches(session: VideoSession, browser_secret: str) -> bool:
-    return bool(session.browser_hash and browser_secret) and hmac.compare_digest(
-        session.browser_hash, secret_hash(browser_secret))
+class BrowserBound(Protocol):
+    browser_hash: str
+
+
+def browser_matches(bound: BrowserBound, browser_secret: str) -> bool:
+    """Whether the cookie's secret is that of the browser a link was bound to (the victim's
+    session, or an interpreter's invite: anything with a `browser_hash`)."""
+    return bool(bound.browser_hash and browser_secret) and hmac.compare_digest(
+        bound.browser_hash, secret_hash(browser_secret))
 
 
 def video_page_opened(*, token: str, now: datetime | None = None) -> VideoSession | None:
@@ -252,8 +259,7 @@ def video_session_join(*, token: str, browser_secret: str = "",
         found = session_for_token(token)
         if found is None:
             return JoinResult(None, "unknown")
-        session = VideoSession.objects.select_for_update().select_related("incident").get(
-            pk=found.pk)
+        session = video_session_locked(found.pk)
         refusal = link_refusal(session, now=now)
         if refusal == "expired" and session.status == VideoSession.Status.LINK_SENT:
             _expire(session, now=now)

@@ -51,6 +51,7 @@ from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, Assignment, Role, StaffUser
 from rvr.eligibility import RvrRefused
 from rvr.live import session_tell
+from rvr.locks import video_session_locked
 from rvr.look_reasons import video_subject
 from rvr.models import CallRecording, RecordingChunk, VideoSession
 
@@ -133,8 +134,7 @@ def recording_consent_record(*, session_id: int, agreed: bool,
         raise RecordingRefused("Calls are not recorded here.", kind="not_allowed", status=403)
     now = now or timezone.now()
     with transaction.atomic():
-        session = (VideoSession.objects.select_for_update().select_related("incident")
-                   .get(pk=session_id))
+        session = video_session_locked(session_id)
         if session.status != VideoSession.Status.IN_CALL:
             raise RecordingRefused("The call is not on.", kind="closed", status=403)
         if CallRecording.objects.filter(session=session).exists():
@@ -191,8 +191,7 @@ def recording_chunk_store(*, session: VideoSession, officer: StaffUser, upload: 
     now = now or timezone.now()
     digest = hashlib.sha256(upload.data).hexdigest()
     with transaction.atomic():
-        session = (VideoSession.objects.select_for_update().select_related("incident")
-                   .get(pk=session.pk))
+        session = video_session_locked(session.pk)
         _may_record(session, officer, now)
         recording = _recording_on(session)
         last = (RecordingChunk.objects.filter(recording=recording, track=upload.track)
@@ -225,8 +224,7 @@ def recording_stop(*, session: VideoSession, officer: StaffUser, reason: str,
     taken for this call. Saying it again is harmless (a retry); returns the chunks held."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = (VideoSession.objects.select_for_update().select_related("incident")
-                   .get(pk=session.pk))
+        session = video_session_locked(session.pk)
         _may_record(session, officer, now)
         if reason not in STOP_REASONS:
             raise RecordingRefused("Say why the recording stopped.", kind="malformed")

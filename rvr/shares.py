@@ -14,6 +14,7 @@ from contact_hub.incidents.models import Incident
 from contact_hub.staff.audit import access_record
 from contact_hub.staff.models import AccessEvent, StaffUser
 from rvr.eligibility import RvrRefused
+from rvr.locks import video_session_locked
 from rvr.models import VictimLocation, VictimUpload, VideoSession
 
 
@@ -33,8 +34,7 @@ CALL_NOT_OPEN = "The call is not open now, so nothing was sent."
 def share_session_locked(session_id: int,
                          statuses: Iterable[VideoSession.Status]) -> VideoSession:
     """The session, locked, if it is in one of `statuses`; refused otherwise."""
-    session = (VideoSession.objects.select_for_update().select_related("incident")
-               .get(pk=session_id))
+    session = video_session_locked(session_id)
     if session.status not in tuple(statuses):
         raise ShareRefused(CALL_NOT_OPEN, kind="video_share_session_closed", status=403)
     return session

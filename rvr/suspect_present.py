@@ -36,6 +36,7 @@ from contact_hub.staff.models import Assignment, Role, StaffUser
 from rvr.calls import OPEN_STATUSES, video_call_end
 from rvr.eligibility import RvrRefused, incident_refusals
 from rvr.live import session_changed, session_tell
+from rvr.locks import video_session_locked
 from rvr.look_reasons import TAKING_THE_VIDEO_CALL, video_subject
 from rvr.models import RvrAssessment, VideoSession
 
@@ -147,8 +148,7 @@ def suspect_present_record(*, session_id: int, trigger: str, her_browser: bool =
         raise ValueError(f"unknown trigger {trigger}")
     now = now or timezone.now()
     with transaction.atomic():
-        session = (VideoSession.objects.select_for_update().select_related("incident")
-                   .get(pk=session_id))
+        session = video_session_locked(session_id)
         if session.suspect_present_at is not None or not signal_taken(session, now=now):
             return False
         had_officer = session.status == VideoSession.Status.IN_CALL
