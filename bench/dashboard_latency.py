@@ -13,7 +13,7 @@ sender has texted once. Then, at the same rate, for the same time:
 2. the dashboards: N coordinators, each signed in with a page that behaves as live.js does: a
    websocket on which each new contact's row arrives rendered, at intake and again once the
    worker has triaged it (placed with no fetch); the whole queue fetched again once rows pause
-   (2 s, or 10 s at most) and on any other event; a row the server says to fetch on its own
+   (2–3 s, or 10–15 s at most, spread per page) and on any other event; a row the server says to fetch on its own
    fetched so. Every fetch of every page is counted.
 
 A message counts as on a dashboard when its row arrives at that page (a row sorting below the
@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -42,7 +43,10 @@ from _setup import ROOT, django_setup
 PASSWORD = "bench password for the coordinator"
 ORDER = re.compile(r'data-order="([^"]+)"')
 LIMIT = 50  # the rows a dashboard shows (contact_hub.triage.queue.QUEUE_LIMIT)
-QUIET, MOST = 2.0, 10.0  # live.js: the whole queue again after rows pause, or at most this late
+# live.js: the whole queue again after rows pause, or at most this late (each page's own, spread
+# as live.js spreads them).
+QUIET, MOST = 2.0, 10.0
+QUIET_SPREAD, MOST_SPREAD = 1.0, 5.0
 
 
 def main() -> None:
@@ -146,6 +150,8 @@ class Page:
     resync: asyncio.TimerHandle | None = None
     orders: list[str] = field(default_factory=list)
     tasks: set[asyncio.Task] = field(default_factory=set)
+    quiet: float = field(default_factory=lambda: QUIET + random.random() * QUIET_SPREAD)
+    most: float = field(default_factory=lambda: MOST + random.random() * MOST_SPREAD)
 
     def spawn(self, mode: str, ids: list[int] = ()) -> None:
         task = asyncio.create_task(self.refresh(mode, ids))
@@ -168,7 +174,7 @@ class Page:
             self.first_unsynced = now
         if self.resync is not None:
             self.resync.cancel()
-        delay = min(QUIET, max(0.0, self.first_unsynced + MOST - now))
+        delay = min(self.quiet, max(0.0, self.first_unsynced + self.most - now))
         self.resync = asyncio.get_running_loop().call_later(delay, self.spawn, "all")
 
     async def refresh(self, mode: str, ids: list[int] = ()) -> None:

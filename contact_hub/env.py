@@ -7,6 +7,7 @@ variables the code actually reads.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 ENV_NAMES_READ: set[str] = set()
 
@@ -31,3 +32,10 @@ def env_int(name: str, default: int) -> int:
 def env_list(name: str, default: list[str]) -> list[str]:
     value = env_str(name, "")
     return [item.strip() for item in value.split(",") if item.strip()] if value else default
+
+
+def live_layer_prefix(redis_url: str) -> str:
+    """The live events' pub/sub prefix for a Redis URL: pub/sub channels span a server's every
+    database, so each database's hub names its own."""
+    database = urlsplit(redis_url).path.strip("/") or "0"
+    return f"hub-live-{database}."

@@ -13,15 +13,18 @@ import asyncio
 import json
 import logging
 import os
+import threading
 from enum import StrEnum
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 log = logging.getLogger(__name__)
 
+# The channel layer (settings.CHANNEL_LAYERS) these events go through.
+LIVE_LAYER = "live"
 HUB_GROUP = "hub"
 # Professional standards' pages: flagged looks, referrals, held staff texts.
 CONDUCT_GROUP = "conduct"
@@ -74,14 +77,7 @@ def live_event_send(kind: LiveEvent, *, group: str = HUB_GROUP,
 
 
 def _send(kind: LiveEvent, group: str, ids: dict[str, int | str | list[int]]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, {"type": "live.event", "kind": str(kind), **ids})
-    except Exception:
-        # A channel-layer outage must not fail the work that caused the event; pages re-sync.
-        log.warning("live event %s not delivered to group %s", kind, group)
+    _layer_send(group, {"type": "live.event", "kind": str(kind), **ids}, kind)
 
 
 def live_rows_send(kind: LiveEvent, *, rows: list[dict[str, Any]], group: str = HUB_GROUP,
@@ -90,7 +86,7 @@ def live_rows_send(kind: LiveEvent, *, rows: list[dict[str, Any]], group: str = 
     every event. Unlike the others they carry what the rows show (message text among it), so
     that a busy queue costs one render per row, not one fetch per open page. They reach
     consumers as "live.rows", which the consumer never passes on whole: it gives each page only
-    the rows its reader may see (consumers.HubConsumer.live_rows). Never logged.
+    the rows its reader may see (consumers.HubConsumer.event_take). Never logged.
 
     In a web request they are handed to the server's event loop and the request goes on: the
     intake of every new contact sends them, and waiting for the loop (busy with every other
@@ -102,50 +98,92 @@ def live_rows_send(kind: LiveEvent, *, rows: list[dict[str, Any]], group: str = 
 
 
 def _group_send(group: str, message: dict[str, Any], kind: LiveEvent) -> None:
-    layer = get_channel_layer()
+    layer = get_channel_layer(LIVE_LAYER)
     if layer is None:
         return
     loop = _server_loop()
     if loop is not None:
         loop.call_soon_threadsafe(_rows_gather, layer, group, message, kind)
         return
+    _layer_send(group, message, kind)
+
+
+def _layer_send(group: str, message: dict[str, Any], kind: LiveEvent) -> None:
+    """To every process with pages in the group (live_pages reads it there), waiting until it
+    is sent. The message names its group: a process's one channel is in every group."""
+    layer = get_channel_layer(LIVE_LAYER)
+    if layer is None:
+        return
     try:
-        async_to_sync(layer.group_send)(group, message)
+        _layer_run(layer, group, {**message, "group": group})
     except Exception:
-        # As for every event: pages re-sync, and the work that sent it stands.
+        # A channel-layer outage must not fail the work that caused the event; pages re-sync.
         log.warning("live event %s not delivered to group %s", kind, group)
 
 
+def _layer_run(layer: Any, group: str, message: dict[str, Any]) -> None:
+    if isinstance(layer, InMemoryChannelLayer):
+        # Its queues belong to the loop of the pages reading them: async_to_sync runs this
+        # there (the embedded hub's one server loop).
+        async_to_sync(layer.group_send)(group, message)
+        return
+    # Redis: on this process's own sending loop, whose connections stay open (async_to_sync
+    # would make a loop, a thread and a connection for each event, on a worker, which sends
+    # many).
+    asyncio.run_coroutine_threadsafe(layer.group_send(group, message),
+                                     _sending_loop()).result(timeout=SEND_SECONDS)
+
+
+# A worker process's loop for sending events, with the pid it was started in (a worker that
+# forks children starts one in each that sends).
+_sending: tuple[int, asyncio.AbstractEventLoop] | None = None
+_sending_lock = threading.Lock()
+SEND_SECONDS = 10.0
+
+
+def _sending_loop() -> asyncio.AbstractEventLoop:
+    global _sending
+    with _sending_lock:
+        if _sending is None or _sending[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="live-events", daemon=True).start()
+            _sending = (os.getpid(), loop)
+        return _sending[1]
+
+
 # Rows handed to the server's loop and not yet sent, by loop, group and everything else they
-# carry; and the sends under way. Only the loop's own thread touches them.
-_rows_waiting: dict[tuple[asyncio.AbstractEventLoop, str, str], dict[str, Any]] = {}
-_rows_sending: set[asyncio.Task] = set()
+# carry; and the send under way for each. Only the loop's own thread touches them.
+_RowsKey = tuple[asyncio.AbstractEventLoop, str, str]
+_rows_waiting: dict[_RowsKey, dict[str, Any]] = {}
+_rows_senders: dict[_RowsKey, asyncio.Task] = {}
 
 
 def _rows_gather(layer: Any, group: str, message: dict[str, Any], kind: LiveEvent) -> None:
-    """On the loop: send at its next turn, with any rows handed to it meanwhile, so a loop
-    that falls behind sends one event for many rows, not one each (a page's channel holds a
-    hundred events at most)."""
+    """On the loop: rows go out at its next turn, or, while a send is under way, all together
+    in the next: a busy hub sends one event for many rows, not one each."""
     key = (asyncio.get_running_loop(), group,
            json.dumps({k: v for k, v in message.items() if k != "rows"}, sort_keys=True))
     waiting = _rows_waiting.get(key)
     if waiting is not None:
         waiting["rows"].extend(message["rows"])
-        return
-    _rows_waiting[key] = {**message, "rows": list(message["rows"])}
-    sending = asyncio.ensure_future(_rows_send(layer, key, kind))
-    _rows_sending.add(sending)
-    sending.add_done_callback(_rows_sending.discard)
+    else:
+        _rows_waiting[key] = {**message, "rows": list(message["rows"])}
+    if key not in _rows_senders:
+        _rows_senders[key] = asyncio.ensure_future(_rows_send(layer, key, kind))
 
 
-async def _rows_send(layer: Any, key: tuple[asyncio.AbstractEventLoop, str, str],
-                     kind: LiveEvent) -> None:
+async def _rows_send(layer: Any, key: _RowsKey, kind: LiveEvent) -> None:
     await asyncio.sleep(0)  # rows handed over in the meantime go with these
-    message = _rows_waiting.pop(key)
-    try:
-        await layer.group_send(key[1], message)
-    except Exception:
-        log.warning("live event %s not delivered to group %s", kind, key[1])
+    while True:
+        message = _rows_waiting.pop(key, None)
+        if message is None:
+            # No await since the check: rows handed over from now on start a new send.
+            del _rows_senders[key]
+            return
+        try:
+            await layer.group_send(key[1], {**message, "group": key[1]})
+        except Exception:
+            log.warning("live event %s not delivered to group %s", kind, key[1])
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:

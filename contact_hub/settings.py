@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from contact_hub.env import env_bool, env_int, env_list, env_str
+from contact_hub.env import env_bool, env_int, env_list, env_str, live_layer_prefix
 from contact_hub.force import DEFAULT_FORCE_FILE, force_config_load
 
 DEFAULT_RISK_RULES_FILE = Path(__file__).resolve().parent / "triage" / "risk_rules.toml"
@@ -145,15 +145,29 @@ if not DEMO and HUB_LOG_CHAIN_KEY in ("", EMBEDDED_LOG_CHAIN_KEY):
         "without one; set it to a long random value kept outside the database, and never "
         "change it (the incident log's entries are signed with it).")
 HUB_LOG_CHAIN_KEY = HUB_LOG_CHAIN_KEY or EMBEDDED_LOG_CHAIN_KEY
+# Live pages' events (contact_hub/live.py, live_pages.py) have a layer of their own: Redis
+# pub/sub streams them to each web process's one subscriber, where the default layer would
+# cost two round trips a message to read. Events are notifications: pages re-sync after a gap.
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
-        }
+        },
+        "live": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # Pub/sub channels span a Redis server's every database: named for this one, so a
+            # hub on another database never hears this hub's rows.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": live_layer_prefix(REDIS_URL)},
+        },
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"},
+        # A busy queue's rows for the process's pages: room for a burst.
+        "live": {"BACKEND": "channels.layers.InMemoryChannelLayer",
+                 "CONFIG": {"capacity": 1000}},
+    }
 
 # Celery: the same task functions run everywhere. Embedded, they execute in-process (eagerly, after
 # the transaction that queued them commits) and contact_hub.embedded_beat plays the beat schedule.

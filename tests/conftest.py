@@ -173,29 +173,97 @@ def worker_stopped() -> Iterator[Callable[[], None]]:
 
 
 @pytest.fixture
-def conduct_events(settings: object) -> Iterator[Callable[[], list[dict]]]:
+def in_memory_layers(settings: object) -> Iterator[object]:
+    """The hub's channel layers in memory, where what is sent waits until it is read: gives
+    the live events' layer (contact_hub.live.LIVE_LAYER)."""
+    from channels.layers import channel_layers, get_channel_layer
+
+    from contact_hub.live import LIVE_LAYER
+
+    settings.CHANNEL_LAYERS = {  # type: ignore[attr-defined]
+        alias: {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+        for alias in ("default", LIVE_LAYER)}
+    channel_layers.backends.clear()
+    yield get_channel_layer(LIVE_LAYER)
+    channel_layers.backends.clear()
+
+
+class LiveListener:
+    """A channel in live groups on the configured live layer, as a web process has, read on a
+    loop of its own (a pub/sub subscription belongs to the loop that made it)."""
+
+    def __init__(self, groups: list[str]) -> None:
+        import asyncio
+        import threading
+
+        from channels.layers import get_channel_layer
+
+        from contact_hub.live import LIVE_LAYER
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.layer = get_channel_layer(LIVE_LAYER)
+        self.channel = self._run(self.layer.new_channel())
+        self.groups = groups
+        for group in groups:
+            self._run(self.layer.group_add(group, self.channel))
+
+    def _run(self, work: object, timeout: float = 10) -> object:
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout)  # type: ignore[arg-type]
+
+    def next(self, timeout: float = 10) -> dict:
+        import asyncio
+
+        return self._run(asyncio.wait_for(self.layer.receive(self.channel), timeout),
+                         timeout + 1)  # type: ignore[return-value]
+
+    def close(self) -> None:
+        for group in self.groups:
+            self._run(self.layer.group_discard(group, self.channel))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+@pytest.fixture
+def live_listener() -> Iterator[Callable[..., LiveListener]]:
+    """Listen to live groups (contact_hub.live) on the hub's configured layer: Redis pub/sub
+    where REDIS_URL is set, so events from other processes (a worker) are heard."""
+    listeners: list[LiveListener] = []
+
+    def listen(*groups: str) -> LiveListener:
+        listeners.append(LiveListener(list(groups)))
+        return listeners[-1]
+
+    yield listen
+    for listener in listeners:
+        listener.close()
+
+
+@pytest.fixture
+def conduct_events(in_memory_layers: object) -> Callable[[], list[dict]]:
     """What professional standards' pages hear (flagged looks, held texts, verdicts), on an
     in-memory layer: call it for the events sent since the last call."""
     from asgiref.sync import async_to_sync
-    from channels.layers import channel_layers, get_channel_layer
 
     from contact_hub.live import CONDUCT_GROUP
 
-    settings.CHANNEL_LAYERS = {  # type: ignore[attr-defined]
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
+    layer = in_memory_layers
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
 
     def received() -> list[dict]:
         events = []
         while channel in layer.channels and not layer.channels[channel].empty():
-            events.append(async_to_sync(layer.receive)(channel))
+            event = async_to_sync(layer.receive)(channel)
+            assert event.pop("group") == CONDUCT_GROUP
+            events.append(event)
         return events
 
-    yield received
-    channel_layers.backends.clear()
+    return received
 
 
 @pytest.fixture

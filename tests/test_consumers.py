@@ -3,6 +3,9 @@ contact's row as soon as its intake commits, as its reader may see it; nobody el
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -10,6 +13,7 @@ from django.conf import settings
 
 from contact_hub import consumers
 from contact_hub.asgi import application
+from contact_hub.live_pages import Frames
 from contact_hub.staff.models import AccessEvent, Role
 from tests.factories import StaffFactory, received_message
 
@@ -258,3 +262,17 @@ async def test_a_claim_is_announced_to_every_page(coordinator, supervisor, staff
     assert await watcher.receive_json_from(timeout=5) == {"kind": "queue.changed",
                                                           "item": f"message:{message.pk}"}
     await watcher.disconnect()
+
+
+async def test_a_page_that_falls_far_behind_is_told_to_resync_instead_of_the_backlog():
+    """A tab asleep or a slow link: what waits for it is dropped for one resync, so it
+    neither holds others up nor grows without bound."""
+    page = consumers.HubConsumer()
+    page.outbox = asyncio.Queue(maxsize=consumers.OUTBOX_MOST)
+
+    for n in range(consumers.OUTBOX_MOST + 1):
+        page.event_take({"type": "live.event", "kind": "queue.changed", "person_id": n,
+                         "group": "hub"}, Frames())
+
+    assert page.outbox.qsize() == 1
+    assert json.loads(page.outbox.get_nowait()) == {"kind": "resync"}

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
+from contact_hub import live
 from contact_hub.live import HUB_GROUP, LiveEvent, live_event_send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def listener(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    layer = get_channel_layer()
+def listener(in_memory_layers):
+    layer = in_memory_layers
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(HUB_GROUP, channel)
     return layer, channel
@@ -32,7 +33,7 @@ def test_an_event_sent_in_a_transaction_waits_for_the_commit(listener):
         assert _waiting(layer, channel) == 0
 
     event = async_to_sync(layer.receive)(channel)
-    assert event == {"type": "live.event", "kind": "queue.changed", "person_id": 7}
+    assert event == {"type": "live.event", "kind": "queue.changed", "person_id": 7, "group": "hub"}
 
 
 def test_an_event_of_a_rolled_back_transaction_is_never_sent(listener):
@@ -47,3 +48,26 @@ def test_an_event_of_a_rolled_back_transaction_is_never_sent(listener):
 def test_a_kind_that_is_not_named_is_refused():
     with pytest.raises(ValueError):
         live_event_send("queue.changd", person_id=7)
+
+
+async def test_rows_handed_over_while_a_send_is_under_way_go_together_in_the_next():
+    """A busy server loop sends one event for many rows, not one each."""
+    release, sent = asyncio.Event(), []
+
+    class SlowLayer:
+        async def group_send(self, group, message):
+            sent.append([row["item"] for row in message["rows"]])
+            await release.wait()
+
+    layer = SlowLayer()
+    for item in ("message:1", "message:2", "message:3"):
+        live._rows_gather(layer, HUB_GROUP, {"type": "live.rows", "kind": "queue.rows",
+                                             "rows": [{"item": item}]}, LiveEvent.QUEUE_ROWS)
+        await asyncio.sleep(0.01)
+    assert sent == [["message:1"]]
+
+    release.set()
+    await asyncio.sleep(0.01)
+
+    assert sent == [["message:1"], ["message:2", "message:3"]]
+    assert not live._rows_senders  # nothing left waiting or under way

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import channel_layers, get_channel_layer
 
 from contact_hub.conversations.models import OutboxEntry
 from contact_hub.live import CONDUCT_GROUP
@@ -20,14 +19,11 @@ ADMIN = "/victim-admin/"
 
 
 @pytest.fixture
-def conduct_listener(settings):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
+def conduct_listener(in_memory_layers):
+    layer = in_memory_layers
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(CONDUCT_GROUP, channel)
-    yield layer, channel
-    channel_layers.backends.clear()
+    return layer, channel
 
 
 @pytest.fixture
@@ -99,7 +95,7 @@ def test_professional_standards_are_told_live(admin_client, conduct_listener,
 
     event = async_to_sync(layer.receive)(channel)
     assert event == {"type": "live.event", "kind": "look.flagged",
-                     "access_event_id": AccessEvent.objects.get().pk}
+                     "access_event_id": AccessEvent.objects.get().pk, "group": CONDUCT_GROUP}
 
 
 def test_an_empty_list_is_still_an_event(admin_client):

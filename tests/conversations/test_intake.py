@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from contact_hub.conversations.intake import MediaRef, message_intake
 from contact_hub.conversations.models import Conversation, Message
@@ -69,8 +68,8 @@ def test_an_impossible_number_is_refused_and_nothing_is_stored():
 
 
 def test_follow_up_work_runs_after_commit_and_tells_the_dashboard(
-        django_capture_on_commit_callbacks):
-    layer = get_channel_layer()
+        in_memory_layers, django_capture_on_commit_callbacks):
+    layer = in_memory_layers
     listener = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(HUB_GROUP, listener)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import channel_layers, get_channel_layer
 
 from contact_hub.conversations.models import DeliveryStatus, Message
 from contact_hub.conversations.sending import MemoryBackend
@@ -37,12 +36,10 @@ def hooks(settings):
 
 
 @pytest.fixture
-def live_events(settings):
+def live_events(in_memory_layers):
     """Every notification sent to the hub's live group, on an in-memory channel layer (the
     dashboard's pushed rows are tested with triage: tests/triage/test_live_rows.py)."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
+    layer = in_memory_layers
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(HUB_GROUP, channel)
 
@@ -50,8 +47,7 @@ def live_events(settings):
         event = async_to_sync(layer.receive)(channel)
         return next_event() if event["type"] == "live.rows" else event
 
-    yield next_event
-    channel_layers.backends.clear()
+    return next_event
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import connection
 from django.utils import timezone
 
@@ -75,10 +73,8 @@ def _wait_done(followup: FollowUp, seconds: float = 30) -> FollowUp:
     raise AssertionError("the worker did not run the follow-up")
 
 
-def test_a_worker_runs_follow_up_work_and_the_dashboard_hears_of_it(queue):
-    layer = get_channel_layer()
-    listener = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(HUB_GROUP, listener)
+def test_a_worker_runs_follow_up_work_and_the_dashboard_hears_of_it(queue, live_listener):
+    listener = live_listener(HUB_GROUP)
     worker = _start_worker(queue)
     try:
         message = received_message(text="queued through redis")
@@ -87,7 +83,7 @@ def test_a_worker_runs_follow_up_work_and_the_dashboard_hears_of_it(queue):
         # The worker's updated queue rows come first; the received-messages event follows.
         kinds = []
         for _ in range(10):
-            event = async_to_sync(layer.receive)(listener)
+            event = listener.next()
             kinds.append(event["kind"])
             if event["kind"] == "messages.received":
                 break

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import channel_layers, get_channel_layer
 
 from contact_hub.conversations.models import Message
 from contact_hub.incidents.escalation import escalations_sweep
@@ -82,11 +81,9 @@ def test_requeueing_replaces_the_old_points_with_the_new_targets(coordinator):
 
 
 @pytest.mark.django_db
-def test_requeueing_tells_live_pages_after_commit(coordinator, settings,
+def test_requeueing_tells_live_pages_after_commit(coordinator, in_memory_layers,
                                                   django_capture_on_commit_callbacks):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
+    layer = in_memory_layers
     channel = async_to_sync(layer.new_channel)()
     incident = _assigned(coordinator)
     async_to_sync(layer.group_add)(HUB_GROUP, channel)
@@ -96,8 +93,7 @@ def test_requeueing_tells_live_pages_after_commit(coordinator, settings,
 
     event = async_to_sync(layer.receive)(channel)
     assert event == {"type": "live.event", "kind": "incident.changed",
-                     "incident_id": incident.pk}
-    channel_layers.backends.clear()
+                     "incident_id": incident.pk, "group": HUB_GROUP}
 
 
 @pytest.mark.django_db

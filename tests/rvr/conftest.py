@@ -10,6 +10,7 @@ from channels.layers import channel_layers
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
+from contact_hub.live import LIVE_LAYER
 from rvr.calls import video_check_record, video_session_accept
 from rvr.connection_check import CheckResult
 from rvr.eligibility import rvr_check_record, rvr_consent_record
@@ -40,7 +41,8 @@ def in_memory_channel_layer(request, settings):
     if marker is not None and marker.kwargs.get("transaction"):
         yield
         return
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {alias: {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+                               for alias in ("default", LIVE_LAYER)}
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import channel_layers, get_channel_layer
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -22,11 +21,9 @@ DANGER = "he has a knife and says he will kill me"
 
 
 @pytest.fixture
-def pushed(settings):
+def pushed(in_memory_layers):
     """Every batch of rows sent to the hub's live group, on an in-memory channel layer."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    layer = get_channel_layer()
+    layer = in_memory_layers
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(HUB_GROUP, channel)
 
@@ -38,8 +35,7 @@ def pushed(settings):
                 sent.append(event)
         return sent
 
-    yield batches
-    channel_layers.backends.clear()
+    return batches
 
 
 def test_a_new_contact_goes_to_every_page_at_intake_then_again_with_its_history(

@@ -21,7 +21,9 @@
   const newIds = new Map();   // region -> message ids to fetch on their own
   const held = new Map();     // region -> pushed rows that arrived during a whole fetch
   const resync = new Map();   // region -> {timer, due}
-  const QUIET_MS = 2000, MOST_MS = 10000;
+  // Spread per page: every dashboard is sent the same rows at the same moment, and a control
+  // room's pages all fetching the whole queue at once would hold the next rows back.
+  const QUIET_MS = 2000 + Math.random() * 1000, MOST_MS = 10000 + Math.random() * 5000;
 
   // The page fetching by itself is not the person using it: it must not keep an idle session
   // open (contact_hub/staff/sessions.py). When the session has ended, reload to the sign-in.

@@ -1,0 +1,146 @@
+"""The live groups' events, read once per process and handed to the process's own pages.
+
+Each web process has one channel in every live group its pages listen to, so an event crosses
+Redis once per process, however many dashboards that process serves (a control room has ten to
+thirty open), and is decoded there once. Each page takes what it may see from the event
+(consumers.HubConsumer.event_take); pages given the same frame share one encoding of it
+(`Frames`). A page writes through its own outbox, so a slow page holds nobody else up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Callable
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+# Group membership expires in the layer (a day, by default): renewed while pages listen.
+GROUP_RENEW_SECONDS = 6 * 3600
+# After the layer fails, how long before reading again.
+RETRY_SECONDS = 1.0
+
+
+class LivePage(Protocol):
+    def event_take(self, event: dict[str, Any], frames: Frames) -> None:
+        """Queue what this page may see of one event (never blocking)."""
+
+    def resync_take(self) -> None:
+        """Queue a resync: events may have been lost, the page fetches afresh."""
+
+
+class Frames:
+    """The frames encoded for one event, by what they hold: twenty coordinators' pages given
+    the same rows share one encoding."""
+
+    def __init__(self) -> None:
+        self._texts: dict[Any, str] = {}
+
+    def text(self, key: Any, encode: Callable[[], str]) -> str:
+        if key not in self._texts:
+            self._texts[key] = encode()
+        return self._texts[key]
+
+
+class ProcessPages:
+    """The pages of one event loop (a web process has one), and the channel that reads their
+    groups' events. It reads only while some page listens: the last to leave stops it."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+        self.pages: dict[str, set[LivePage]] = {}
+        self.channel: str | None = None
+        self.joined: set[str] = set()  # the groups the channel is in
+        self.tasks: list[asyncio.Task] = []
+
+    async def join(self, page: LivePage, groups: list[str]) -> None:
+        if self.channel is None:
+            channel = await self.layer.new_channel()
+            if self.channel is None:
+                self.channel, self.joined = channel, set()
+                self.tasks = [asyncio.create_task(self._read(channel)),
+                              asyncio.create_task(self._renew(channel))]
+        channel = self.channel
+        for group in groups:
+            self.pages.setdefault(group, set()).add(page)
+            if group not in self.joined:
+                self.joined.add(group)
+                await self.layer.group_add(group, channel)
+
+    async def leave(self, page: LivePage) -> None:
+        for group in list(self.pages):
+            self.pages[group].discard(page)
+            if not self.pages[group]:
+                del self.pages[group]
+        if self.pages or self.channel is None:
+            return
+        # The last page has gone: stop reading. A page joining meanwhile gets a new channel.
+        channel, joined, tasks = self.channel, self.joined, self.tasks
+        self.channel, self.joined, self.tasks = None, set(), []
+        for task in tasks:
+            task.cancel()
+        # A receive left pending would hold the layer's receive section for this loop.
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for group in joined:
+            try:
+                await self.layer.group_discard(group, channel)
+            except Exception:
+                # Membership expires by itself; nothing reads the channel any more.
+                log.warning("could not leave live group %s", group)
+
+    async def _read(self, channel: str) -> None:
+        while True:
+            try:
+                event = await self.layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("live events could not be read; pages will resync")
+                await asyncio.sleep(RETRY_SECONDS)
+                await self._recover(channel)
+                continue
+            self._hand_out(event)
+
+    def _hand_out(self, event: dict[str, Any]) -> None:
+        frames = Frames()
+        for page in list(self.pages.get(event.get("group", ""), ())):
+            try:
+                page.event_take(event, frames)
+            except Exception:
+                # One page's failure must not keep the event from the others.
+                log.exception("a live page could not take an event")
+
+    async def _recover(self, channel: str) -> None:
+        """After the layer failed: membership may be gone (a restarted Redis) and events
+        lost, so join again and have every page fetch afresh."""
+        try:
+            for group in list(self.joined):
+                await self.layer.group_add(group, channel)
+        except Exception:
+            return
+        for page in {page for pages in self.pages.values() for page in pages}:
+            page.resync_take()
+
+    async def _renew(self, channel: str) -> None:
+        while True:
+            await asyncio.sleep(GROUP_RENEW_SECONDS)
+            for group in list(self.joined):
+                try:
+                    await self.layer.group_add(group, channel)
+                except Exception:
+                    log.warning("could not renew live group %s", group)
+
+
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ProcessPages] = (
+    weakref.WeakKeyDictionary())
+
+
+def process_pages(layer: Any) -> ProcessPages:
+    """This event loop's pages (one loop per web process; tests run a loop each)."""
+    loop = asyncio.get_running_loop()
+    pages = _by_loop.get(loop)
+    if pages is None or pages.layer is not layer:
+        pages = _by_loop[loop] = ProcessPages(layer)
+    return pages

@@ -1,0 +1,119 @@
+"""A web process reads its pages' live events through one channel and hands each page its
+share: an event crosses the layer once per process, however many dashboards are open."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from contact_hub.live import CONDUCT_GROUP, HUB_GROUP, LIVE_LAYER, LiveEvent, live_event_send
+from contact_hub.live_pages import Frames, process_pages
+
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("close_thread_connections")]
+
+
+class Page:
+    """What a page's consumer takes from each event (HubConsumer, without a browser)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+        self.resyncs = 0
+
+    def event_take(self, event: dict, frames: Frames) -> None:
+        self.events.append(event)
+
+    def resync_take(self) -> None:
+        self.resyncs += 1
+
+
+@pytest.fixture(params=["in memory", "redis"])
+def live_layer(request, settings):
+    """The live layer as the embedded hub has it, and as a deployment does (Redis pub/sub)."""
+    from channels.layers import channel_layers
+
+    if request.param == "in memory":
+        settings.CHANNEL_LAYERS = {alias: {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+                                   for alias in ("default", LIVE_LAYER)}
+    elif not settings.CHANNEL_LAYERS[LIVE_LAYER]["BACKEND"].startswith("channels_redis"):
+        pytest.skip("needs REDIS_URL")
+    channel_layers.backends.clear()
+    return get_channel_layer(LIVE_LAYER)
+
+
+async def _until(condition, seconds: float = 5) -> None:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("not within the time")
+
+
+async def test_an_event_reaches_every_page_of_its_group_once_through_one_channel(live_layer):
+    pages = process_pages(live_layer)
+    dashboards = [Page() for _ in range(3)]
+    standards = Page()
+    for page in dashboards:
+        await pages.join(page, [HUB_GROUP])
+    await pages.join(standards, [CONDUCT_GROUP])
+
+    await sync_to_async(live_event_send)(LiveEvent.QUEUE_CHANGED, person_id=7)
+
+    await _until(lambda: all(page.events for page in dashboards))
+    await asyncio.sleep(0.2)
+    assert [len(page.events) for page in dashboards] == [1, 1, 1]
+    assert dashboards[0].events[0]["kind"] == "queue.changed"
+    assert standards.events == []
+    # One channel for the process, whatever the number of pages.
+    assert pages.joined == {HUB_GROUP, CONDUCT_GROUP} and pages.channel is not None
+    for page in [*dashboards, standards]:
+        await pages.leave(page)
+
+
+async def test_the_last_page_leaving_stops_reading_and_the_next_page_reads_again(live_layer):
+    pages = process_pages(live_layer)
+    first = Page()
+    await pages.join(first, [HUB_GROUP])
+    await pages.leave(first)
+    assert pages.channel is None and pages.tasks == []
+
+    second = Page()
+    await pages.join(second, [HUB_GROUP])
+    await sync_to_async(live_event_send)(LiveEvent.QUEUE_CHANGED, person_id=8)
+
+    await _until(lambda: second.events)
+    assert first.events == []
+    await pages.leave(second)
+
+
+async def test_a_page_that_fails_does_not_keep_the_event_from_the_others(live_layer):
+    class Broken(Page):
+        def event_take(self, event: dict, frames: Frames) -> None:
+            raise RuntimeError("this page is broken")
+
+    pages = process_pages(live_layer)
+    broken, working = Broken(), Page()
+    await pages.join(broken, [HUB_GROUP])
+    await pages.join(working, [HUB_GROUP])
+
+    await sync_to_async(live_event_send)(LiveEvent.QUEUE_CHANGED, person_id=9)
+
+    await _until(lambda: working.events)
+    await pages.leave(broken)
+    await pages.leave(working)
+
+
+def test_pages_given_the_same_frame_share_one_encoding():
+    frames, encoded = Frames(), []
+
+    def encode() -> str:
+        encoded.append(1)
+        return "{}"
+
+    texts = [frames.text(("rows", ((0, "triage"),)), encode) for _ in range(20)]
+    frames.text(("rows", ((0, "view"),)), encode)
+
+    assert texts == ["{}"] * 20 and len(encoded) == 2
