@@ -126,7 +126,9 @@ def list_look_record(*, actor: StaffUser, what: str, why: str,
     ids = sorted({pk for pk in person_ids if pk is not None})
     if not ids:
         return None
-    with transaction.atomic():
+    # Within a page's own transaction, no savepoint of its own: a look that cannot be
+    # recorded fails the read that made it.
+    with transaction.atomic(savepoint=False):
         event = access_record(actor=actor, action=AccessEvent.Action.VIEW, what=what, why=why)
         AccessEventPerson.objects.bulk_create(
             [AccessEventPerson(event=event, person_id=pk) for pk in ids])
