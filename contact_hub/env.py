@@ -7,7 +7,6 @@ variables the code actually reads.
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 
 ENV_NAMES_READ: set[str] = set()
 
@@ -36,6 +35,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 def live_layer_prefix(redis_url: str) -> str:
     """The live events' pub/sub prefix for a Redis URL: pub/sub channels span a server's every
-    database, so each database's hub names its own."""
-    database = urlsplit(redis_url).path.strip("/") or "0"
-    return f"hub-live-{database}."
+    database, so each database's hub names its own: the database as redis-py reads it from the
+    URL (its path, or ?db=). Not the host: the web and worker may name one server two ways."""
+    from redis.connection import ConnectionPool
+
+    return f"hub-live-{ConnectionPool.from_url(redis_url).connection_kwargs.get('db', 0)}."

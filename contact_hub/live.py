@@ -10,7 +10,6 @@ identifiers; every kind is named in `LiveEvent`.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import threading
@@ -130,12 +129,18 @@ def _layer_run(layer: Any, group: str, message: dict[str, Any]) -> None:
     # Redis: on this process's own sending loop, whose connections stay open (async_to_sync
     # would make a loop, a thread and a connection for each event, on a worker, which sends
     # many).
-    asyncio.run_coroutine_threadsafe(layer.group_send(group, message),
-                                     _sending_loop()).result(timeout=SEND_SECONDS)
+    sending = asyncio.run_coroutine_threadsafe(layer.group_send(group, message),
+                                               _sending_loop())
+    try:
+        sending.result(timeout=SEND_SECONDS)
+    except BaseException:
+        # Late is stale: a send that timed out is not left to go out later.
+        sending.cancel()
+        raise
 
 
-# A worker process's loop for sending events, with the pid it was started in (a worker that
-# forks children starts one in each that sends).
+# A worker process's loop for sending events, with the pid it was started in; a forked child
+# starts its own (os.register_at_fork below).
 _sending: tuple[int, asyncio.AbstractEventLoop] | None = None
 _sending_lock = threading.Lock()
 SEND_SECONDS = 10.0
@@ -151,39 +156,58 @@ def _sending_loop() -> asyncio.AbstractEventLoop:
         return _sending[1]
 
 
-# Rows handed to the server's loop and not yet sent, by loop, group and everything else they
-# carry; and the send under way for each. Only the loop's own thread touches them.
-_RowsKey = tuple[asyncio.AbstractEventLoop, str, str]
-_rows_waiting: dict[_RowsKey, dict[str, Any]] = {}
+def _sending_forget() -> None:
+    """In a forked child: the parent's loop thread is not there, and its lock may be held."""
+    global _sending, _sending_lock
+    _sending, _sending_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_sending_forget)
+
+# Rows handed to the server's loop and not yet sent, in order, by loop and group; and the one
+# send under way for each (so they go out in the order they came). Only the loop's own thread
+# touches them.
+_RowsKey = tuple[asyncio.AbstractEventLoop, str]
+_rows_waiting: dict[_RowsKey, list[dict[str, Any]]] = {}
 _rows_senders: dict[_RowsKey, asyncio.Task] = {}
+# The most rows one event carries: a backlog goes out in events of this size.
+ROWS_MOST = 100
 
 
 def _rows_gather(layer: Any, group: str, message: dict[str, Any], kind: LiveEvent) -> None:
-    """On the loop: rows go out at its next turn, or, while a send is under way, all together
-    in the next: a busy hub sends one event for many rows, not one each."""
-    key = (asyncio.get_running_loop(), group,
-           json.dumps({k: v for k, v in message.items() if k != "rows"}, sort_keys=True))
-    waiting = _rows_waiting.get(key)
-    if waiting is not None:
-        waiting["rows"].extend(message["rows"])
+    """On the loop: rows go out at its next turn, or, while a send is under way, in the next,
+    together with those handed over after them that carry the same rest (a busy hub sends one
+    event for many rows, not one each)."""
+    key = (asyncio.get_running_loop(), group)
+    waiting = _rows_waiting.setdefault(key, [])
+    rest = {k: v for k, v in message.items() if k != "rows"}
+    if waiting and {k: v for k, v in waiting[-1].items() if k != "rows"} == rest:
+        waiting[-1]["rows"].extend(message["rows"])
     else:
-        _rows_waiting[key] = {**message, "rows": list(message["rows"])}
+        waiting.append({**message, "rows": list(message["rows"])})
     if key not in _rows_senders:
         _rows_senders[key] = asyncio.ensure_future(_rows_send(layer, key, kind))
 
 
 async def _rows_send(layer: Any, key: _RowsKey, kind: LiveEvent) -> None:
     await asyncio.sleep(0)  # rows handed over in the meantime go with these
+    group = key[1]
     while True:
-        message = _rows_waiting.pop(key, None)
-        if message is None:
+        waiting = _rows_waiting.get(key)
+        if not waiting:
             # No await since the check: rows handed over from now on start a new send.
+            _rows_waiting.pop(key, None)
             del _rows_senders[key]
             return
+        message = waiting.pop(0)
+        rows = message["rows"]
         try:
-            await layer.group_send(key[1], {**message, "group": key[1]})
+            for start in range(0, len(rows), ROWS_MOST):
+                await asyncio.wait_for(layer.group_send(group, {
+                    **message, "rows": rows[start:start + ROWS_MOST], "group": group}),
+                    SEND_SECONDS)
         except Exception:
-            log.warning("live event %s not delivered to group %s", kind, key[1])
+            log.warning("live event %s not delivered to group %s", kind, group)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:

@@ -5,6 +5,10 @@ Redis once per process, however many dashboards that process serves (a control r
 thirty open), and is decoded there once. Each page takes what it may see from the event
 (consumers.HubConsumer.event_take); pages given the same frame share one encoding of it
 (`Frames`). A page writes through its own outbox, so a slow page holds nobody else up.
+
+Redis pub/sub keeps nothing for a subscriber that is away: after an outage, or a subscriber
+Redis dropped, events are gone without a word. The channel hears its own heartbeat; when one
+goes unheard, every page is told to resync once the channel hears again.
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ log = logging.getLogger(__name__)
 
 # Group membership expires in the layer (a day, by default): renewed while pages listen.
 GROUP_RENEW_SECONDS = 6 * 3600
+# How often the channel sends itself a heartbeat; an outage longer than this is noticed.
+HEARTBEAT_SECONDS = 2.0
 # After the layer fails, how long before reading again.
 RETRY_SECONDS = 1.0
+HEARTBEAT = "live.heartbeat"
 
 
 class LivePage(Protocol):
@@ -54,29 +61,45 @@ class ProcessPages:
         self.channel: str | None = None
         self.joined: set[str] = set()  # the groups the channel is in
         self.tasks: list[asyncio.Task] = []
+        self.unheard = 0  # heartbeats sent and not heard back
+        self.gap = False  # events may have been lost since the last heartbeat heard
+        # Joining and leaving in turn: a page arriving as the last one leaves, or two
+        # arriving at once, never leaves a channel behind or a group unjoined.
+        self.lock = asyncio.Lock()
 
     async def join(self, page: LivePage, groups: list[str]) -> None:
-        if self.channel is None:
-            channel = await self.layer.new_channel()
+        async with self.lock:
             if self.channel is None:
-                self.channel, self.joined = channel, set()
-                self.tasks = [asyncio.create_task(self._read(channel)),
-                              asyncio.create_task(self._renew(channel))]
-        channel = self.channel
-        for group in groups:
-            self.pages.setdefault(group, set()).add(page)
-            if group not in self.joined:
-                self.joined.add(group)
-                await self.layer.group_add(group, channel)
+                await self._start()
+            try:
+                for group in groups:
+                    if group not in self.joined:
+                        await self.layer.group_add(group, self.channel)
+                        self.joined.add(group)
+            except BaseException:
+                await self._stop_if_unused()
+                raise
+            for group in groups:
+                self.pages.setdefault(group, set()).add(page)
 
     async def leave(self, page: LivePage) -> None:
-        for group in list(self.pages):
-            self.pages[group].discard(page)
-            if not self.pages[group]:
-                del self.pages[group]
+        async with self.lock:
+            for group in list(self.pages):
+                self.pages[group].discard(page)
+                if not self.pages[group]:
+                    del self.pages[group]
+            await self._stop_if_unused()
+
+    async def _start(self) -> None:
+        self.channel = channel = await self.layer.new_channel()
+        self.joined, self.unheard, self.gap = set(), 0, False
+        self.tasks = [asyncio.create_task(self._read(channel)),
+                      asyncio.create_task(self._beat(channel)),
+                      asyncio.create_task(self._renew(channel))]
+
+    async def _stop_if_unused(self) -> None:
         if self.pages or self.channel is None:
             return
-        # The last page has gone: stop reading. A page joining meanwhile gets a new channel.
         channel, joined, tasks = self.channel, self.joined, self.tasks
         self.channel, self.joined, self.tasks = None, set(), []
         for task in tasks:
@@ -98,10 +121,33 @@ class ProcessPages:
                 raise
             except Exception:
                 log.warning("live events could not be read; pages will resync")
+                self.gap = True
                 await asyncio.sleep(RETRY_SECONDS)
-                await self._recover(channel)
                 continue
-            self._hand_out(event)
+            if event.get("type") == HEARTBEAT:
+                self._heard()
+            else:
+                self._hand_out(event)
+
+    def _heard(self) -> None:
+        self.unheard = 0
+        if self.gap:
+            self.gap = False
+            self._resync_all()
+
+    async def _beat(self, channel: str) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            if self.unheard:
+                self.gap = True
+            self.unheard += 1
+            try:
+                await asyncio.wait_for(self.layer.send(channel, {"type": HEARTBEAT}),
+                                       HEARTBEAT_SECONDS)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.gap = True
 
     def _hand_out(self, event: dict[str, Any]) -> None:
         frames = Frames()
@@ -112,14 +158,8 @@ class ProcessPages:
                 # One page's failure must not keep the event from the others.
                 log.exception("a live page could not take an event")
 
-    async def _recover(self, channel: str) -> None:
-        """After the layer failed: membership may be gone (a restarted Redis) and events
-        lost, so join again and have every page fetch afresh."""
-        try:
-            for group in list(self.joined):
-                await self.layer.group_add(group, channel)
-        except Exception:
-            return
+    def _resync_all(self) -> None:
+        log.warning("live events may have been lost; pages resync")
         for page in {page for pages in self.pages.values() for page in pages}:
             page.resync_take()
 

@@ -50,24 +50,58 @@ def test_a_kind_that_is_not_named_is_refused():
         live_event_send("queue.changd", person_id=7)
 
 
+class SlowLayer:
+    """A layer whose sends wait until released, recording what each carried."""
+
+    def __init__(self) -> None:
+        self.release, self.sent = asyncio.Event(), []
+
+    async def group_send(self, group, message):
+        self.sent.append(([row["item"] for row in message["rows"]], message.get("waiting")))
+        await self.release.wait()
+
+
+def _hand_over(layer, *items: str, **rest) -> None:
+    live._rows_gather(layer, HUB_GROUP, {"type": "live.rows", "kind": "queue.rows",
+                                         "rows": [{"item": item} for item in items], **rest},
+                      LiveEvent.QUEUE_ROWS)
+
+
 async def test_rows_handed_over_while_a_send_is_under_way_go_together_in_the_next():
     """A busy server loop sends one event for many rows, not one each."""
-    release, sent = asyncio.Event(), []
-
-    class SlowLayer:
-        async def group_send(self, group, message):
-            sent.append([row["item"] for row in message["rows"]])
-            await release.wait()
-
     layer = SlowLayer()
     for item in ("message:1", "message:2", "message:3"):
-        live._rows_gather(layer, HUB_GROUP, {"type": "live.rows", "kind": "queue.rows",
-                                             "rows": [{"item": item}]}, LiveEvent.QUEUE_ROWS)
+        _hand_over(layer, item)
         await asyncio.sleep(0.01)
-    assert sent == [["message:1"]]
+    assert [rows for rows, _ in layer.sent] == [["message:1"]]
 
-    release.set()
+    layer.release.set()
     await asyncio.sleep(0.01)
 
-    assert sent == [["message:1"], ["message:2", "message:3"]]
+    assert [rows for rows, _ in layer.sent] == [["message:1"], ["message:2", "message:3"]]
     assert not live._rows_senders  # nothing left waiting or under way
+
+
+async def test_rows_go_out_in_the_order_they_came_whatever_else_they_carry():
+    """The worker's rows carry how many wait: an older count never lands after a newer."""
+    layer = SlowLayer()
+    _hand_over(layer, "message:1", waiting=5)
+    await asyncio.sleep(0.01)
+    _hand_over(layer, "message:2", waiting=5)
+    _hand_over(layer, "message:3", waiting=6)
+    _hand_over(layer, "message:4", waiting=6)
+
+    layer.release.set()
+    await asyncio.sleep(0.01)
+
+    assert layer.sent == [(["message:1"], 5), (["message:2"], 5),
+                          (["message:3", "message:4"], 6)]
+
+
+async def test_a_backlog_goes_out_in_events_of_bounded_size():
+    layer = SlowLayer()
+    layer.release.set()
+    _hand_over(layer, *[f"message:{n}" for n in range(live.ROWS_MOST * 2 + 1)])
+    await asyncio.sleep(0.01)
+
+    assert [len(rows) for rows, _ in layer.sent] == [live.ROWS_MOST, live.ROWS_MOST, 1]

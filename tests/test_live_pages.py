@@ -9,6 +9,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
+from contact_hub import live_pages
 from contact_hub.live import CONDUCT_GROUP, HUB_GROUP, LIVE_LAYER, LiveEvent, live_event_send
 from contact_hub.live_pages import Frames, process_pages
 
@@ -104,6 +105,63 @@ async def test_a_page_that_fails_does_not_keep_the_event_from_the_others(live_la
     await _until(lambda: working.events)
     await pages.leave(broken)
     await pages.leave(working)
+
+
+class Unreliable:
+    """A live layer that, while `lost` is set, takes sends and delivers nothing (a Redis
+    restart, or a subscriber Redis dropped: pub/sub says nothing of what it lost)."""
+
+    def __init__(self, layer) -> None:
+        self.layer, self.lost, self.refuse_groups = layer, False, False
+
+    async def send(self, channel, message):
+        if not self.lost:
+            await self.layer.send(channel, message)
+
+    async def group_add(self, group, channel):
+        if self.refuse_groups:
+            raise ConnectionError("Redis is down")
+        await self.layer.group_add(group, channel)
+
+    def __getattr__(self, name):
+        return getattr(self.layer, name)
+
+
+async def test_pages_resync_once_the_channel_hears_again_after_events_were_lost(
+        in_memory_layers, monkeypatch):
+    monkeypatch.setattr(live_pages, "HEARTBEAT_SECONDS", 0.05)
+    layer = Unreliable(in_memory_layers)
+    pages = process_pages(layer)
+    page = Page()
+    await pages.join(page, [HUB_GROUP])
+    await asyncio.sleep(0.2)
+    assert page.resyncs == 0  # heartbeats heard: nothing lost
+
+    layer.lost = True
+    await asyncio.sleep(0.2)
+    assert page.resyncs == 0  # nothing heard: nothing to resync with yet
+    layer.lost = False
+
+    await _until(lambda: page.resyncs == 1)
+    await asyncio.sleep(0.2)
+    assert page.resyncs == 1
+    await pages.leave(page)
+
+
+async def test_a_page_that_could_not_join_is_not_kept(in_memory_layers):
+    layer = Unreliable(in_memory_layers)
+    layer.refuse_groups = True
+    pages = process_pages(layer)
+
+    with pytest.raises(ConnectionError):
+        await pages.join(Page(), [HUB_GROUP])
+
+    assert pages.pages == {} and pages.channel is None and pages.tasks == []
+    layer.refuse_groups = False
+    page = Page()
+    await pages.join(page, [HUB_GROUP])  # the next page joins the group afresh
+    assert pages.joined == {HUB_GROUP}
+    await pages.leave(page)
 
 
 def test_pages_given_the_same_frame_share_one_encoding():

@@ -50,3 +50,10 @@ def test_each_database_has_its_own_prefix():
         "redis://127.0.0.1:6379/4")
     assert live_layer_prefix("redis://127.0.0.1:6379") == live_layer_prefix(
         "redis://127.0.0.1:6379/0")
+
+
+def test_a_database_named_in_the_query_is_told_apart_too():
+    assert live_layer_prefix("redis://redis:6379?db=1") != live_layer_prefix(
+        "redis://redis:6379?db=2")
+    assert live_layer_prefix("unix:///run/redis.sock?db=1") != live_layer_prefix(
+        "unix:///run/redis.sock?db=2")
