@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -12,8 +13,8 @@ import redis
 from celery import Task, current_app, shared_task
 from celery.exceptions import NotRegistered
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from contact_hub.followups.models import FollowUp
@@ -50,12 +51,14 @@ def _followup_runner(func: Callable[..., Any], call: Callable[[list[dict[str, An
     def run(followup_id: int | None) -> None:
         if size > 1:
             # Before claiming: a row committed from now on sends a run of its own.
-            _run_waiting_clear(name)
+            _run_gathered(name)
         rows = followups_claim(followup_id, more_of=name, size=size)
         while rows:
             _rows_do(name, rows, call)
-            # Rows whose sends were coalesced into this run may be more than one batch.
-            rows = followups_claim(None, more_of=name, size=size) if size > 1 else []
+            # Rows whose sends were coalesced into this run were committed before it claimed,
+            # so only a full batch can have left some behind.
+            full = size > 1 and len(rows) >= size
+            rows = followups_claim(None, more_of=name, size=size) if full else []
 
     # What the runner runs and how many rows it takes, for callers that must know.
     run.work = func  # type: ignore[attr-defined]
@@ -126,20 +129,31 @@ def followups_claim(followup_id: int | None, *, more_of: str = "",
     up to `size - 1` fresh pending rows of the task `more_of`.
 
     Rows that failed before are left for their own run (the sweeper sends them), so a bad row
-    is retried alone. The lease is a conditional UPDATE, and the rows returned are those that
-    carry this call's lease, so two workers never share a row, with or without row locks.
+    is retried alone. The lease is one conditional UPDATE returning the rows it leased, so two
+    workers never share a row, with or without row locks, and a claim costs one statement.
     """
     now = timezone.now()
     lease_until = now + timedelta(seconds=settings.HUB_FOLLOWUP_LEASE_SECONDS)
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    ids = [] if followup_id is None else [followup_id]
-    if more_of and size > 1:
-        ids += (FollowUp.objects.filter(free, task_name=more_of, attempts=0,
-                                        done_at__isnull=True)
-                .exclude(pk__in=ids).order_by("pk").values_list("pk", flat=True)[:size - len(ids)])
-    FollowUp.objects.filter(free, pk__in=ids, done_at__isnull=True).update(
-        claimed_until=lease_until, attempts=F("attempts") + 1)
-    return list(FollowUp.objects.filter(pk__in=ids, claimed_until=lease_until).order_by("pk"))
+    adapt = connection.ops.adapt_datetimefield_value
+    claimed = FollowUp.objects.raw(_CLAIM_SQL, {
+        "now": adapt(now), "lease_until": adapt(lease_until),
+        "own": followup_id or 0,  # 0: no row (ids start at 1)
+        "task_name": more_of,
+        "more": size - (followup_id is not None) if more_of and size > 1 else 0})
+    return sorted(claimed, key=lambda row: row.pk)
+
+
+# followups_claim's UPDATE (PostgreSQL and SQLite). Under READ COMMITTED a row another worker
+# leased meanwhile is checked again once its lock is free, and fails `claimed_until < now`.
+_CLAIM_SQL = """
+    UPDATE followups_followup SET claimed_until = %(lease_until)s, attempts = attempts + 1
+    WHERE done_at IS NULL AND (claimed_until IS NULL OR claimed_until < %(now)s)
+      AND (id = %(own)s OR id IN (
+          SELECT id FROM followups_followup
+          WHERE task_name = %(task_name)s AND attempts = 0 AND done_at IS NULL
+            AND (claimed_until IS NULL OR claimed_until < %(now)s) AND id <> %(own)s
+          ORDER BY id LIMIT %(more)s))
+    RETURNING *"""
 
 
 def followups_pending() -> Any:
@@ -158,6 +172,11 @@ def followups_pending() -> Any:
 # lost, the next row sends another after this (a spare run finds nothing and ends); the
 # sweeper catches anything a lost run leaves.
 RUN_WAITING_MS = 5000
+# How long after its first row a batch run lets more gather before it claims them: a batch
+# costs the worker barely more than one row (its queries are per batch), so rows arriving
+# close together are far cheaper done together. A run that starts later (a busy worker) does
+# not wait at all; one that starts at once delays its rows by this at most.
+RUN_GATHER_MS = 60
 
 
 @functools.cache
@@ -180,9 +199,26 @@ def _run_waiting_mark(task_name: str) -> bool:
     if not _runs_are_sent():
         return True
     try:
-        return bool(_redis().set(_run_waiting_key(task_name), 1, nx=True, px=RUN_WAITING_MS))
+        # The mark holds when it was set, for the run to let rows gather from then.
+        return bool(_redis().set(_run_waiting_key(task_name), time.time(), nx=True,
+                                 px=RUN_WAITING_MS))
     except redis.RedisError:
         return True  # cannot tell: send, a spare run is harmless
+
+
+def _run_gathered(task_name: str) -> None:
+    """Wait until the run's rows have had RUN_GATHER_MS since the first to gather (the sends
+    of those arriving meanwhile are coalesced into it), then clear the mark."""
+    if not _runs_are_sent():
+        return
+    try:
+        marked_at: bytes | None = _redis().get(_run_waiting_key(task_name))  # type: ignore[assignment]  # a sync client
+    except redis.RedisError:
+        marked_at = None  # cannot tell: claim at once
+    wait = float(marked_at) + RUN_GATHER_MS / 1000 - time.time() if marked_at else 0.0
+    if wait > 0:
+        time.sleep(min(wait, RUN_GATHER_MS / 1000))
+    _run_waiting_clear(task_name)
 
 
 def _run_waiting_clear(task_name: str) -> None:

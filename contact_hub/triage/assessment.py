@@ -22,20 +22,29 @@ def triage_assess(triage: ContactTriage) -> ContactTriage:
     return triages_assess([triage])[0]
 
 
-def triages_assess(triages: list[ContactTriage]) -> list[ContactTriage]:
-    """triage_assess for many contacts at once, in a few queries."""
-    kinds: dict[int, list[str]] = defaultdict(list)
-    for message_id, kind in RiskFlag.objects.filter(
-            message_id__in=[t.message_id for t in triages],
-            removed_at__isnull=True).values_list("message_id", "kind"):
-        kinds[message_id].append(kind)
-    markers: dict[int, list[Marker]] = defaultdict(list)
-    for marker in markers_active_for({t.person_id for t in triages}):
-        markers[marker.person_id].append(marker)
+def triages_assess(triages: list[ContactTriage], *,
+                   kinds: dict[int, list[str]] | None = None,
+                   markers: dict[int, list[Marker]] | None = None) -> list[ContactTriage]:
+    """triage_assess for many contacts at once, in a few queries: none for the flags' kinds
+    (by message id) or the markers in force (by person id) that the caller has read already."""
+    if kinds is None:
+        kinds = defaultdict(list)
+        for message_id, kind in RiskFlag.objects.filter(
+                message_id__in=[t.message_id for t in triages],
+                removed_at__isnull=True).values_list("message_id", "kind"):
+            kinds[message_id].append(kind)
+    if markers is None:
+        markers = defaultdict(list)
+        for marker in markers_active_for({t.person_id for t in triages}):
+            markers[marker.person_id].append(marker)
     outcomes: dict[tuple[int, str], list[int]] = defaultdict(list)
     for triage in triages:
-        _assess(triage, kinds[triage.message_id], markers[triage.person_id])
-        outcomes[triage.risk, triage.suggested_grade].append(triage.pk)
+        stored = (triage.risk, triage.suggested_grade)
+        _assess(triage, kinds.get(triage.message_id, []), markers.get(triage.person_id, []))
+        # Each triage is as read from the database: one whose outcome is the same (intake's,
+        # from the rules alone, unless markers change it) is left as it is.
+        if (triage.risk, triage.suggested_grade) != stored:
+            outcomes[triage.risk, triage.suggested_grade].append(triage.pk)
     # Few distinct outcomes however many contacts: one plain UPDATE each is far cheaper than
     # bulk_update's CASE per row.
     for (risk, grade), pks in outcomes.items():

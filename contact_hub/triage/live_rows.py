@@ -57,7 +57,12 @@ def contact_rows_push(message_ids: list[int]) -> None:
     with how many contacts wait. A fixed handful of queries however many, and none per page."""
     if not message_ids:
         return
-    items = queue_contacts(viewer=None, message_ids=message_ids)
+    contact_items_push(queue_contacts(viewer=None, message_ids=message_ids))
+
+
+def contact_items_push(items: list[QueueItem]) -> None:
+    """contact_rows_push for waiting contacts' queue items in hand, as the hub sees them
+    (viewer None): the worker's triage has just read everything they show."""
     hidden, own = _kept_from(items)
     rows = [_row(item, stage=STAGE_TRIAGED, hidden_from=hidden[item.subject.message_id],
                  own_for=own[item.person_id] - hidden[item.subject.message_id])

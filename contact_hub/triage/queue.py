@@ -153,12 +153,7 @@ def contacts_waiting(viewer: StaffUser | None, now: datetime, *,
                              "suggested_grade", "message__channel", "message__text",
                              "message__media", "message__conversation__identity__kind",
                              "message__conversation__identity__value"))
-    flags: dict[int, list[FlagShown]] = {row[0]: [] for row in rows}
-    for message_id, kind, words in (RiskFlag.objects.filter(
-            message_id__in=list(flags), removed_at__isnull=True).order_by("kind")
-            .values_list("message_id", "kind", "words") if rows else ()):
-        flags[message_id].append(FlagShown(kind=kind, label=flag_label(kind),
-                                           words=tuple(words)))
+    flags = flags_shown([row[0] for row in rows])
     return [contact_item(ContactWaiting(
         message_id=message_id, person_id=person_id, received_at=received_at, risk=risk,
         suggested_grade=grade, channel=channel, text=text, attachments=len(media or ()),
@@ -167,8 +162,21 @@ def contacts_waiting(viewer: StaffUser | None, now: datetime, *,
              value) in rows]
 
 
-def contact_waiting_of(triage: ContactTriage, flags: list[RiskFlag]) -> ContactWaiting:
-    """The same, from a contact intake has just queued (its message and identity in hand)."""
+def flags_shown(message_ids: list[int]) -> dict[int, list[FlagShown]]:
+    """Each message's flags (not those a coordinator removed), as its row shows them."""
+    flags: dict[int, list[FlagShown]] = {pk: [] for pk in message_ids}
+    for message_id, kind, words in (RiskFlag.objects.filter(
+            message_id__in=message_ids, removed_at__isnull=True).order_by("kind")
+            .values_list("message_id", "kind", "words") if message_ids else ()):
+        flags[message_id].append(FlagShown(kind=kind, label=flag_label(kind),
+                                           words=tuple(words)))
+    return flags
+
+
+def contact_waiting_of(triage: ContactTriage,
+                       flags: list[RiskFlag] | list[FlagShown]) -> ContactWaiting:
+    """The same, from a contact whose message and identity are in hand (one intake has just
+    queued, or the worker has just triaged)."""
     message = triage.message
     identity = message.conversation.identity
     return ContactWaiting(
@@ -252,13 +260,29 @@ def queue_contacts(*, viewer: StaffUser | None, message_ids: list[int],
         contacts_waiting(viewer, now, message_ids=message_ids, above=above), now, viewer=viewer)
 
 
+def contacts_triaged(triages: list[ContactTriage], flags: dict[int, list[FlagShown]],
+                     histories: dict[int, PersonHistory]) -> list[QueueItem]:
+    """The queue items of contacts the worker has just triaged, still waiting, from what it
+    read doing so (each triage's message with its conversation and identity, the flags, the
+    people's histories): as queue_contacts gives them to the hub (viewer None), reading only
+    their claims."""
+    waiting = sorted((t for t in triages if t.handled_at is None),
+                     key=lambda t: (-t.risk, t.received_at))[:QUEUE_LIMIT]
+    return _with_claims([contact_item(contact_waiting_of(t, flags.get(t.message_id, [])))
+                         for t in waiting], histories)
+
+
 def _with_claims_and_history(items: list[QueueItem], now: datetime, *,
                              viewer: StaffUser | None) -> list[QueueItem]:
+    return _with_claims(items, person_histories(
+        [i.person_id for i in items if i.person_id is not None],
+        viewer=viewer if _kept_from_anything(viewer) else None, now=now))
+
+
+def _with_claims(items: list[QueueItem],
+                 histories: dict[int, PersonHistory]) -> list[QueueItem]:
     claims = {c.item_key: c for c in Claim.objects.filter(
         item_key__in=[i.key for i in items]).select_related("claimed_by")} if items else {}
-    histories = person_histories([i.person_id for i in items if i.person_id is not None],
-                                 viewer=viewer if _kept_from_anything(viewer) else None,
-                                 now=now)
     for item in items:
         item.claim = claims.get(item.key)
         item.history = histories.get(item.person_id) if item.person_id is not None else None

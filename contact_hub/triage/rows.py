@@ -115,13 +115,26 @@ def may_release(row: ContactRow, viewer: StaffUser) -> bool:
 def row_html(row: ContactRow, *, may_triage: bool, may_release: bool) -> SafeString:
     """The row as every page with these rights shows it (with CSRF_FROM_PAGE for a token):
     the Triage link and the claim's buttons for those who may use them."""
+    head, middle = _row_shared(row)
+    action = (format_html('<a class="action" href="{}">Triage</a>', row.contact_url)
+              if may_triage else mark_safe(""))
+    return head + action + middle + _claim_html(row, may_triage=may_triage,
+                                                may_release=may_release) + _ROW_END
+
+
+_ROW_END = mark_safe("</td></tr>")
+
+
+@functools.lru_cache(maxsize=ROWS_KEPT)
+def _row_shared(row: ContactRow) -> tuple[SafeString, SafeString]:
+    """What every variant of the row shows, before and after its Triage link: rendered once
+    for them all (each new row is rendered in every variant at once)."""
     contact = row.contact
-    return format_html(
+    head = format_html(
         '<tr class="item message{}" data-item="{}" data-order="{}" data-message-id="{}"{}>'
         '<td><span class="risk {}" data-risk="{}">{}</span>{}</td>'
         '<td><span class="channel {}">{}</span> from <a href="{}?why=triage">{}</a>'
-        '<p class="text">{}{}</p>{}</td><td>{}</td><td class="history">{}</td>'
-        '<td><time datetime="{}">{} ago</time></td><td>{}</td></tr>',
+        '<p class="text">{}{}</p>',
         " flagged" if row.flagged else "", row.key, row.order, contact.message_id,
         mark_safe(' data-stage="rules"') if row.history is None else "",
         row.band, contact.risk, contact.risk,
@@ -129,11 +142,12 @@ def row_html(row: ContactRow, *, may_triage: bool, may_release: bool) -> SafeStr
         if row.suggested else "",
         contact.channel, row.channel_label, row.person_url, contact.masked, row.text,
         format_html(' <span class="muted">[{} attachment{}]</span>', contact.attachments,
-                    "" if contact.attachments == 1 else "s") if contact.attachments else "",
-        format_html('<a class="action" href="{}">Triage</a>', row.contact_url)
-        if may_triage else "",
-        _flags_html(row), _history_html(row.history), row.received_iso, row.received_ago,
-        _claim_html(row, may_triage=may_triage, may_release=may_release))
+                    "" if contact.attachments == 1 else "s") if contact.attachments else "")
+    middle = format_html(
+        '</td><td>{}</td><td class="history">{}</td><td><time datetime="{}">{} ago</time></td>'
+        "<td>", _flags_html(row), _history_html(row.history), row.received_iso,
+        row.received_ago)
+    return head, middle
 
 
 def _flags_html(row: ContactRow) -> SafeString:

@@ -25,10 +25,12 @@ from contact_hub.staff.models import AccessEvent, Assignment, StaffUser
 from contact_hub.staff.reasons import NOTE_MIN_CHARS, reason_too_short
 from contact_hub.staff.roles import MAY_SUPERVISE, MAY_TRIAGE
 from contact_hub.triage.assessment import triage_assess, triage_assess_by_rules, triages_assess
-from contact_hub.triage.live_rows import contact_row_push_new, contact_rows_push
+from contact_hub.triage.live_rows import contact_items_push, contact_row_push_new
 from contact_hub.triage.models import Claim, ContactTriage, RiskFlag
+from contact_hub.triage.queue import contacts_triaged, flags_shown
 from contact_hub.triage.referrals import referral_open
 from contact_hub.triage.rules import risk_rule, rules_match
+from contact_hub.triage.selectors import person_histories
 
 MISCONDUCT = "misconduct"
 DOMESTIC_ABUSE = "domestic_abuse"
@@ -90,44 +92,66 @@ def contacts_triage(message_ids: list[int]) -> dict[int, ContactTriage]:
     Most contacts are in the queue already, with the rules' flags, from intake
     (contact_rules_apply); this adds the markers and the grade they suggest, opens the
     referral of an allegation, and sends each waiting contact's row again, with its history,
-    to every open dashboard."""
-    messages = list(Message.objects.select_related("conversation")
+    to every open dashboard. What it reads to decide (the flags, the people's histories and
+    markers) is what the rows show, so the rows are built from it, not read again."""
+    messages = list(Message.objects.select_related("conversation__identity")
                     .filter(pk__in=message_ids, direction=Message.Direction.INBOUND))
     if not messages:
         return {}
+    by_id = {message.pk: message for message in messages}
+    now = timezone.now()
     with transaction.atomic():
-        flags = []
-        for message in messages:
-            for match in rules_match(message.text):
-                flags.append(RiskFlag(message=message, kind=match.kind, words=list(match.words),
-                                      source=RiskFlag.Source.RULE))
-                if match.kind == MISCONDUCT:
-                    referral_open(message=message, words=list(match.words), actor=None)
-        # ignore_conflicts: a flag already there (or removed by a coordinator) stays as it is.
-        RiskFlag.objects.bulk_create(flags, ignore_conflicts=True)
-        linked = _already_linked([m.pk for m in messages])
-        ContactTriage.objects.bulk_create(
-            [ContactTriage(message=m, person_id=m.conversation.person_id,
-                           received_at=m.created_at, **linked.get(m.pk, {}))
-             for m in messages], ignore_conflicts=True)
+        queued = list(ContactTriage.objects.filter(message_id__in=list(by_id)))
+        linked = _already_linked(list(by_id))
+        # A contact intake queued has its rules' flags already, stored with it; the rest
+        # (an allegation, left whole to this) are flagged and queued here.
+        queued_ids = {triage.message_id for triage in queued}
+        unqueued = [message for pk, message in by_id.items() if pk not in queued_ids]
+        _contacts_queue(unqueued, linked)
         for message_id, handled in linked.items():
             # Queued at intake, then linked before this ran: dealt with already.
             ContactTriage.objects.filter(message_id=message_id, handled_at__isnull=True).update(
                 **handled)
-        triages = triages_assess(list(ContactTriage.objects.filter(
-            message_id__in=[m.pk for m in messages])))
-    contact_rows_push([t.message_id for t in triages if t.handled_at is None])
+        triages = (list(ContactTriage.objects.filter(message_id__in=list(by_id)))
+                   if unqueued or linked else queued)
+        for triage in triages:
+            triage.message = by_id[triage.message_id]
+        shown = flags_shown(list(by_id))
+        histories = person_histories({t.person_id for t in triages}, viewer=None, now=now)
+        triages_assess(triages, kinds={pk: [f.kind for f in fs] for pk, fs in shown.items()},
+                       markers={pk: [m for m in h.markers if m.starts_at <= now]
+                                for pk, h in histories.items()})
+    if any(triage.handled_at is None for triage in triages):
+        contact_items_push(contacts_triaged(triages, shown, histories))
     return {triage.message_id: triage for triage in triages}
+
+
+def _contacts_queue(messages: list[Message], linked: dict[int, dict]) -> None:
+    """The rules' flags and a place in the queue for contacts intake did not queue, and the
+    referral of an allegation. Idempotent: a flag already there (or removed by a coordinator)
+    stays as it is, and so does a contact queued meanwhile."""
+    flags = []
+    for message in messages:
+        for match in rules_match(message.text):
+            flags.append(RiskFlag(message=message, kind=match.kind, words=list(match.words),
+                                  source=RiskFlag.Source.RULE))
+            if match.kind == MISCONDUCT:
+                referral_open(message=message, words=list(match.words), actor=None)
+    RiskFlag.objects.bulk_create(flags, ignore_conflicts=True)
+    ContactTriage.objects.bulk_create(
+        [ContactTriage(message=m, person_id=m.conversation.person_id, received_at=m.created_at,
+                       **linked.get(m.pk, {})) for m in messages], ignore_conflicts=True)
 
 
 def _already_linked(message_ids: list[int]) -> dict[int, dict]:
     """Contacts linked to an incident before their triage ran have been dealt with already."""
     linked: dict[int, dict] = {}
-    for link in (IncidentContact.objects.filter(message_id__in=message_ids)
-                 .select_related("incident").order_by("pk")):
+    for message_id, linked_at, incident_id in (
+            IncidentContact.objects.filter(message_id__in=message_ids).order_by("pk")
+            .values_list("message_id", "linked_at", "incident_id")):
         # The first link is when it was dealt with.
-        linked.setdefault(link.message_id, {"handled_at": link.linked_at, "incident": link.incident,
-                                            "outcome": ContactTriage.Outcome.LINKED})
+        linked.setdefault(message_id, {"handled_at": linked_at, "incident_id": incident_id,
+                                       "outcome": ContactTriage.Outcome.LINKED})
     return linked
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contact_hub.conversations.models import DeliveryStatus, Message
 from contact_hub.conversations.sending import MemoryBackend
@@ -143,3 +145,23 @@ def test_a_permanent_provider_failure_marks_the_text_failed(sms_via_twilio, sms_
     assert followup.done_at is not None  # not retried: no retry can help
 
 
+def test_a_run_of_many_messages_costs_the_queries_of_one(django_assert_max_num_queries):
+    """The worker's cost is per run, not per message, so a busy moment's batch comes cheap."""
+    received_message(sender="+447700900480", text="he hit me last night")
+    with CaptureQueriesContext(connection) as one:
+        messages_received(_first_waiting().pk)
+    texts = ["he hit me last night", "is anyone there", "he has a knife and says he will kill me",
+             "my car was broken into", "I can't talk he is here"]
+    many = [received_message(sender=f"+44770090048{n % 3}", text=text)
+            for n, text in enumerate(texts * 2)]
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        messages_received(_first_waiting().pk)
+
+    assert ContactTriage.objects.filter(message__in=many).count() == len(many)
+    assert not FollowUp.objects.filter(done_at__isnull=True).exists()
+
+
+def _first_waiting() -> FollowUp:
+    return FollowUp.objects.filter(task_name=messages_received.name,
+                                   done_at__isnull=True).earliest("pk")

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from contact_hub.celery import app as celery_app
+from contact_hub.followups import services
 from contact_hub.followups.models import FollowUp
 from contact_hub.followups.services import (
     followup_batch_task,
@@ -189,3 +192,71 @@ def test_a_run_works_through_every_waiting_row_a_batch_at_a_time():
 
     assert BATCHES == [[1, 2], [3, 4], [5]]
     assert not FollowUp.objects.filter(done_at__isnull=True).exists()
+
+
+def test_a_claim_leases_its_row_and_the_fresh_rows_of_its_task_in_one_statement(
+        django_assert_num_queries):
+    rows = [followup_queue(record_batch, message_id=n) for n in (21, 22, 23)]
+    other = followup_queue(record_call, message_id=24)
+
+    with django_assert_num_queries(1):
+        claimed = followups_claim(rows[1].pk, more_of=record_batch.name, size=100)
+
+    assert [row.pk for row in claimed] == [row.pk for row in rows]
+    assert all(row.claimed_until is not None and row.attempts == 1 for row in claimed)
+    assert FollowUp.objects.get(pk=other.pk).claimed_until is None
+
+
+def test_a_batch_with_room_to_spare_does_not_look_for_more(django_assert_num_queries):
+    """Rows committed while the run starts are claimed with it; later ones send their own."""
+    rows = [followup_queue(record_batch, message_id=n) for n in (31, 32)]
+
+    with django_assert_num_queries(2):  # the claim, and marking the batch done
+        record_batch.apply(args=[rows[0].pk])
+
+    assert BATCHES == [[31, 32]]
+
+
+def _tasks_sent() -> int:
+    with celery_app.connection_for_write() as conn:
+        return conn.default_channel.client.llen(celery_app.conf.task_default_queue)
+
+
+def _run_sent(seconds_ago: float) -> None:
+    """As the first row's send does: mark that a run is on its way (nothing is sent, so no
+    later test's worker gets it)."""
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.client.set(f"hub:followups:run-waiting:{record_batch.name}",
+                                        time.time() - seconds_ago)
+
+
+def test_rows_arriving_just_after_the_first_are_gathered_into_its_run(
+        worker_stopped, monkeypatch, django_capture_on_commit_callbacks):
+    first = followup_queue(record_batch, message_id=41)
+    _run_sent(seconds_ago=0)
+    sent_before = _tasks_sent()
+    waited: list[float] = []
+
+    def arrivals_meanwhile(seconds: float) -> None:
+        waited.append(seconds)
+        with django_capture_on_commit_callbacks(execute=True):
+            followup_queue(record_batch, message_id=42)
+
+    monkeypatch.setattr(services.time, "sleep", arrivals_meanwhile)
+    record_batch.apply(args=[first.pk])
+
+    assert BATCHES == [[41, 42]]
+    assert 0 < waited[0] <= services.RUN_GATHER_MS / 1000
+    assert _tasks_sent() == sent_before  # the second row's send was coalesced into the run
+
+
+def test_a_run_that_starts_late_claims_at_once(worker_stopped, monkeypatch):
+    first = followup_queue(record_batch, message_id=51)
+    _run_sent(seconds_ago=1)  # the worker was busy
+    waited: list[float] = []
+    monkeypatch.setattr(services.time, "sleep", waited.append)
+
+    record_batch.apply(args=[first.pk])
+
+    assert BATCHES == [[51]]
+    assert waited == []

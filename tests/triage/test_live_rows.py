@@ -3,21 +3,26 @@ again with the worker's triage, each rendered once and naming who must not get i
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from contact_hub.conversations.models import MessageExclusion
 from contact_hub.live import HUB_GROUP
 from contact_hub.staff.models import Role
 from contact_hub.triage.live_rows import contact_rows_push
+from contact_hub.triage.markers import marker_set
 from contact_hub.triage.models import ContactTriage
-from contact_hub.triage.services import item_claim
+from contact_hub.triage.services import contacts_triage, item_claim
 from tests.factories import StaffFactory, received_message, triaged_message
 
 pytestmark = pytest.mark.django_db
 DANGER = "he has a knife and says he will kill me"
+DAYS_30 = timedelta(days=30)
 
 
 @pytest.fixture
@@ -144,3 +149,33 @@ def test_a_contact_dealt_with_is_not_sent_again(pushed, django_capture_on_commit
 
     [batch] = pushed()
     assert (batch["rows"], batch["waiting"]) == ([], 0)
+
+
+def test_the_worker_sends_each_row_as_a_fresh_read_of_the_queue_would_show_it(
+        pushed, coordinator, officer, django_capture_on_commit_callbacks):
+    """The worker builds the rows from what it read to triage them (flags, markers, history);
+    they are the rows read afresh, claim, exclusions and all."""
+    named = StaffFactory(username="cole", role=Role.COORDINATOR, collar_number="C9912")
+    marked = triaged_message(sender="+447700900323", text="thanks").conversation.person
+    marker_set(person=marked, kind="special_scheme", expires_at=timezone.now() + DAYS_30,
+               officer=officer, actor=coordinator)
+    messages = [received_message(sender="+447700900323", text="my ex is outside again"),
+                received_message(sender="+447700900324", text=DANGER),
+                received_message(sender="+447700900324",
+                                 text="the call handler C9912 added me on instagram")]
+    item_claim(item_key=f"message:{messages[1].pk}", actor=coordinator)
+    pushed()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        contacts_triage([m.pk for m in messages])
+    [by_worker] = pushed()
+    with django_capture_on_commit_callbacks(execute=True):
+        contact_rows_push([m.pk for m in messages])
+    [read_afresh] = pushed()
+
+    assert by_worker == read_afresh
+    rows = {row["message_id"]: row for row in by_worker["rows"]}
+    assert list(rows) == [messages[1].pk, messages[2].pk, messages[0].pk]  # by risk
+    assert "special scheme" in rows[messages[0].pk]["html"]["triage"].lower()
+    assert rows[messages[1].pk]["by_staff"] == {str(coordinator.pk): "release"}
+    assert rows[messages[2].pk]["hidden_from"] == [named.pk]
