@@ -5,6 +5,10 @@ it here, so a new page cannot forget it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from contact_hub.conversations.models import Message, MessageExclusion
@@ -52,4 +56,22 @@ def hides_anything_from(viewer: StaffUser) -> bool:
     """Whether any message is kept from the viewer now. Nearly all staff are kept from
     nothing; for them every selector may skip the rule's subqueries, which on a long list
     cost more than the list."""
+    known = _hides_known.get()
+    if known is not None and known[0] == viewer.pk:
+        return known[1]
     return _excluded_for(viewer).exists()
+
+
+# Within one read, the answer for its reader (hides_anything_from_fixed).
+_hides_known: ContextVar[tuple[int, bool] | None] = ContextVar("hides_known", default=None)
+
+
+@contextmanager
+def hides_anything_from_fixed(viewer: StaffUser) -> Iterator[None]:
+    """For one read in one transaction (a page showing several lists): whether anything is
+    kept from the viewer is asked once, not by every list."""
+    token = _hides_known.set((viewer.pk, _excluded_for(viewer).exists()))
+    try:
+        yield
+    finally:
+        _hides_known.reset(token)

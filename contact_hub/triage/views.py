@@ -22,7 +22,7 @@ from contact_hub.conversations.looks import (
     look_record,
 )
 from contact_hub.conversations.models import Message
-from contact_hub.conversations.visibility import message_visible_to
+from contact_hub.conversations.visibility import hides_anything_from_fixed, message_visible_to
 from contact_hub.incidents.alerts import alert_acknowledge, alerts_open_for
 from contact_hub.incidents.models import Alert, Incident
 from contact_hub.incidents.services import IncidentRefused
@@ -83,7 +83,7 @@ def _queue_looked(request: StaffRequest, items: list[QueueItem]) -> None:
 
 @role_required(*MAY_SEE_DASHBOARD)
 def dashboard_view(request: StaffRequest) -> HttpResponse:
-    with transaction.atomic():
+    with transaction.atomic(), hides_anything_from_fixed(request.user):
         return render(request, "triage/dashboard.html", _queue_context(request))
 
 
@@ -96,7 +96,7 @@ def queue_view(request: StaffRequest) -> HttpResponse:
     its own version of a row, and places each row by its order itself); with &before=<order>
     as well, only those that sort above the last row of a page that shows a full queue."""
     if "messages" not in request.GET:
-        with transaction.atomic():
+        with transaction.atomic(), hides_anything_from_fixed(request.user):
             return render(request, "triage/_queue.html", _queue_context(request))
     ids = request.GET["messages"].split(",")
     if len(ids) > QUEUE_NEW_MOST or not all(i.isdigit() and len(i) <= 18 for i in ids):

@@ -351,3 +351,17 @@ def test_fifty_rows_take_no_more_queries_than_five(coordinator, officer, staff_c
     _waiting_contacts(45, coordinator, officer)
 
     assert _queue_queries(client, rows=50) == five
+
+
+def test_the_queue_asks_once_whether_anything_is_kept_from_its_reader(coordinator, officer,
+                                                                       staff_client):
+    client = staff_client(coordinator)
+    _waiting_contacts(3, coordinator, officer)
+    client.get("/triage/queue/")
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/triage/queue/")
+
+    asks = [q for q in queries.captured_queries
+            if q["sql"].startswith('SELECT 1 AS "a" FROM "conversations_messageexclusion"')]
+    assert len(asks) == 1
