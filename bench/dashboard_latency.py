@@ -13,8 +13,8 @@ sender has texted once. Then, at the same rate, for the same time:
 2. the dashboards: N coordinators, each signed in with a page that behaves as live.js does: a
    websocket on which each new contact's row arrives rendered, at intake and again once the
    worker has triaged it (placed with no fetch); the whole queue fetched again once rows pause
-   (2–3 s, or 10–15 s at most, spread per page) and on any other event; a row the server says to fetch on its own
-   fetched so. Every fetch of every page is counted.
+   (2 to 3 s, or 10 to 15 s at most, spread per page) and on any other event; a row the server
+   says to fetch on its own fetched so. Every fetch of every page is counted.
 
 A message counts as on a dashboard when its row arrives at that page (a row sorting below the
 page's 50 is rightly not shown, but the page is up to date). Measured from the moment its

@@ -84,10 +84,17 @@ class ProcessPages:
 
     async def leave(self, page: LivePage) -> None:
         async with self.lock:
+            emptied = []
             for group in list(self.pages):
                 self.pages[group].discard(page)
                 if not self.pages[group]:
                     del self.pages[group]
+                    emptied.append(group)
+            if self.pages and self.channel is not None:
+                # A call's group is left with its call: a process serves many in a day.
+                for group in emptied:
+                    self.joined.discard(group)
+                    await self._discard(group, self.channel)
             await self._stop_if_unused()
 
     async def _start(self) -> None:
@@ -107,11 +114,14 @@ class ProcessPages:
         # A receive left pending would hold the layer's receive section for this loop.
         await asyncio.gather(*tasks, return_exceptions=True)
         for group in joined:
-            try:
-                await self.layer.group_discard(group, channel)
-            except Exception:
-                # Membership expires by itself; nothing reads the channel any more.
-                log.warning("could not leave live group %s", group)
+            await self._discard(group, channel)
+
+    async def _discard(self, group: str, channel: str) -> None:
+        try:
+            await self.layer.group_discard(group, channel)
+        except Exception:
+            # Membership expires by itself; what still arrives is read and dropped.
+            log.warning("could not leave live group %s", group)
 
     async def _read(self, channel: str) -> None:
         while True:

@@ -6,6 +6,14 @@ staff session and being the officer who accepted the call. Every message is chec
 shape, size and rate (rvr/signalling.py) before anything is relayed or done, and an officer's
 chat line against the conduct rules (conversations/conduct.py): one that matches is held for a
 supervisor, not relayed.
+
+The offer of a console that made the connection ready comes with its Accept
+(prepared_offer_relay): her answer to it waits in her socket until the officer's has joined, so
+it cannot be lost on the way.
+
+Signalling goes between a session's sockets over the default channel layer; the session's live
+events (ended, revoked, shared...) come from the live layer, through the process's one channel
+(contact_hub/live_pages.py), each socket a page of its session's group there.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import contextlib
 import json
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -27,6 +36,8 @@ from django.utils import timezone
 from contact_hub.consumers import verified_staff_role
 from contact_hub.conversations.conduct import ConductMatch, conduct_chat_hold, conduct_matches
 from contact_hub.conversations.models import ConductHold
+from contact_hub.live import LIVE_LAYER
+from contact_hub.live_pages import Frames, ProcessPages, process_pages
 from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.models import StaffUser
 from contact_hub.staff.roles import MAY_TAKE_VIDEO_CALLS
@@ -69,6 +80,8 @@ CLOSE_MALFORMED = 4400
 CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_FAST = 4429
 MAX_REFUSALS = 5
+# What her socket holds back for the officer's, at most (VideoSessionConsumer.held).
+HELD_MOST = 32
 CHECK_STATUSES = (VideoSession.Status.JOINED, VideoSession.Status.WAITING)
 # What an officer is told of a line held for what it says: no more than that it was held.
 CHAT_HELD = "Held for review: that line was not sent."
@@ -99,9 +112,20 @@ def _admission(scope: dict[str, Any], session_id: int, side: str,
 
 
 class VideoSessionConsumer(AsyncWebsocketConsumer):
+    # Her answer (and candidates) to an offer that came with the Accept, until the officer's
+    # socket is in the group to hear it; None when nothing is held back.
+    held: list[dict[str, Any]] | None = None
+    # The process's live pages this socket is one of, and the task taking its events in order.
+    pages: ProcessPages | None = None
+    live_task: asyncio.Task[None] | None = None
+
     async def connect(self) -> None:
         route = self.scope["url_route"]["kwargs"]
         self.session_id, self.side = int(route["session_id"]), route["side"]
+        # The officer's page that sent its offer with the Accept says so (?offered=1): her
+        # answer to that offer is for it, and for no later page.
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.offered = self.side == OFFICER and query.get("offered") == ["1"]
         self.group = f"rvr.session.{self.session_id}"
         self.joined = False
         self.check: ConnectionCheck | None = None
@@ -118,12 +142,14 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
             return
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
+        await self._live_join()
         await self.accept()
         await self._send({"type": "welcome", "side": self.side})
-        await self._relay({"type": "peer.joined", "side": self.side})
+        await self._relay({"type": "peer.joined", "side": self.side}, offered=self.offered)
 
     async def disconnect(self, code: int) -> None:
         await self._check_stop()
+        await self._live_leave()
         if self.joined:
             await self._relay({"type": "peer.left", "side": self.side})
             await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -151,15 +177,34 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
     # What each message does.
 
     async def on_offer(self, message: dict[str, Any]) -> None:
-        await self._relay({"type": message["type"], "sdp": sdp_relay_only(message["sdp"])})
+        await self._relay({"type": "offer", "sdp": sdp_relay_only(message["sdp"])})
 
-    on_answer = on_offer
+    async def on_answer(self, message: dict[str, Any]) -> None:
+        await self._relay_or_hold({"type": "answer", "sdp": sdp_relay_only(message["sdp"])})
 
     async def on_candidate(self, message: dict[str, Any]) -> None:
         candidate = message["candidate"]
         if candidate is not None and not candidate_allowed(candidate["candidate"]):
             return  # relay-only: a side's own address never reaches the other side
+        await self._relay_or_hold(message)
+
+    async def _relay_or_hold(self, message: dict[str, Any]) -> None:
+        if self.held is not None:
+            # An answer and its candidates; past that nothing more is kept for a socket that
+            # may never come.
+            if len(self.held) < HELD_MOST:
+                self.held.append(message)
+            return
         await self._relay(message)
+
+    async def _held_release(self, *, offered: bool) -> None:
+        """The officer's socket has joined: what she answered goes to it if its page is the
+        one whose offer she answered; any other page makes a new offer, so it is dropped."""
+        held, self.held = self.held or [], None
+        if not offered:
+            return
+        for message in held:
+            await self._relay(message)
 
     async def on_chat(self, message: dict[str, Any]) -> None:
         if self.side == VICTIM and await self._key_word_heard(message["text"]):
@@ -310,8 +355,41 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
     async def signal_relay(self, event: dict[str, Any]) -> None:
         if event.get("to") not in (None, self.side):
             return  # addressed to another end (the interpreter's connections)
+        message = event["message"]
+        if event.get("officer_awaited"):
+            self.held = []  # only the hub sends this (prepared_offer_relay), to her socket
+        elif self.held is not None and message.get("type") == "peer.joined" and (
+                message.get("side") == OFFICER):
+            await self._held_release(offered=bool(event.get("offered")))
         if event["sender"] != self.channel_name or event.get("to_self"):
-            await self._send(event["message"])
+            await self._send(message)
+
+    # The session's live events.
+
+    async def _live_join(self) -> None:
+        self.live: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.pages = process_pages(get_channel_layer(LIVE_LAYER))
+        self.live_task = asyncio.create_task(self._live_run())
+        await self.pages.join(self, [self.group])
+
+    async def _live_leave(self) -> None:
+        pages, self.pages = self.pages, None
+        if pages is not None:
+            await pages.leave(self)
+        # Left from within an event (the interpreter's, revoked): its task ends after it.
+        if self.live_task is not None and self.live_task is not asyncio.current_task():
+            self.live_task.cancel()
+
+    def event_take(self, event: dict[str, Any], frames: Frames) -> None:
+        if event.get("type") == "live.event":
+            self.live.put_nowait(event)
+
+    def resync_take(self) -> None:
+        """Nothing to fetch again: each page learns the call's state when it reconnects."""
+
+    async def _live_run(self) -> None:
+        while self.pages is not None:
+            await self.live_event(await self.live.get())
 
     async def live_event(self, event: dict[str, Any]) -> None:
         """The session changed (ended, revoked): tell the page, which shows it."""
@@ -322,11 +400,11 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
     # Plumbing.
 
     async def _relay(self, message: dict[str, Any], *, to_self: bool = False,
-                     to: str | None = None) -> None:
+                     to: str | None = None, offered: bool = False) -> None:
         """To the session's other sockets: all of the call's own, or the one side named."""
         await self.channel_layer.group_send(self.group, {
             "type": "signal.relay", "sender": self.channel_name, "message": message,
-            "to_self": to_self, "to": to})
+            "to_self": to_self, "to": to, "offered": offered})
 
     async def _send(self, message: dict[str, Any]) -> None:
         with contextlib.suppress(Exception):  # the socket may already be closing
@@ -377,12 +455,27 @@ def chat_line_release(hold: ConductHold) -> bool:
     return True
 
 
-def _session_send(group: str, event: dict[str, Any]) -> None:
+def prepared_offer_relay(*, session: VideoSession, sdp: str) -> bool:
+    """The offer the accepting officer's console made ready, sent with the Accept once the call
+    is theirs (call it only then, after the accept has committed): to her socket at once,
+    checked as any offer on the socket is (SignalRefused if it breaks the rules). Her socket
+    holds her answer until the officer's joins. False if it could not be sent: the console
+    then offers over its socket."""
+    message = signal_parse(json.dumps({"type": "offer", "sdp": sdp}), side=OFFICER)
+    return _session_send(session.group, {
+        "type": "signal.relay", "sender": "", "to_self": False, "to": VICTIM,
+        "officer_awaited": True,
+        "message": {"type": "offer", "sdp": sdp_relay_only(message["sdp"])}})
+
+
+def _session_send(group: str, event: dict[str, Any]) -> bool:
     layer = get_channel_layer()
     if layer is None:
-        return
+        return False
     try:
         async_to_sync(layer.group_send)(group, event)
     except Exception:
-        # The line is on record either way, in the call's chat and the incident's log.
-        log.warning("released chat line not relayed to %s", group)
+        # A released chat line is on record either way; an offer is sent again by the console.
+        log.warning("%s not relayed to %s", event["message"]["type"], group)
+        return False
+    return True

@@ -47,6 +47,7 @@ class InterpreterConsumer(VideoSessionConsumer):
         self.invite_id = invite.pk
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
+        await self._live_join()
         await self.accept()
         await database_sync_to_async(interpreter_presence_record)(invite_id=self.invite_id,
                                                                   joined=True)
@@ -58,6 +59,7 @@ class InterpreterConsumer(VideoSessionConsumer):
 
     async def _leave(self) -> None:
         """Off the call: once, whether the browser went or the hub closed the socket."""
+        await self._live_leave()
         if not self.joined:
             return
         self.joined = False

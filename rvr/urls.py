@@ -31,6 +31,8 @@ urlpatterns = [
     path("checks/<int:assessment_id>/key-word/", views.key_word_view, name="key_word"),
     path("sessions/<int:session_id>/revoke/", views.link_revoke_view, name="link_revoke"),
     path("sessions/<int:session_id>/accept/", views.accept_view, name="accept"),
+    path("sessions/<int:session_id>/accept/prepared/", connect_views.prepared_accept_view,
+         name="accept_prepared"),
     path("sessions/<int:session_id>/call/", views.call_view, name="call"),
     path("sessions/<int:session_id>/dash/", views.dash_view, name="dash"),
     path("sessions/<int:session_id>/notes/", views.notes_view, name="notes"),

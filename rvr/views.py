@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -229,24 +228,15 @@ def _waiting_context(request: StaffRequest) -> dict[str, object]:
 @require_POST
 @role_required(*MAY_TAKE_VIDEO_CALLS)
 def accept_view(request: StaffRequest, session_id: int) -> HttpResponse:
+    # The console that made the connection ready posts to connect_views.prepared_accept_view.
     session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
-    # The console that made the connection ready takes the call without leaving the page
-    # (officer_connect.js): it is told where the call page is, or why not.
-    prepared = request.headers.get("X-Rvr-Prepared") == "1"
     try:
         video_session_accept(session=session, officer=request.user)
     except ReasonNeeded as needed:
-        if prepared:
-            return JsonResponse({"call": None})  # the console posts the form itself: asked why
         return reason_asked(request, needed)
     except RvrRefused as refusal:
-        if prepared:
-            return JsonResponse({"error": str(refusal)}, status=409)
         messages.error(request, str(refusal))
         return redirect("rvr:console")
-    if prepared:
-        return JsonResponse({"call": reverse("rvr:call", args=[session.pk]),
-                             "socket": f"/ws/rvr/{session.pk}/officer/"})
     return redirect("rvr:call", session_id=session.pk)
 
 

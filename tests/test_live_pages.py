@@ -175,3 +175,16 @@ def test_pages_given_the_same_frame_share_one_encoding():
     frames.text(("rows", ((0, "view"),)), encode)
 
     assert texts == ["{}"] * 20 and len(encoded) == 2
+
+
+async def test_a_group_is_left_when_its_last_page_leaves(live_layer):
+    """A call's group lives as long as the call: a process serves many calls in a day."""
+    pages = process_pages(live_layer)
+    dashboard, call = Page(), Page()
+    await pages.join(dashboard, [HUB_GROUP])
+    await pages.join(call, ["rvr.session.7"])
+
+    await pages.leave(call)
+
+    assert pages.joined == {HUB_GROUP}
+    await pages.leave(dashboard)

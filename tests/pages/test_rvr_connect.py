@@ -1,7 +1,7 @@
 """A faster connect, in real browsers: the officer's console makes the call's connection ready
 while a victim waits (camera, peer connection, ICE), lets it go when nobody waits, and Accept
-takes the call without leaving the page; the victim's side is ready too (rvr/ice.py,
-rvr/static/rvr/officer_connect.js, victim.js)."""
+takes the call without leaving the page, its offer going with the Accept; the victim's side is
+ready too (rvr/ice.py, rvr/connect_views.py, rvr/static/rvr/officer_connect.js, victim.js)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,15 @@ VICTIM_READY = """() => new Promise(resolve => {
   window.madeConnections = made;
   resolve();
 })"""
+# What the console's page sends on its websockets, by type.
+SOCKET_SENDS = """() => {
+  window.socketSent = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    window.socketSent.push(JSON.parse(data).type);
+    return send.call(this, data);
+  };
+}"""
 
 
 def test_accept_takes_the_call_on_the_console_with_the_connection_made_ready(
@@ -38,6 +47,7 @@ def test_accept_takes_the_call_on_the_console_with_the_connection_made_ready(
     officer_context, console = context_page(chromium)
     try:
         sign_in(console, rvr_hub, officer)
+        console.add_init_script(f"({SOCKET_SENDS})()")
         console.goto(f"{rvr_hub}/rvr/")
         expect(console.locator("#waiting")).to_have_attribute("data-prepared", "no")
 
@@ -66,6 +76,11 @@ def test_accept_takes_the_call_on_the_console_with_the_connection_made_ready(
         # Her call was answered on the connection made while she waited.
         assert victim.evaluate("() => window.madeConnections.filter(m => m.pool)"
                                "[0].pc.connectionState") == "connected"
+        # The offer went with Accept, never over the console's socket, and she answered it.
+        sent = console.evaluate("() => window.socketSent")
+        assert "offer" not in sent and "chat" in sent
+        assert victim.evaluate("() => window.madeConnections.filter(m => m.pool)"
+                               "[0].pc.remoteDescription.type") == "offer"
     finally:
         victim_context.close()
         officer_context.close()

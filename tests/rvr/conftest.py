@@ -17,6 +17,7 @@ from rvr.eligibility import rvr_check_record, rvr_consent_record
 from rvr.links import video_link_send, video_session_join
 from rvr.models import SAFETY_CHECKS, RvrAssessment, VideoSession
 from tests.factories import received_message
+from tests.rvr.peers import victim_cookie
 from tests.rvr.share_calls import her_browser, her_call  # noqa: F401 - fixtures
 
 ALL_YES = dict.fromkeys(SAFETY_CHECKS, True)
@@ -76,6 +77,16 @@ def sent(assessment, coordinator, django_capture_on_commit_callbacks
     with django_capture_on_commit_callbacks(execute=True):
         session = video_link_send(assessment=assessment, actor=coordinator)
     return session, sent_token()
+
+
+@pytest.fixture
+def waiting(sent) -> tuple[VideoSession, str]:
+    """A session the victim joined and checked, waiting for an officer: (session, her
+    cookie)."""
+    session, token = sent
+    secret = video_session_join(token=token).browser_secret
+    video_check_record(session_id=session.pk, result=CheckResult(30.0, 0.0, 800.0, "good"))
+    return session, victim_cookie(secret)
 
 
 def log_kinds(incident: Incident) -> list[str]:

@@ -6,8 +6,10 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
+from contact_hub.asgi import application
 from contact_hub.staff.models import Role, SecurityEvent
 from rvr.calls import video_check_record, video_session_accept
 from rvr.connection_check import CheckResult
@@ -15,7 +17,7 @@ from rvr.links import video_session_join
 from rvr.models import VideoSession
 from tests.factories import StaffFactory
 from tests.rvr.conftest import log_kinds
-from tests.rvr.peers import socket_for, victim_cookie
+from tests.rvr.peers import HEADERS, socket_for, victim_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("close_thread_connections")]
@@ -268,3 +270,72 @@ async def test_a_flood_of_mode_switches_is_refused_before_it_fills_the_log(in_ca
     kinds = await sync_to_async(log_kinds)(session.incident)
     assert kinds.count("video.mode_changed") == 2
     await socket.disconnect()
+
+
+# The faster connect: the console's offer came with its Accept (connect_views.py).
+
+async def _accepted_with_offer(waiting, officer, staff_client):
+    """She waits on her socket; the officer's console accepts, its offer with it. Her socket
+    and the officer's cookie."""
+    session, cookie = waiting
+    victim = socket_for(session.pk, "victim", cookie=cookie)
+    assert (await victim.connect())[0]
+    assert (await victim.receive_json_from())["type"] == "welcome"
+    client = await sync_to_async(staff_client)(officer)
+    response = await sync_to_async(client.post)(
+        f"/rvr/sessions/{session.pk}/accept/prepared/", {"offer": OFFER})
+    assert response.json()["offered"] is True
+    return victim, _staff_cookie(client)
+
+
+async def _all_taken(victim: WebsocketCommunicator) -> None:
+    """Her socket has dealt with all she sent: a chat line comes back after it."""
+    await victim.send_json_to({"type": "chat", "text": "still here"})
+    assert (await victim.receive_json_from())["type"] == "chat"
+
+
+def _officer_socket(session_id: int, cookie: str, query: str = "") -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, f"/ws/rvr/{session_id}/officer/{query}",
+                                 headers=[*HEADERS, (b"cookie", cookie.encode())])
+
+
+async def test_her_answer_to_the_offer_sent_with_accept_waits_for_the_officers_socket(
+        waiting, officer, staff_client):
+    victim, cookie = await _accepted_with_offer(waiting, officer, staff_client)
+    assert await victim.receive_json_from() == {"type": "offer", "sdp": OFFER}
+
+    # She answers before the officer's socket has joined: nothing is lost.
+    await victim.send_json_to({"type": "answer", "sdp": OFFER})
+    await victim.send_json_to({"type": "candidate", "candidate": {
+        "candidate": HOST, "sdpMid": "0", "sdpMLineIndex": 0}})
+    await _all_taken(victim)
+    officer_socket = _officer_socket(waiting[0].pk, cookie, "?offered=1")
+    assert (await officer_socket.connect())[0]
+
+    assert (await officer_socket.receive_json_from())["type"] == "welcome"
+    assert await officer_socket.receive_json_from() == {"type": "answer", "sdp": OFFER}
+    relayed = await officer_socket.receive_json_from()
+    assert relayed["candidate"]["candidate"] == HOST
+    assert await victim.receive_json_from() == {"type": "peer.joined", "side": "officer"}
+    # Once the officer is there, what she sends goes straight through.
+    await victim.send_json_to({"type": "candidate", "candidate": None})
+    assert await officer_socket.receive_json_from() == {"type": "candidate", "candidate": None}
+    await victim.disconnect()
+    await officer_socket.disconnect()
+
+
+async def test_a_page_that_did_not_send_that_offer_never_gets_her_answer_to_it(
+        waiting, officer, staff_client):
+    victim, cookie = await _accepted_with_offer(waiting, officer, staff_client)
+    await victim.receive_json_from()
+    await victim.send_json_to({"type": "answer", "sdp": OFFER})
+    await _all_taken(victim)
+
+    # A reloaded call page makes a new offer: her answer to the old one would break it.
+    officer_socket = _officer_socket(waiting[0].pk, cookie)
+    assert (await officer_socket.connect())[0]
+
+    assert (await officer_socket.receive_json_from())["type"] == "welcome"
+    assert await officer_socket.receive_nothing(timeout=0.3)
+    await victim.disconnect()
+    await officer_socket.disconnect()

@@ -8,5 +8,6 @@ from tests.rvr.conftest import (  # noqa: F401 - fixtures
     incident,
     rvr_settings,
     sent,
+    waiting,
 )
 from tests.rvr.share_calls import her_browser, her_call  # noqa: F401 - fixtures

@@ -162,7 +162,7 @@
   async function start() {
     try {
       media = ready ? ready.media : await window.rvrConnect.camera();
-      local.srcObject = media;
+      if (local.srcObject !== media) local.srcObject = media;  // the stage's may already play it
     } catch (error) {
       say("call-status", "Your camera or microphone is not available; the victim will not see or hear you.");
     }

@@ -1,10 +1,11 @@
 // The officer's peer connection, and a faster connect. On the console, while a victim waits, the
 // officer's camera and microphone and a peer connection (its offer made, its ICE candidates
-// gathered) are made ready before they press Accept; Accept then takes the call without leaving
-// the page: the call page is fetched and put in place of the console, and its officer.js takes
-// what was made ready, so the offer goes out as soon as its socket opens. Nothing waiting, the
-// camera is let go. The call page opened any other way (a reload, "return to it") builds its own.
-// Loaded on the console and on the call page, before officer.js.
+// gathered) are made ready before they press Accept. Accept sends that offer with it (the hub
+// passes it to her once the call is theirs) and takes the call without leaving the page: the
+// call's stage (her video, their camera) is shown at once, and once her video plays the call
+// page is fetched and put in place, its officer.js taking what was made ready. Nothing waiting,
+// the camera is let go. The call page opened any other way (a reload, "return to it") builds
+// its own. Loaded on the console and on the call page, before officer.js.
 (function () {
   "use strict";
   let prepared = null;  // { media, pc, at }
@@ -119,8 +120,12 @@
     // The list changing now (this victim leaving it) must not let the connection go.
     observer.disconnect();
     const token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-    const response = await fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
-      headers: { "X-CSRFToken": token, "X-Rvr-Prepared": "1" } });
+    // The offer (its candidates in it) goes with Accept: the hub sends it to her as soon as
+    // the call is this officer's, while this page's socket opens.
+    const body = new FormData(form);
+    body.append("offer", prepared.pc.localDescription.sdp);
+    const response = await fetch(form.dataset.prepared, { method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": token } });
     const data = await response.json().catch(function () { return {}; });
     if (data.error || !data.call) {
       observer.observe(waiting, { childList: true, subtree: true });
@@ -129,28 +134,58 @@
     }
     callUrl = data.call;
     const made = prepared;
-    callStart(made, data.socket);
+    callStart(made, data.socket, data.offered === true);
+    stageShow(data.call, made);
+    // The rest of the call page can wait for her video: until then the hub and this page
+    // are free for the connection.
+    await firstFrame(document.getElementById("remote-video"), 2000);
     const page = await fetch(data.call, { credentials: "same-origin" });
     if (!page.ok) { location.assign(data.call); return; }
     callShow(data.call, await page.text(), made);
   }
 
-  // The call starts at once, while its page is fetched: the socket opens, the offer goes out,
-  // the answer and candidates are applied here. Everything else waits for the call page's
-  // scripts (officer.js attaches; the others load), then reaches them in order.
-  function callStart(made, path) {
+  // At once, in place of the console: the call's address, and its stage (the victim's video,
+  // playing what her side sends from its first frame, and the officer's own camera).
+  function stageShow(url, made) {
+    history.pushState(null, "", url);
+    window.addEventListener("popstate", function () { location.reload(); });
+    document.querySelector("main").replaceChildren(document.getElementById("call-stage").content.cloneNode(true));
+    const local = document.getElementById("local-video");
+    if (made.media) local.srcObject = made.media;
+    remoteShow(made);
+  }
+
+  // Her first frame on screen ("playing" where frames cannot be watched), or the timeout.
+  function firstFrame(video, timeoutMs) {
+    return new Promise(function (resolve) {
+      setTimeout(resolve, timeoutMs);
+      if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(function () { resolve(); });
+      else video.addEventListener("playing", function () { resolve(); }, { once: true });
+    });
+  }
+
+  // The call starts at once: the socket opens (the offer goes out on it unless it went with
+  // Accept), the answer and candidates are applied here. Everything else waits for the call
+  // page's scripts (officer.js attaches; the others load), then reaches them in order.
+  function callStart(made, path, offered) {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = made.socket = new WebSocket(scheme + "://" + location.host + path);
+    // "offered": her answer to the offer that went with Accept is for this socket (rvr/consumers.py).
+    const socket = made.socket = new WebSocket(scheme + "://" + location.host + path + (offered ? "?offered=1" : ""));
     const early = [];
     const candidates = [];
     let handler = null;
-    made.remote = null;
-    made.pc.ontrack = function (event) { made.remote = event.streams[0]; remoteShow(made); };
+    // Her tracks are this connection's receivers' from the start: on screen before they play.
+    made.remote = new MediaStream(made.pc.getReceivers().map(function (r) { return r.track; }));
+    made.pc.ontrack = function (event) {
+      if (!made.remote.getTrackById(event.track.id)) made.remote.addTrack(event.track);
+    };
     function candidate(value) {
       if (!made.pc.remoteDescription) { candidates.push(value); return; }
       made.pc.addIceCandidate(value || null).catch(function () {});
     }
-    socket.onopen = function () { socket.send(JSON.stringify({ type: "offer", sdp: made.pc.localDescription.sdp })); };
+    socket.onopen = function () {
+      if (!offered) socket.send(JSON.stringify({ type: "offer", sdp: made.pc.localDescription.sdp }));
+    };
     socket.onmessage = function (event) {
       const message = JSON.parse(event.data);
       early.push(message);
@@ -176,6 +211,7 @@
   }
 
   // The victim on screen as soon as her video comes, before the call page's own scripts run.
+  // Her video element is the one playing from the start: the call page's is replaced by it.
   function remoteShow(made) {
     const video = document.getElementById("remote-video");
     if (!video || !made.remote || video.srcObject === made.remote) return;
@@ -185,16 +221,23 @@
 
   function applied(message) { return !message.peer && (message.type === "answer" || message.type === "candidate"); }
 
-  // The call page in place of the console, as if navigated to: its content, title, address,
-  // and the scripts this page has not run (in order); Back reloads the console.
+  // The call page in place of its stage, as if navigated to: its content (the stage's videos,
+  // still playing, in place of its own), title, and the scripts this page has not run (in
+  // order); Back reloads the console.
   function callShow(url, html, made) {
     const doc = new DOMParser().parseFromString(html, "text/html");
     const main = doc.querySelector("main");
     if (!main) { location.assign(url); return; }
-    history.pushState(null, "", url);
-    window.addEventListener("popstate", function () { location.reload(); });
     document.title = doc.title;
+    const videos = ["remote-video", "local-video"].map(function (id) { return document.getElementById(id); });
+    // Its controls work once its scripts have run: until then they cannot be pressed.
+    main.inert = true;
     document.querySelector("main").replaceWith(document.adoptNode(main));
+    // Moved within this task, so they never pause.
+    videos.forEach(function (video) {
+      const own = main.querySelector("#" + video.id);
+      if (own) own.replaceWith(video);
+    });
     remoteShow(made);
     const have = new Set(Array.from(document.scripts).map(function (s) { return s.src; }));
     let lastScript = null;
@@ -206,9 +249,10 @@
       script.async = false;
       document.body.appendChild(script);
     });
-    if (!lastScript) { made.loaded(); return; }
-    lastScript.addEventListener("load", made.loaded);
-    lastScript.addEventListener("error", made.loaded);
+    function loaded() { main.inert = false; made.loaded(); }
+    if (!lastScript) { loaded(); return; }
+    lastScript.addEventListener("load", loaded);
+    lastScript.addEventListener("error", loaded);
   }
 
   document.addEventListener("submit", function (event) {
