@@ -497,6 +497,9 @@ LOGGING = {
         # Provider SDKs log request and response bodies (numbers, message text) at INFO.
         "axes": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"},
         "twilio": {"level": "WARNING"},
+        # redis-py gives this logger a handler of its own (unredacted) unless it exists: it
+        # would print pub/sub push messages, and the live layer's carry message text.
+        "push_response": {"handlers": [], "propagate": True, "level": "WARNING"},
         # Its DEBUG lines carry request paths and query strings (signed media URLs).
         "urllib3": {"level": "WARNING"},
         # ICE logs every candidate pair: addresses of victims and officers.
