@@ -23,6 +23,7 @@ from django.http.request import split_domain_port
 VICTIM_FILES = (
     "rvr/victim.css", "rvr/victim.js", "rvr/call_quality.js", "rvr/victim_recording.js",
     "rvr/interpreter_peer.js", "rvr/later.js", "rvr/victim_share.js", "rvr/interpreter.js",
+    "rvr/media_buttons.js",
 )
 VICTIM_STATIC = tuple(f"/static/{name}" for name in VICTIM_FILES)
 VICTIM_PATHS = re.compile(

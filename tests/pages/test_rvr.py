@@ -127,3 +127,27 @@ def test_a_victim_is_seen_by_video_from_a_graded_text(outbox_hub, chromium, coor
     output = StringIO()
     call_command("incident_log_verify", stdout=output)
     assert output.getvalue().startswith("OK")
+
+
+# Whether each of her camera's and microphone's tracks of a kind is on.
+TRACKS_ON = ("kind => window.rvr.media().getTracks().filter(t => t.kind === kind)"
+             ".map(t => t.enabled)")
+
+
+def test_she_can_mute_and_turn_her_camera_off_and_back_on(rvr_call):
+    victim = rvr_call.victim
+
+    victim.get_by_role("button", name="Mute").click()
+    victim.get_by_role("button", name="Camera off").click()
+
+    expect(victim.get_by_role("button", name="Unmute")).to_have_attribute("aria-pressed", "true")
+    expect(victim.get_by_role("button", name="Camera on")).to_have_attribute(
+        "aria-pressed", "true")
+    assert victim.evaluate(TRACKS_ON, "audio") == [False]
+    assert victim.evaluate(TRACKS_ON, "video") == [False]
+
+    victim.get_by_role("button", name="Unmute").click()
+    victim.get_by_role("button", name="Camera on").click()
+
+    assert victim.evaluate(TRACKS_ON, "audio") == [True]
+    assert victim.evaluate(TRACKS_ON, "video") == [True]

@@ -138,26 +138,10 @@
     pc.addIceCandidate(value || null).catch(function () {});
   }
 
-  function toggle(button, pressed, onText, offText) {
-    button.setAttribute("aria-pressed", String(pressed));
-    button.textContent = pressed ? onText : offText;
-  }
-
   function controls() {
     all("[data-join]").forEach(function (b) { b.addEventListener("click", join); });
     $("[data-leave]").addEventListener("click", function () { finish(""); });
-    $("[data-mute]").addEventListener("click", function (event) {
-      const tracks = media ? media.getAudioTracks() : [];
-      const muted = tracks.length > 0 && tracks[0].enabled;
-      tracks.forEach(function (t) { t.enabled = !muted; });
-      toggle(event.currentTarget, muted, "Unmute", "Mute");
-    });
-    $("[data-camera]").addEventListener("click", function (event) {
-      const tracks = media ? media.getVideoTracks() : [];
-      const off = tracks.length > 0 && tracks[0].enabled;
-      tracks.forEach(function (t) { t.enabled = !off; });
-      toggle(event.currentTarget, off, "Camera on", "Camera off");
-    });
+    window.rvrMediaButtons(function () { return media; });
   }
 
   controls();

@@ -309,18 +309,7 @@
     all("[data-quick-exit], [data-end]").forEach(function (b) { b.addEventListener("click", quickExit); });
     document.addEventListener("keydown", function (event) { if (event.key === "Escape") quickExit(event); });
     all("[data-join]").forEach(function (b) { b.addEventListener("click", join); });
-    $("[data-mute]").addEventListener("click", function (event) {
-      const tracks = media ? media.getAudioTracks() : [];
-      const muted = tracks.length > 0 && tracks[0].enabled;
-      tracks.forEach(function (t) { t.enabled = !muted; });
-      toggle(event.currentTarget, muted, "Unmute", "Mute");
-    });
-    $("[data-camera]").addEventListener("click", function (event) {
-      const tracks = media ? media.getVideoTracks() : [];
-      const off = tracks.length > 0 && tracks[0].enabled;
-      tracks.forEach(function (t) { t.enabled = !off; });
-      toggle(event.currentTarget, off, "Camera on", "Camera off");
-    });
+    window.rvrMediaButtons(function () { return media; });
     $("[data-audio-only]").addEventListener("click", function () { setMode(mode === "video" ? "audio" : "video"); });
     $("[data-audio-only-choice]").addEventListener("click", function (event) {
       setMode("audio");
