@@ -72,11 +72,8 @@ def live_event_send(kind: LiveEvent, *, group: str = HUB_GROUP,
                     **ids: int | str | list[int]) -> None:
     """Send after the current transaction commits (nothing is sent if it rolls back)."""
     kind = LiveEvent(kind)
-    transaction.on_commit(lambda: _send(kind, group, ids))
-
-
-def _send(kind: LiveEvent, group: str, ids: dict[str, int | str | list[int]]) -> None:
-    _layer_send(group, {"type": "live.event", "kind": str(kind), **ids}, kind)
+    transaction.on_commit(lambda: _layer_send(
+        group, {"type": "live.event", "kind": str(kind), **ids}, kind))
 
 
 def live_rows_send(kind: LiveEvent, *, rows: list[dict[str, Any]], group: str = HUB_GROUP,
@@ -103,8 +100,8 @@ def _group_send(group: str, message: dict[str, Any], kind: LiveEvent) -> None:
     loop = _server_loop()
     if loop is not None:
         loop.call_soon_threadsafe(_rows_gather, layer, group, message, kind)
-        return
-    _layer_send(group, message, kind)
+    else:
+        _layer_send(group, message, kind)
 
 
 def _layer_send(group: str, message: dict[str, Any], kind: LiveEvent) -> None:
