@@ -169,6 +169,11 @@ _rows_waiting: dict[_RowsKey, list[dict[str, Any]]] = {}
 _rows_senders: dict[_RowsKey, asyncio.Task] = {}
 # The most rows one event carries: a backlog goes out in events of this size.
 ROWS_MOST = 100
+# After a group's rows go out from a process, those handed over within this long wait for it
+# to pass and go together: a lone row goes at once, and a busy hub publishes to a group at
+# most this often per process, rather than once for each new text, each publish costing the
+# sending request's process and every process with pages as much as many rows.
+ROWS_GAP_SECONDS = 0.02
 
 
 def _rows_gather(layer: Any, group: str, message: dict[str, Any], kind: LiveEvent) -> None:
@@ -182,7 +187,9 @@ def _rows_gather(layer: Any, group: str, message: dict[str, Any], kind: LiveEven
         waiting[-1]["rows"].extend(message["rows"])
     else:
         waiting.append({**message, "rows": list(message["rows"])})
-    if key not in _rows_senders:
+    sender = _rows_senders.get(key)
+    # One cancelled with its loop's last tasks (a loop stopping in its gap) sends nothing more.
+    if sender is None or sender.done():
         _rows_senders[key] = asyncio.ensure_future(_rows_send(layer, key, kind))
 
 
@@ -196,15 +203,21 @@ async def _rows_send(layer: Any, key: _RowsKey, kind: LiveEvent) -> None:
             _rows_waiting.pop(key, None)
             del _rows_senders[key]
             return
-        message = waiting.pop(0)
-        rows = message["rows"]
-        try:
-            for start in range(0, len(rows), ROWS_MOST):
-                await asyncio.wait_for(layer.group_send(group, {
-                    **message, "rows": rows[start:start + ROWS_MOST], "group": group}),
-                    SEND_SECONDS)
-        except Exception:
-            log.warning("live event %s not delivered to group %s", kind, group)
+        while waiting:
+            await _rows_message_send(layer, group, waiting.pop(0), kind)
+        await asyncio.sleep(ROWS_GAP_SECONDS)
+
+
+async def _rows_message_send(layer: Any, group: str, message: dict[str, Any],
+                             kind: LiveEvent) -> None:
+    rows = message["rows"]
+    try:
+        for start in range(0, len(rows), ROWS_MOST):
+            await asyncio.wait_for(layer.group_send(group, {
+                **message, "rows": rows[start:start + ROWS_MOST], "group": group}),
+                SEND_SECONDS)
+    except Exception:
+        log.warning("live event %s not delivered to group %s", kind, group)
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:

@@ -108,7 +108,11 @@ if DATABASE_URL:
     if DATABASES["default"]["ENGINE"].endswith("postgresql"):
         # Under ASGI each request may run on a different thread, so persistent per-thread
         # connections pile up; psycopg's pool shares a bounded set instead.
-        DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": 20}}
+        # Django's cursors bind parameters on the client and are never prepared; the threshold
+        # lets the few fixed statements run on a server-binding cursor
+        # (insert_select.prepared_cursor) be prepared on their connection's second use.
+        DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": 20},
+                                           "prepare_threshold": 1}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -154,9 +154,10 @@ def worker_stopped() -> Iterator[Callable[[], None]]:
     workers are down. The test calls what this gives to bring the worker back, which runs
     every follow-up still waiting."""
     from contact_hub.followups.models import FollowUp
-    from contact_hub.followups.services import registered_task
+    from contact_hub.followups.services import registered_task, runs_waiting_forget
 
     celery_app.conf.task_always_eager = False
+    runs_waiting_forget()
 
     def worker_returns() -> None:
         for followup in FollowUp.objects.filter(done_at__isnull=True).order_by("pk"):
@@ -170,6 +171,7 @@ def worker_stopped() -> Iterator[Callable[[], None]]:
         client = getattr(conn.default_channel, "client", None)
         for key in client.keys("hub:followups:run-waiting:*") if client is not None else []:
             client.delete(key)
+    runs_waiting_forget()
 
 
 @pytest.fixture

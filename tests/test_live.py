@@ -76,10 +76,38 @@ async def test_rows_handed_over_while_a_send_is_under_way_go_together_in_the_nex
     assert [rows for rows, _ in layer.sent] == [["message:1"]]
 
     layer.release.set()
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(live.ROWS_GAP_SECONDS + 0.01)
 
     assert [rows for rows, _ in layer.sent] == [["message:1"], ["message:2", "message:3"]]
+    await asyncio.sleep(live.ROWS_GAP_SECONDS + 0.01)
     assert not live._rows_senders  # nothing left waiting or under way
+
+
+class InstantLayer(SlowLayer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.release.set()
+
+
+async def test_a_lone_row_goes_at_once_and_rows_close_behind_it_go_together_after_a_gap():
+    """A busy hub publishes to a group at most every ROWS_GAP_SECONDS from a process."""
+    layer = InstantLayer()
+    _hand_over(layer, "message:1")
+    await asyncio.sleep(0.001)
+    assert [rows for rows, _ in layer.sent] == [["message:1"]]
+
+    for item in ("message:2", "message:3"):
+        _hand_over(layer, item)
+        await asyncio.sleep(0.001)
+    assert [rows for rows, _ in layer.sent] == [["message:1"]]  # within the gap: they wait
+
+    await asyncio.sleep(live.ROWS_GAP_SECONDS + 0.01)
+    assert [rows for rows, _ in layer.sent] == [["message:1"], ["message:2", "message:3"]]
+
+    await asyncio.sleep(live.ROWS_GAP_SECONDS + 0.01)  # a quiet spell: the next goes at once
+    _hand_over(layer, "message:4")
+    await asyncio.sleep(0.001)
+    assert [rows for rows, _ in layer.sent][-1] == ["message:4"]
 
 
 async def test_rows_go_out_in_the_order_they_came_whatever_else_they_carry():
@@ -92,7 +120,7 @@ async def test_rows_go_out_in_the_order_they_came_whatever_else_they_carry():
     _hand_over(layer, "message:4", waiting=6)
 
     layer.release.set()
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(live.ROWS_GAP_SECONDS + 0.01)
 
     assert layer.sent == [(["message:1"], 5), (["message:2"], 5),
                           (["message:3", "message:4"], 6)]

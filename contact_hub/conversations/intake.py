@@ -21,7 +21,12 @@ from contact_hub.conversations.models import (
 from contact_hub.conversations.tasks import messages_received
 from contact_hub.followups.models import FollowUp
 from contact_hub.followups.services import followup_queue, followups_send_on_commit
-from contact_hub.insert_select import insert_params, insert_select_sql, select_list
+from contact_hub.insert_select import (
+    insert_params,
+    insert_select_sql,
+    prepared_cursor,
+    select_list,
+)
 from contact_hub.people.identifiers import phone_parse
 from contact_hub.people.models import Identity, Person
 
@@ -207,7 +212,7 @@ def _store_from_known_sender(inbound: InboundMessage, kind: str,
     # After insert_params: the message has its time, as save() would give it.
     extras = _stored_with(message)
     rows = _rows_of(extras)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_known_sender_sql(tuple(type(r) for r in rows)), [
             kind, value, inbound.channel, *message_params,
             *insert_params(followup, expressions=FOLLOWUP_FROM_MESSAGE),

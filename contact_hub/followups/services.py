@@ -177,6 +177,14 @@ RUN_WAITING_MS = 5000
 # close together are far cheaper done together. A run that starts later (a busy worker) does
 # not wait at all; one that starts at once delays its rows by this at most.
 RUN_GATHER_MS = 60
+# Until how long before a waiting run claims a process trusts, without asking Redis again,
+# that the run will claim the rows it commits: the margin covers one process's clock running
+# fast against Redis's over that span.
+RUN_TRUSTED_MARGIN_MS = 15
+
+# Per task, until when (time.monotonic()) this process knows a run of it is waiting and has
+# not yet claimed: rows committed before then are claimed by that run, and send nothing.
+_runs_known_waiting: dict[str, float] = {}
 
 
 @functools.cache
@@ -195,33 +203,49 @@ def _run_waiting_key(task_name: str) -> str:
 
 
 def _run_waiting_mark(task_name: str) -> bool:
-    """Mark a run of this batch task as waiting to start; False if one already is."""
+    """Mark a run of this batch task as waiting to start; False if one already is.
+
+    A busy hub commits a row every few milliseconds: once Redis has said how old the waiting
+    run's mark is, the process asks again only when that run may be about to claim (ages are
+    Redis's own, so no two machines' clocks are compared)."""
     if not _runs_are_sent():
         return True
+    asked_at = time.monotonic()
+    if _runs_known_waiting.get(task_name, 0.0) > asked_at:
+        return False
+    key = _run_waiting_key(task_name)
     try:
-        # The mark holds when it was set, for the run to let rows gather from then.
-        return bool(_redis().set(_run_waiting_key(task_name), time.time(), nx=True,
-                                 px=RUN_WAITING_MS))
+        with _redis().pipeline(transaction=False) as pipe:
+            pipe.set(key, 1, nx=True, px=RUN_WAITING_MS)
+            pipe.pttl(key)
+            made, left_ms = pipe.execute()
     except redis.RedisError:
         return True  # cannot tell: send, a spare run is harmless
+    if left_ms > 0:
+        # The run claims no sooner than RUN_GATHER_MS after the mark was made.
+        trusted_ms = RUN_GATHER_MS - (RUN_WAITING_MS - left_ms) - RUN_TRUSTED_MARGIN_MS
+        if trusted_ms > 0:
+            _runs_known_waiting[task_name] = asked_at + trusted_ms / 1000
+    return bool(made)
 
 
 def _run_gathered(task_name: str) -> None:
-    """Wait until the run's rows have had RUN_GATHER_MS since the first to gather (the sends
-    of those arriving meanwhile are coalesced into it), then clear the mark."""
+    """Wait until the run's rows have had RUN_GATHER_MS since its mark was made (the sends of
+    those arriving meanwhile are coalesced into it), then clear the mark."""
     if not _runs_are_sent():
         return
     try:
-        marked_at: bytes | None = _redis().get(_run_waiting_key(task_name))  # type: ignore[assignment]  # a sync client
+        left_ms = int(_redis().pttl(_run_waiting_key(task_name)))  # type: ignore[arg-type]  # a sync client
     except redis.RedisError:
-        marked_at = None  # cannot tell: claim at once
-    wait = float(marked_at) + RUN_GATHER_MS / 1000 - time.time() if marked_at else 0.0
-    if wait > 0:
-        time.sleep(min(wait, RUN_GATHER_MS / 1000))
+        left_ms = -2  # cannot tell: claim at once
+    wait_ms = RUN_GATHER_MS - (RUN_WAITING_MS - left_ms) if left_ms > 0 else 0
+    if wait_ms > 0:
+        time.sleep(min(wait_ms, RUN_GATHER_MS) / 1000)
     _run_waiting_clear(task_name)
 
 
 def _run_waiting_clear(task_name: str) -> None:
+    _runs_known_waiting.pop(task_name, None)
     if not _runs_are_sent():
         return
     try:
@@ -229,6 +253,12 @@ def _run_waiting_clear(task_name: str) -> None:
     except redis.RedisError:
         log.warning("could not clear the waiting mark of %s; the next rows wait for it to lapse",
                     task_name)
+
+
+def runs_waiting_forget() -> None:
+    """Forget what this process knows of waiting runs, for whoever deletes their marks in
+    Redis directly (tests between runs)."""
+    _runs_known_waiting.clear()
 
 
 def followup_send(task_name: str, followup_id: int) -> bool:

@@ -224,10 +224,36 @@ def _tasks_sent() -> int:
 
 def _run_sent(seconds_ago: float) -> None:
     """As the first row's send does: mark that a run is on its way (nothing is sent, so no
-    later test's worker gets it)."""
+    later test's worker gets it), the mark as old as given (Redis tells its age)."""
     with celery_app.connection_for_write() as conn:
-        conn.default_channel.client.set(f"hub:followups:run-waiting:{record_batch.name}",
-                                        time.time() - seconds_ago)
+        conn.default_channel.client.set(
+            f"hub:followups:run-waiting:{record_batch.name}", 1,
+            px=services.RUN_WAITING_MS - int(seconds_ago * 1000))
+
+
+@pytest.fixture
+def redis_asked(monkeypatch) -> list[int]:
+    """How many times the process asked Redis about a waiting run (the real client, counted)."""
+    asked: list[int] = []
+    client = services._redis()
+    pipeline = client.pipeline
+
+    def counted(*args, **kwargs):
+        asked.append(1)
+        return pipeline(*args, **kwargs)
+
+    monkeypatch.setattr(client, "pipeline", counted)
+    return asked
+
+
+@pytest.fixture
+def runs_sent(monkeypatch) -> list[int]:
+    """The rows whose sends went to the broker, kept here instead (a task sent for real
+    would fix Celery's routes for the whole test run before test_worker sets its own)."""
+    sent: list[int] = []
+    monkeypatch.setattr(services, "followup_send",
+                        lambda task_name, followup_id: sent.append(followup_id) or True)
+    return sent
 
 
 def test_rows_arriving_just_after_the_first_are_gathered_into_its_run(
@@ -260,3 +286,44 @@ def test_a_run_that_starts_late_claims_at_once(worker_stopped, monkeypatch):
 
     assert BATCHES == [[51]]
     assert waited == []
+
+
+def test_rows_committed_while_a_run_cannot_yet_have_claimed_ask_redis_once(
+        worker_stopped, redis_asked, runs_sent, django_capture_on_commit_callbacks):
+    rows = []
+    for n in (61, 62, 63):
+        with django_capture_on_commit_callbacks(execute=True):
+            rows.append(followup_queue(record_batch, message_id=n))
+
+    assert len(redis_asked) == 1  # the first row marked the run; the others knew of it
+    assert runs_sent == [rows[0].pk]
+
+
+def test_once_the_waiting_run_may_have_claimed_the_next_row_asks_again_and_sends_its_own(
+        worker_stopped, redis_asked, runs_sent, monkeypatch, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = followup_queue(record_batch, message_id=71)
+    # The run starts and claims (its mark goes); this process's clock has moved on meanwhile.
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.client.delete(f"hub:followups:run-waiting:{record_batch.name}")
+    later = time.monotonic() + services.RUN_GATHER_MS / 1000
+    monkeypatch.setattr(services.time, "monotonic", lambda: later)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = followup_queue(record_batch, message_id=72)
+
+    assert len(redis_asked) == 2
+    assert runs_sent == [first.pk, second.pk]
+
+
+def test_a_mark_another_process_made_is_trusted_only_for_what_is_left_of_its_gathering(
+        worker_stopped, redis_asked, runs_sent, django_capture_on_commit_callbacks):
+    _run_sent(seconds_ago=(services.RUN_GATHER_MS - services.RUN_TRUSTED_MARGIN_MS) / 1000)
+
+    for n in (81, 82):
+        with django_capture_on_commit_callbacks(execute=True):
+            followup_queue(record_batch, message_id=n)
+
+    # That run may claim at any moment: each row asked, and none sent a run of its own.
+    assert len(redis_asked) == 2
+    assert runs_sent == []

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from contact_hub.celery import app as celery_app
 from contact_hub.followups.models import FollowUp
+from contact_hub.followups.services import runs_waiting_forget
 from contact_hub.followups.tasks import followups_sweep
 from contact_hub.live import HUB_GROUP
 from tests.factories import received_message
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(tra
 ROOT = Path(__file__).resolve().parents[2]
 
 
-# Celery builds its router once per process, so the whole run shares one queue name.
+# One queue name for the whole run (Celery keeps one router a process: see `queue`).
 QUEUE = f"test-{uuid.uuid4().hex[:8]}"
 
 
@@ -33,6 +34,9 @@ def queue():
     """A queue of this run's own, so nothing else on the shared Redis is consumed."""
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_routes = {"*": {"queue": QUEUE}}
+    # A task sent by an earlier test built the router with the routes it had then.
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.__dict__.pop("router", None)
     _run_waiting_marks_clear()
     yield QUEUE
     celery_app.conf.task_always_eager = True
@@ -47,6 +51,7 @@ def _run_waiting_marks_clear() -> None:
         client = conn.default_channel.client
         for key in client.keys("hub:followups:run-waiting:*"):
             client.delete(key)
+    runs_waiting_forget()
 
 
 def _start_worker(queue: str) -> subprocess.Popen:
