@@ -58,7 +58,7 @@ def test_a_prepared_cursor_s_statement_is_planned_once_per_connection_and_counte
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_a_prepared_cursor_s_errors_are_django_s():
-    from django.db import DatabaseError, connection
+    from django.db import DatabaseError
 
     from contact_hub.insert_select import prepared_cursor
 
