@@ -12,13 +12,10 @@ just its parameters.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
-import psycopg
 from django.db import connection
-from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 
 
@@ -67,24 +64,3 @@ def select_list(model: type[Model], table_alias: str, prefix: str) -> tuple[str,
     sql = ", ".join(f"{table_alias}.{quote(f.column)} AS {quote(prefix + f.column)}"
                     for f in fields)
     return sql, [f.attname for f in fields]
-
-
-@contextmanager
-def prepared_cursor() -> Iterator[CursorWrapper]:
-    """A cursor for a fixed statement run on every request (PostgreSQL only): it sends its
-    parameters apart from the text, and the connection prepares the statement the second time
-    it runs it (OPTIONS prepare_threshold), so it is parsed and planned once per pooled
-    connection, not once a request. Django's own cursors bind on the client, which a statement
-    of some forty parameters pays for in quoting, and PostgreSQL in parsing and planning again.
-
-    Otherwise it is Django's cursor: its errors are Django's, and the queries it runs are
-    counted and logged as every other (CaptureQueriesContext, DEBUG)."""
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        raw = psycopg.Cursor(connection.connection)
-    # The stubs type these as taking a wrapper; Django passes them the driver's cursor.
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-    cursor = wrap(raw)  # type: ignore[arg-type]
-    with cursor:
-        yield cursor

@@ -173,7 +173,7 @@ ROWS_MOST = 100
 # to pass and go together: a lone row goes at once, and a busy hub publishes to a group at
 # most this often per process, rather than once for each new text, each publish costing the
 # sending request's process and every process with pages as much as many rows.
-ROWS_GAP_SECONDS = 0.02
+ROWS_GAP_SECONDS = 0.01
 
 
 def _rows_gather(layer: Any, group: str, message: dict[str, Any], kind: LiveEvent) -> None:

@@ -110,7 +110,7 @@ if DATABASE_URL:
         # connections pile up; psycopg's pool shares a bounded set instead.
         # Django's cursors bind parameters on the client and are never prepared; the threshold
         # lets the few fixed statements run on a server-binding cursor
-        # (insert_select.prepared_cursor) be prepared on their connection's second use.
+        # (contact_hub.prepared) be prepared on their connection's second use.
         DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": 2, "max_size": 20},
                                            "prepare_threshold": 1}
 else:

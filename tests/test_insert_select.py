@@ -31,37 +31,3 @@ def test_auto_now_add_is_applied_to_the_instance_as_save_would():
 def test_a_column_the_model_does_not_have_is_refused():
     with pytest.raises(ValueError, match="no column"):
         insert_select_sql(FollowUp, source="step", expressions={"nope": "step.x"})
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_a_prepared_cursor_s_statement_is_planned_once_per_connection_and_counted_as_any(
-        django_assert_num_queries):
-    from django.db import connection
-
-    from contact_hub.insert_select import prepared_cursor
-
-    statement = "SELECT %s::int + 1 AS prepared_cursor_probe"
-
-    with django_assert_num_queries(2):
-        for n in (1, 2):
-            with prepared_cursor() as cursor:
-                cursor.execute(statement, [n])
-                assert cursor.fetchone() == (n + 1,)
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_prepared_statements "
-                       "WHERE statement LIKE %s", ["%prepared_cursor_probe%"])
-        assert cursor.fetchone() == (1,)
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_a_prepared_cursor_s_errors_are_django_s():
-    from django.db import DatabaseError
-
-    from contact_hub.insert_select import prepared_cursor
-
-
-    with pytest.raises(DatabaseError), prepared_cursor() as cursor:
-        cursor.execute("SELECT * FROM no_such_table_here")

@@ -21,14 +21,10 @@ from contact_hub.conversations.models import (
 from contact_hub.conversations.tasks import messages_received
 from contact_hub.followups.models import FollowUp
 from contact_hub.followups.services import followup_queue, followups_send_on_commit
-from contact_hub.insert_select import (
-    insert_params,
-    insert_select_sql,
-    prepared_cursor,
-    select_list,
-)
+from contact_hub.insert_select import insert_params, insert_select_sql, select_list
 from contact_hub.people.identifiers import phone_parse
 from contact_hub.people.models import Identity, Person
+from contact_hub.prepared import prepared_cursor
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from contact_hub.incidents.models import Alert, Incident
 from contact_hub.incidents.services import IncidentRefused
 from contact_hub.incidents.visibility import incidents_visible_to
 from contact_hub.people.models import Person
+from contact_hub.prepared import statements_prepared
 from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.roles import (
@@ -83,7 +84,8 @@ def _queue_looked(request: StaffRequest, items: list[QueueItem]) -> None:
 
 @role_required(*MAY_SEE_DASHBOARD)
 def dashboard_view(request: StaffRequest) -> HttpResponse:
-    with transaction.atomic(), hides_anything_from_fixed(request.user):
+    with (transaction.atomic(), hides_anything_from_fixed(request.user),
+          statements_prepared()):
         return render(request, "triage/dashboard.html", _queue_context(request))
 
 
@@ -96,7 +98,9 @@ def queue_view(request: StaffRequest) -> HttpResponse:
     its own version of a row, and places each row by its order itself); with &before=<order>
     as well, only those that sort above the last row of a page that shows a full queue."""
     if "messages" not in request.GET:
-        with transaction.atomic(), hides_anything_from_fixed(request.user):
+        # Fetched by every page on every resync, always in the same shape: planned once.
+        with (transaction.atomic(), hides_anything_from_fixed(request.user),
+              statements_prepared()):
             return render(request, "triage/_queue.html", _queue_context(request))
     ids = request.GET["messages"].split(",")
     if len(ids) > QUEUE_NEW_MOST or not all(i.isdigit() and len(i) <= 18 for i in ids):
