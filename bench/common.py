@@ -120,6 +120,13 @@ class LoadResult:
     def throughput(self) -> float:
         return self.ok / self.seconds
 
+    @classmethod
+    def merged(cls, results: list[LoadResult]) -> LoadResult:
+        """Runs of one load taken in turns with others, as one."""
+        return cls(results[0].name, sum(r.sent for r in results), sum(r.ok for r in results),
+                   sum(r.seconds for r in results),
+                   [ms for r in results for ms in r.latencies_ms])
+
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
