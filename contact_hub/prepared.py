@@ -16,10 +16,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Self
 
 import psycopg
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
+
+
+class _PlannedCursor(psycopg.Cursor):
+    """psycopg's server-binding cursor, for statements planned once, which recovers from a
+    plan made stale by a migration (a column of the result changed type) on its connection."""
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Self:
+        try:
+            return super().execute(query, params, **kwargs)
+        except psycopg.errors.FeatureNotSupported:
+            # "cached plan must not change result type". In a transaction the rollback that
+            # follows makes psycopg forget the connection's statements; outside one, forget
+            # them now (psycopg reads DEALLOCATE ALL so) and run it again.
+            if self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                raise
+            super().execute("DEALLOCATE ALL")
+            return super().execute(query, params, **kwargs)
 
 
 @contextmanager
@@ -31,7 +49,7 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
         return
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        raw = psycopg.Cursor(connection.connection)
+        raw = _PlannedCursor(connection.connection)
     # The stubs type it as taking a wrapper; Django passes it the driver's cursor.
     with connection.make_cursor(raw) as cursor:  # type: ignore[arg-type]
         yield cursor
@@ -47,7 +65,7 @@ def statements_prepared() -> Iterator[None]:
         return
     driver = connection.connection
     factory = driver.cursor_factory
-    driver.cursor_factory = psycopg.Cursor
+    driver.cursor_factory = _PlannedCursor
     try:
         yield
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
@@ -71,3 +72,31 @@ def test_django_s_own_cursors_are_never_prepared():
         assert FollowUp.objects.filter(task_name="unprepared-probe").count() == 1
 
     assert _prepared_like("") == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_planned_before_a_migration_changed_its_result_runs_on(settings):
+    """Another process migrates (a column of the result changes type): the connection's plan
+    of the statement is stale, and the statement is planned again rather than failing."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE prepared_probe (v integer)")
+        cursor.execute("INSERT INTO prepared_probe VALUES (7)")
+    statement = "SELECT v FROM prepared_probe WHERE v = %s"
+    try:
+        for _ in range(2):
+            with prepared_cursor() as cursor:
+                cursor.execute(statement, [7])
+                assert cursor.fetchone() == (7,)
+        assert _prepared_like("FROM prepared_probe") == 1
+        database = connection.settings_dict
+        with psycopg.connect(host=database["HOST"], port=database["PORT"],
+                             user=database["USER"], dbname=database["NAME"],
+                             autocommit=True) as migrating:
+            migrating.execute("ALTER TABLE prepared_probe ALTER COLUMN v TYPE bigint")
+
+        with prepared_cursor() as cursor:
+            cursor.execute(statement, [7])
+            assert cursor.fetchone() == (7,)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE prepared_probe")

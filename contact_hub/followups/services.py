@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -114,8 +115,9 @@ def followups_send_on_commit(task: Any, followup_ids: list[int]) -> None:
     def send() -> None:
         if getattr(task, "batch_size", 1) > 1:
             # One run claims every fresh row of its task, so one send covers them all.
-            if _run_waiting_mark(task.name) and not followup_send(task.name, followup_ids[0]):
-                _run_waiting_clear(task.name)
+            mark = _run_waiting_mark(task.name)
+            if mark is not None and not followup_send(task.name, followup_ids[0]):
+                _run_waiting_clear(task.name, mark)
             return
         for followup_id in followup_ids:
             followup_send(task.name, followup_id)
@@ -199,57 +201,74 @@ def _runs_are_sent() -> bool:
 
 
 def _run_waiting_key(task_name: str) -> str:
-    return f"hub:followups:run-waiting:{task_name}"
+    # v2: marks hold a token and age by their TTL (a worker of before reads a time from them).
+    return f"hub:followups:run-waiting:v2:{task_name}"
 
 
-def _run_waiting_mark(task_name: str) -> bool:
-    """Mark a run of this batch task as waiting to start; False if one already is.
+# What a send made no mark for answers instead of a mark's token (runs are not coalesced, or
+# Redis could not be asked); a mark's own token lets whoever clears it clear that mark only.
+SENT_UNMARKED = "unmarked"
+_CLEAR_IF_SAME = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0"""
+
+
+def _run_waiting_mark(task_name: str) -> str | None:
+    """Mark a run of this batch task as waiting to start: the mark's token if this row made
+    it (send the run), None if a run is waiting already.
 
     A busy hub commits a row every few milliseconds: once Redis has said how old the waiting
     run's mark is, the process asks again only when that run may be about to claim (ages are
-    Redis's own, so no two machines' clocks are compared)."""
+    Redis's own, so no two machines' clocks are compared). A run clears only the mark it
+    waited for, so no mark a process trusts goes before its run has waited it out."""
     if not _runs_are_sent():
-        return True
+        return SENT_UNMARKED
     asked_at = time.monotonic()
     if _runs_known_waiting.get(task_name, 0.0) > asked_at:
-        return False
-    key = _run_waiting_key(task_name)
+        return None
+    key, token = _run_waiting_key(task_name), os.urandom(8).hex()
     try:
         with _redis().pipeline(transaction=False) as pipe:
-            pipe.set(key, 1, nx=True, px=RUN_WAITING_MS)
+            pipe.set(key, token, nx=True, px=RUN_WAITING_MS)
             pipe.pttl(key)
             made, left_ms = pipe.execute()
     except redis.RedisError:
-        return True  # cannot tell: send, a spare run is harmless
+        return SENT_UNMARKED  # cannot tell: send, a spare run is harmless
     if left_ms > 0:
         # The run claims no sooner than RUN_GATHER_MS after the mark was made.
         trusted_ms = RUN_GATHER_MS - (RUN_WAITING_MS - left_ms) - RUN_TRUSTED_MARGIN_MS
         if trusted_ms > 0:
             _runs_known_waiting[task_name] = asked_at + trusted_ms / 1000
-    return bool(made)
+    return token if made else None
 
 
 def _run_gathered(task_name: str) -> None:
     """Wait until the run's rows have had RUN_GATHER_MS since its mark was made (the sends of
-    those arriving meanwhile are coalesced into it), then clear the mark."""
+    those arriving meanwhile are coalesced into it), then clear that mark (not one made
+    since by a row this run may already have missed)."""
     if not _runs_are_sent():
         return
     try:
-        left_ms = int(_redis().pttl(_run_waiting_key(task_name)))  # type: ignore[arg-type]  # a sync client
+        with _redis().pipeline(transaction=False) as pipe:
+            pipe.get(_run_waiting_key(task_name))
+            pipe.pttl(_run_waiting_key(task_name))
+            token, left_ms = pipe.execute()
     except redis.RedisError:
-        left_ms = -2  # cannot tell: claim at once
+        return  # cannot tell: claim at once; the mark lapses
+    if token is None:
+        return  # no run waits: nothing to clear
     wait_ms = RUN_GATHER_MS - (RUN_WAITING_MS - left_ms) if left_ms > 0 else 0
     if wait_ms > 0:
         time.sleep(min(wait_ms, RUN_GATHER_MS) / 1000)
-    _run_waiting_clear(task_name)
+    _run_waiting_clear(task_name, token.decode())
 
 
-def _run_waiting_clear(task_name: str) -> None:
+def _run_waiting_clear(task_name: str, token: str) -> None:
     _runs_known_waiting.pop(task_name, None)
-    if not _runs_are_sent():
+    if token == SENT_UNMARKED:
         return
     try:
-        _redis().delete(_run_waiting_key(task_name))
+        _redis().eval(_CLEAR_IF_SAME, 1, _run_waiting_key(task_name), token)
     except redis.RedisError:
         log.warning("could not clear the waiting mark of %s; the next rows wait for it to lapse",
                     task_name)

@@ -225,10 +225,19 @@ def _tasks_sent() -> int:
 def _run_sent(seconds_ago: float) -> None:
     """As the first row's send does: mark that a run is on its way (nothing is sent, so no
     later test's worker gets it), the mark as old as given (Redis tells its age)."""
+    _mark_set("another process's", seconds_ago=seconds_ago)
+
+
+def _mark_set(token: str, *, seconds_ago: float = 0) -> None:
     with celery_app.connection_for_write() as conn:
         conn.default_channel.client.set(
-            f"hub:followups:run-waiting:{record_batch.name}", 1,
+            services._run_waiting_key(record_batch.name), token,
             px=services.RUN_WAITING_MS - int(seconds_ago * 1000))
+
+
+def _mark() -> bytes | None:
+    with celery_app.connection_for_write() as conn:
+        return conn.default_channel.client.get(services._run_waiting_key(record_batch.name))
 
 
 @pytest.fixture
@@ -305,7 +314,7 @@ def test_once_the_waiting_run_may_have_claimed_the_next_row_asks_again_and_sends
         first = followup_queue(record_batch, message_id=71)
     # The run starts and claims (its mark goes); this process's clock has moved on meanwhile.
     with celery_app.connection_for_write() as conn:
-        conn.default_channel.client.delete(f"hub:followups:run-waiting:{record_batch.name}")
+        conn.default_channel.client.delete(services._run_waiting_key(record_batch.name))
     later = time.monotonic() + services.RUN_GATHER_MS / 1000
     monkeypatch.setattr(services.time, "monotonic", lambda: later)
 
@@ -327,3 +336,42 @@ def test_a_mark_another_process_made_is_trusted_only_for_what_is_left_of_its_gat
     # That run may claim at any moment: each row asked, and none sent a run of its own.
     assert len(redis_asked) == 2
     assert runs_sent == []
+
+
+def test_a_run_clears_only_the_mark_it_waited_for(worker_stopped, monkeypatch):
+    """A mark made while the run waited (its own lapsed, say) is another run's, which rows
+    committed since are trusting: it stays."""
+    first = followup_queue(record_batch, message_id=91)
+    _mark_set("the run's")
+    monkeypatch.setattr(services.time, "sleep", lambda seconds: _mark_set("a newer one"))
+
+    record_batch.apply(args=[first.pk])
+
+    assert BATCHES == [[91]]
+    assert _mark() == b"a newer one"
+
+
+def test_a_run_that_finds_no_mark_clears_none_made_after_it_looked(worker_stopped, monkeypatch):
+    """A spare run (the sweeper's, say) that looked and found no run waiting leaves alone the
+    mark another process makes just after: rows committed since are trusting it."""
+    first = followup_queue(record_batch, message_id=92)
+    client = services._redis()
+    pipeline = client.pipeline
+
+    def looked_then_marked(*args, **kwargs):
+        pipe = pipeline(*args, **kwargs)
+        execute = pipe.execute
+
+        def then_marked():
+            answers = execute()
+            _mark_set("made after the run looked")
+            return answers
+
+        pipe.execute = then_marked
+        return pipe
+
+    monkeypatch.setattr(client, "pipeline", looked_then_marked)
+    record_batch.apply(args=[first.pk])
+
+    assert BATCHES == [[92]]
+    assert _mark() == b"made after the run looked"
