@@ -43,13 +43,14 @@ class _PlannedCursor(psycopg.Cursor):
 @contextmanager
 def prepared_cursor() -> Iterator[CursorWrapper]:
     """A cursor for one fixed statement (intake's, say)."""
-    if not _preparing():
+    driver = _driver_to_prepare_on()
+    if driver is None:
         with connection.cursor() as cursor:
             yield cursor
         return
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        raw = _PlannedCursor(connection.connection)
+        raw = _PlannedCursor(driver)
     # The stubs type it as taking a wrapper; Django passes it the driver's cursor.
     with connection.make_cursor(raw) as cursor:  # type: ignore[arg-type]
         yield cursor
@@ -60,10 +61,10 @@ def statements_prepared() -> Iterator[None]:
     """Every query the block runs, the ORM's included, on cursors like prepared_cursor's: for
     a read whose queries keep their shape from one request to the next (the dashboard's
     queue), which the connection then plans once."""
-    if not _preparing():
+    driver = _driver_to_prepare_on()
+    if driver is None:
         yield
         return
-    driver = connection.connection
     factory = driver.cursor_factory
     driver.cursor_factory = _PlannedCursor
     try:
@@ -72,8 +73,10 @@ def statements_prepared() -> Iterator[None]:
         driver.cursor_factory = factory
 
 
-def _preparing() -> bool:
+def _driver_to_prepare_on() -> psycopg.Connection | None:
+    """The driver's connection, connected, where statements are prepared: PostgreSQL, with
+    queries not being logged."""
     if connection.vendor != "postgresql" or connection.queries_logged:
-        return False
+        return None
     connection.ensure_connection()
-    return True
+    return connection.connection

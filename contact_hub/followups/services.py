@@ -234,12 +234,19 @@ def _run_waiting_mark(task_name: str) -> str | None:
             made, left_ms = pipe.execute()
     except redis.RedisError:
         return SENT_UNMARKED  # cannot tell: send, a spare run is harmless
-    if left_ms > 0:
-        # The run claims no sooner than RUN_GATHER_MS after the mark was made.
-        trusted_ms = RUN_GATHER_MS - (RUN_WAITING_MS - left_ms) - RUN_TRUSTED_MARGIN_MS
-        if trusted_ms > 0:
-            _runs_known_waiting[task_name] = asked_at + trusted_ms / 1000
+    # The run claims no sooner than the end of its gathering.
+    trusted_ms = _gathering_left_ms(left_ms) - RUN_TRUSTED_MARGIN_MS
+    if trusted_ms > 0:
+        _runs_known_waiting[task_name] = asked_at + trusted_ms / 1000
     return token if made else None
+
+
+def _gathering_left_ms(left_ms: int) -> int:
+    """How long the run of a mark with `left_ms` to live (PTTL: negative if there is none)
+    still lets rows gather: RUN_GATHER_MS from when the mark was made."""
+    if left_ms <= 0:
+        return 0
+    return min(RUN_GATHER_MS - (RUN_WAITING_MS - left_ms), RUN_GATHER_MS)
 
 
 def _run_gathered(task_name: str) -> None:
@@ -248,18 +255,19 @@ def _run_gathered(task_name: str) -> None:
     since by a row this run may already have missed)."""
     if not _runs_are_sent():
         return
+    key = _run_waiting_key(task_name)
     try:
         with _redis().pipeline(transaction=False) as pipe:
-            pipe.get(_run_waiting_key(task_name))
-            pipe.pttl(_run_waiting_key(task_name))
+            pipe.get(key)
+            pipe.pttl(key)
             token, left_ms = pipe.execute()
     except redis.RedisError:
         return  # cannot tell: claim at once; the mark lapses
     if token is None:
         return  # no run waits: nothing to clear
-    wait_ms = RUN_GATHER_MS - (RUN_WAITING_MS - left_ms) if left_ms > 0 else 0
+    wait_ms = _gathering_left_ms(left_ms)
     if wait_ms > 0:
-        time.sleep(min(wait_ms, RUN_GATHER_MS) / 1000)
+        time.sleep(wait_ms / 1000)
     _run_waiting_clear(task_name, token.decode())
 
 
