@@ -20,7 +20,9 @@ A message counts as on a dashboard when its row arrives at that page (a row sort
 page's 50 is rightly not shown, but the page is up to date). Measured from the moment its
 webhook was due to be sent, across every page. The bench checks that every accepted webhook was
 stored once and reached every page once. Baseline: the whole-queue fetch (50 rows) on an idle
-hub with the queue long, and what the server spent on it.
+hub with the queue long (the worker caught up, and the tables' statistics gathered, as
+autovacuum keeps them on a hub that has been running), and the CPU the web server and
+PostgreSQL spent on each.
 """
 
 from __future__ import annotations
@@ -224,8 +226,8 @@ async def _run(args: argparse.Namespace, codes: list[tuple[str, str]],
         # more: see bench/intake.py), and the queue is already long.
         await _produce(min(args.rate, 100), args.senders / min(args.rate, 100), args.port,
                        args.senders, name="warm-up: each sender once")
-        await asyncio.sleep(3)
-        baseline = [await _timed_fetch(sessions[0], base) for _ in range(30)]
+        await asyncio.to_thread(_idle_wait)
+        baseline, baseline_cpu = await _baseline(sessions[0], base, services)
         floor = await _produce(args.rate, args.seconds, args.port, args.senders,
                                name="floor: intake alone")
         await asyncio.sleep(3)
@@ -254,6 +256,8 @@ async def _run(args: argparse.Namespace, codes: list[tuple[str, str]],
     committed = await asyncio.to_thread(_by_message_id, sent.due)
     stages = await asyncio.to_thread(_stages, committed)
     _report(args, committed, sent, floor, pages, baseline, looks, looked_for)
+    print("  CPU per idle fetch (ms): " + ", ".join(
+        f"{kind} {seconds * 1000:.1f}" for kind, seconds in baseline_cpu.items()))
     _report_stages(committed, stages, pages)
     _report_cpu(cpu_used, len(committed))
 
@@ -267,6 +271,33 @@ async def _sign_in(session, base: str, username: str, code: str) -> None:
             "code": code}, allow_redirects=False) as response:
         if response.status != 302:
             sys.exit(f"sign-in failed: {response.status}")
+
+
+BASELINE_FETCHES = 100
+
+
+def _idle_wait(seconds: float = 60) -> None:
+    """Until the worker has triaged every message, then the statistics autovacuum gathers."""
+    from django.db import connection
+
+    from contact_hub.followups.models import FollowUp
+
+    deadline = time.time() + seconds
+    while FollowUp.objects.filter(done_at__isnull=True).exists() and time.time() < deadline:
+        time.sleep(0.5)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+async def _baseline(session, base: str, services: dict[str, int]
+                    ) -> tuple[list[float], dict[str, float]]:
+    for _ in range(10):  # every web process's connections have planned their statements
+        await _timed_fetch(session, base)
+    before = await asyncio.to_thread(_cpu, services)
+    times = [await _timed_fetch(session, base) for _ in range(BASELINE_FETCHES)]
+    after = await asyncio.to_thread(_cpu, services)
+    return times, {kind: (after[kind] - before[kind]) / BASELINE_FETCHES
+                   for kind in ("web", "postgres")}
 
 
 async def _timed_fetch(session, base: str) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from callback.models import CallbackRequest
+from contact_hub.fixed_reads import FixedRead, related_set
 from contact_hub.staff.models import StaffUser
 from contact_hub.triage.queue import QUEUE_LIMIT, QueueItem
 
@@ -17,14 +18,17 @@ RISK_CALLBACK_BY_PRIORITY = {1: 70, 2: 55, 3: 35}
 def callbacks_waiting(viewer: StaffUser, now: datetime) -> list[QueueItem]:
     """101 callback requests still in the queue, and those a coordinator must look at (silent
     calls, hang-ups, unable to contact)."""
-    callback_requests = (CallbackRequest.objects
-                         .filter(status__in=[CallbackRequest.Status.QUEUED,
-                                             CallbackRequest.Status.COORDINATOR])
-                         .select_related("identity")
-                         .order_by("priority", "joined_at")[:QUEUE_LIMIT])
+    callback_requests = _callbacks_read()
+    related_set(callback_requests, "identity")
     return [QueueItem(key=f"callback:{r.pk}", kind="callback", risk=_callback_risk(r),
                       since=r.joined_at, subject=r, person_id=r.person_id,
                       template="callback/_queue_item.html") for r in callback_requests]
+
+
+# Read on every refresh of every dashboard: compiled once (fixed_reads).
+_callbacks_read = FixedRead(lambda: CallbackRequest.objects.filter(
+    status__in=[CallbackRequest.Status.QUEUED, CallbackRequest.Status.COORDINATOR])
+    .order_by("priority", "joined_at")[:QUEUE_LIMIT])
 
 
 def _callback_risk(callback_request: CallbackRequest) -> int:

@@ -18,6 +18,9 @@ from typing import Any
 from django.db import connection
 from django.db.models import Field, Model
 
+# Databases whose data-modifying WITH queries let related rows go in one statement.
+ONE_STATEMENT_VENDORS = frozenset({"postgresql"})
+
 
 def insert_select_sql(model: type[Model], *, source: str, expressions: dict[str, str]) -> str:
     """`INSERT INTO <table> (<columns>) SELECT <values> FROM <source>`: `expressions` maps a

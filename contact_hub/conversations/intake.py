@@ -21,7 +21,12 @@ from contact_hub.conversations.models import (
 from contact_hub.conversations.tasks import messages_received
 from contact_hub.followups.models import FollowUp
 from contact_hub.followups.services import followup_queue, followups_send_on_commit
-from contact_hub.insert_select import insert_params, insert_select_sql, select_list
+from contact_hub.insert_select import (
+    ONE_STATEMENT_VENDORS,
+    insert_params,
+    insert_select_sql,
+    select_list,
+)
 from contact_hub.people.identifiers import phone_parse
 from contact_hub.people.models import Identity, Person
 from contact_hub.prepared import prepared_cursor
@@ -182,9 +187,6 @@ def _message_store(inbound: InboundMessage, conversation: Conversation) -> Messa
 def _has_person(model: type[Model]) -> bool:
     return any(f.name == "person" and f.is_relation for f in model._meta.concrete_fields)
 
-
-# Databases whose data-modifying WITH queries let a known sender's rows go in one statement.
-ONE_STATEMENT_VENDORS = frozenset({"postgresql"})
 
 # The columns the one-statement path fills from earlier steps rather than from the instance.
 MESSAGE_FROM_SENDER = {"conversation_id": "sender.c_id"}

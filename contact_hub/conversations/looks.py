@@ -8,18 +8,21 @@ triage queue, a supervisor an open incident) with `look_reason_register` in read
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contact_hub.conversations.visibility import person_confined_from
+from contact_hub.insert_select import ONE_STATEMENT_VENDORS, insert_params, insert_select_sql
 from contact_hub.live import CONDUCT_GROUP, LiveEvent, live_event_send
+from contact_hub.prepared import prepared_cursor
 from contact_hub.staff.assignments import assignment_start, assignments_current_for
-from contact_hub.staff.audit import access_record
+from contact_hub.staff.audit import access_event_new, access_record
 from contact_hub.staff.models import AccessEvent, AccessEventPerson, Assignment, StaffUser
 from contact_hub.staff.reasons import REASON_MIN_CHARS, reason_too_short
 
@@ -129,7 +132,32 @@ def list_look_record(*, actor: StaffUser, what: str, why: str,
     # Within a page's own transaction, no savepoint of its own: a look that cannot be
     # recorded fails the read that made it.
     with transaction.atomic(savepoint=False):
+        if connection.vendor in ONE_STATEMENT_VENDORS:
+            return _list_look_in_one_statement(actor=actor, what=what, why=why, ids=ids)
         event = access_record(actor=actor, action=AccessEvent.Action.VIEW, what=what, why=why)
         AccessEventPerson.objects.bulk_create(
             [AccessEventPerson(event=event, person_id=pk) for pk in ids])
     return event
+
+
+def _list_look_in_one_statement(*, actor: StaffUser, what: str, why: str,
+                                ids: list[int]) -> AccessEvent:
+    """The event and its people in one round trip (every dashboard refresh writes one): the
+    rows access_record and bulk_create write, prepared as save() would prepare them."""
+    event = access_event_new(actor=actor, action=AccessEvent.Action.VIEW, what=what, why=why)
+    with prepared_cursor() as cursor:
+        cursor.execute(_list_look_sql(), [*insert_params(event, expressions=()), ids])
+        (event.pk,) = cursor.fetchone()
+    event._state.adding, event._state.db = False, connection.alias
+    return event
+
+
+@functools.cache
+def _list_look_sql() -> str:
+    event = insert_select_sql(AccessEvent, source="(VALUES (1)) AS one (x)", expressions={})
+    people = insert_select_sql(
+        AccessEventPerson, source="event, unnest(%s::bigint[]) AS shown (person_id)",
+        expressions={"event_id": "event.id", "person_id": "shown.person_id"})
+    # Built from the models and fixed SQL only; every value is a parameter.
+    return (f"WITH event AS ({event} RETURNING id), shown AS ({people}) "  # noqa: S608
+            "SELECT id FROM event")

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from contact_hub.conversations.models import Message, MessageExclusion
+from contact_hub.fixed_reads import FixedRead
 from contact_hub.staff.models import StaffUser
 
 
@@ -62,6 +63,10 @@ def hides_anything_from(viewer: StaffUser) -> bool:
     return _excluded_for(viewer).exists()
 
 
+# Asked on every refresh of every dashboard: compiled once (fixed_reads).
+_any_excluded_read = FixedRead(lambda *, staff_id: MessageExclusion.objects.filter(
+    staff_id=staff_id, cleared_at__isnull=True).values_list("pk")[:1])
+
 # Within one read, the answer for its reader (hides_anything_from_fixed).
 _hides_known: ContextVar[tuple[int, bool] | None] = ContextVar("hides_known", default=None)
 
@@ -70,7 +75,7 @@ _hides_known: ContextVar[tuple[int, bool] | None] = ContextVar("hides_known", de
 def hides_anything_from_fixed(viewer: StaffUser) -> Iterator[None]:
     """For one read in one transaction (a page showing several lists): whether anything is
     kept from the viewer is asked once, not by every list."""
-    token = _hides_known.set((viewer.pk, _excluded_for(viewer).exists()))
+    token = _hides_known.set((viewer.pk, bool(_any_excluded_read(staff_id=viewer.pk))))
     try:
         yield
     finally:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from contact_hub.fixed_reads import FixedRead, related_set
 from contact_hub.incidents.models import Alert
 from contact_hub.live import LiveEvent, live_event_send
 from contact_hub.staff.models import Role, StaffUser
@@ -41,8 +42,24 @@ def alert_acknowledge(*, alert: Alert, actor: StaffUser) -> bool:
 
 def alerts_open_for(user: StaffUser) -> QuerySet[Alert]:
     """Alerts this member of staff should see: their role's, and any addressed to them."""
-    mine = Q(for_user=user)
-    if user.role == Role.SUPERVISOR:
+    return _alerts_open(user_id=user.pk, supervisor=user.role == Role.SUPERVISOR
+                        ).select_related("incident", "marker")
+
+
+def alerts_shown_to(user: StaffUser) -> list[Alert]:
+    """The same, as a list with their incidents and markers: what the dashboard shows on
+    every refresh, read in fixed reads (contact_hub.fixed_reads)."""
+    alerts = _alerts_read(user_id=user.pk, supervisor=user.role == Role.SUPERVISOR)
+    related_set(alerts, "incident")
+    related_set(alerts, "marker")
+    return alerts
+
+
+def _alerts_open(*, user_id: int, supervisor: bool) -> QuerySet[Alert]:
+    mine = Q(for_user_id=user_id)
+    if supervisor:
         mine |= Q(for_role=Role.SUPERVISOR)
-    return (Alert.objects.filter(mine, acknowledged_at__isnull=True)
-            .select_related("incident", "marker").order_by("-created_at"))
+    return Alert.objects.filter(mine, acknowledged_at__isnull=True).order_by("-created_at")
+
+
+_alerts_read = FixedRead(_alerts_open)

@@ -16,10 +16,11 @@ from decimal import Decimal
 from typing import Any, TypeGuard
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet, Value
 from django.utils import timezone
 
 from contact_hub.conversations.visibility import hides_anything_from, message_hidden_q
+from contact_hub.fixed_reads import FixedRead, related_set
 from contact_hub.incidents.grades import grade_rank
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.visibility import incidents_visible_to
@@ -136,23 +137,11 @@ def contacts_waiting(viewer: StaffUser | None, now: datetime, *,
     `above` (risk, since) only, if given). A contact the viewer may not see (an allegation
     naming them) is not shown to them; `viewer` None is the hub itself, rendering rows once
     for every page (live_rows.py keeps each row from whoever may not see it)."""
-    waiting = ContactTriage.objects.filter(handled_at__isnull=True)
-    if message_ids is not None:
-        waiting = waiting.filter(message_id__in=message_ids)
-    if above is not None:
-        risk, since = above
-        waiting = waiting.filter(Q(risk__gt=risk) | Q(risk=risk, received_at__lt=since))
-    if _kept_from_anything(viewer):
-        waiting = waiting.exclude(message_hidden_q(viewer, field="message_id"))
-    # The top of the queue first, on its own: its index gives it in order, so the joins below
-    # touch those rows only, however long the queue (and however stale the planner's figures).
-    top = waiting.order_by("-risk", "received_at").values("pk")[:QUEUE_LIMIT]
-    # Plain values, not model instances: the dashboard reads these on every refresh.
-    rows = list(ContactTriage.objects.filter(pk__in=top).order_by("-risk", "received_at")
-                .values_list("message_id", "person_id", "received_at", "risk",
-                             "suggested_grade", "message__channel", "message__text",
-                             "message__media", "message__conversation__identity__kind",
-                             "message__conversation__identity__value"))
+    if message_ids is not None and not message_ids:
+        return []
+    rows = _contacts_read(kept_from=kept_from(viewer),
+                          message_ids=message_ids, above_risk=above[0] if above else None,
+                          above_since=above[1] if above else None)
     flags = flags_shown([row[0] for row in rows])
     return [contact_item(ContactWaiting(
         message_id=message_id, person_id=person_id, received_at=received_at, risk=risk,
@@ -162,12 +151,40 @@ def contacts_waiting(viewer: StaffUser | None, now: datetime, *,
              value) in rows]
 
 
+def _contacts_waiting(*, kept_from: int | None, message_ids: list[int] | None,
+                      above_risk: int | None, above_since: datetime | None
+                      ) -> QuerySet[ContactTriage, tuple]:
+    waiting = ContactTriage.objects.filter(handled_at__isnull=True)
+    if message_ids is not None:
+        waiting = waiting.filter(message_id__in=message_ids)
+    if above_risk is not None:
+        waiting = waiting.filter(Q(risk__gt=above_risk)
+                                 | Q(risk=above_risk, received_at__lt=above_since))
+    if kept_from is not None:
+        waiting = waiting.exclude(message_hidden_q(StaffUser(pk=kept_from), field="message_id"))
+    # The top of the queue first, on its own: its index gives it in order, so the joins below
+    # touch those rows only, however long the queue (and however stale the planner's figures).
+    top = waiting.order_by("-risk", "received_at").values("pk")[:QUEUE_LIMIT]
+    # Plain values, not model instances: the dashboard reads these on every refresh.
+    return (ContactTriage.objects.filter(pk__in=top).order_by("-risk", "received_at")
+            .values_list("message_id", "person_id", "received_at", "risk", "suggested_grade",
+                         "message__channel", "message__text", "message__media",
+                         "message__conversation__identity__kind",
+                         "message__conversation__identity__value"))
+
+
+# Read on every refresh of every page, in a few shapes: compiled once (fixed_reads).
+_contacts_read = FixedRead(_contacts_waiting)
+_flags_read = FixedRead(lambda *, message_ids: RiskFlag.objects.filter(
+    message_id__in=message_ids, removed_at__isnull=True).order_by("kind")
+    .values_list("message_id", "kind", "words"))
+
+
 def flags_shown(message_ids: list[int]) -> dict[int, list[FlagShown]]:
     """Each message's flags (not those a coordinator removed), as its row shows them."""
     flags: dict[int, list[FlagShown]] = {pk: [] for pk in message_ids}
-    for message_id, kind, words in (RiskFlag.objects.filter(
-            message_id__in=message_ids, removed_at__isnull=True).order_by("kind")
-            .values_list("message_id", "kind", "words") if message_ids else ()):
+    for message_id, kind, words in (_flags_read(message_ids=message_ids)
+                                    if message_ids else ()):
         flags[message_id].append(FlagShown(kind=kind, label=flag_label(kind),
                                            words=tuple(words)))
     return flags
@@ -195,6 +212,12 @@ def contact_item(contact: ContactWaiting) -> QueueItem:
                      flagged_from=CONTACT_ROW_FLAGGED_FROM)
 
 
+def kept_from(viewer: StaffUser | None) -> int | None:
+    """The viewer's id, for a read that applies the visibility rule to them, if it can hide
+    anything from them; None (nearly everyone, and the hub itself) for the read without it."""
+    return viewer.pk if _kept_from_anything(viewer) else None
+
+
 def _kept_from_anything(viewer: StaffUser | None) -> TypeGuard[StaffUser]:
     """Whether the visibility rule can hide anything from the viewer: for everyone kept from
     nothing (nearly everyone) its subqueries are left out, the same answer at a fraction of
@@ -218,16 +241,23 @@ def incident_risk(incident: Incident, now: datetime) -> int:
 def incidents_needing_attention(viewer: StaffUser | None, now: datetime) -> list[QueueItem]:
     """Open incidents with a target that have no unit, were diverted, or are near or past it."""
     near = now + timedelta(minutes=settings.HUB_ESCALATION["near_minutes"])
-    incidents = (Incident.objects.filter(closed_at__isnull=True, target_at__isnull=False)
-                 .filter(Q(status__in=[Incident.Status.OPEN, Incident.Status.DIVERTED])
-                         | Q(target_at__lte=near)))
-    if _kept_from_anything(viewer):
-        # One opened from an allegation naming the viewer would tell them it exists.
-        incidents = incidents_visible_to(incidents, viewer)
-    incidents = incidents.order_by("target_at")[:QUEUE_LIMIT]
+    incidents = _incidents_read(kept_from=kept_from(viewer), near=near)
     return [QueueItem(key=f"incident:{i.pk}", kind="incident", risk=incident_risk(i, now),
                       since=i.created_at, subject=i, person_id=i.person_id,
                       template="triage/items/_incident.html") for i in incidents]
+
+
+def _incidents_needing(*, kept_from: int | None, near: datetime) -> QuerySet[Incident]:
+    incidents = (Incident.objects.filter(closed_at__isnull=True, target_at__isnull=False)
+                 .filter(Q(status__in=[Incident.Status.OPEN, Incident.Status.DIVERTED])
+                         | Q(target_at__lte=near)))
+    if kept_from is not None:
+        # One opened from an allegation naming the viewer would tell them it exists.
+        incidents = incidents_visible_to(incidents, StaffUser(pk=kept_from))
+    return incidents.order_by("target_at")[:QUEUE_LIMIT]
+
+
+_incidents_read = FixedRead(_incidents_needing)
 
 
 _sources: list[QueueSource] = [contacts_waiting, incidents_needing_attention]
@@ -279,10 +309,13 @@ def _with_claims_and_history(items: list[QueueItem], now: datetime, *,
         viewer=viewer if _kept_from_anything(viewer) else None, now=now))
 
 
+_claims_read = FixedRead(lambda *, keys: Claim.objects.filter(item_key__in=keys))
+
+
 def _with_claims(items: list[QueueItem],
                  histories: dict[int, PersonHistory]) -> list[QueueItem]:
-    claims = {c.item_key: c for c in Claim.objects.filter(
-        item_key__in=[i.key for i in items]).select_related("claimed_by")} if items else {}
+    claims = {c.item_key: c for c in _claims_read(keys=[i.key for i in items])} if items else {}
+    related_set(list(claims.values()), "claimed_by")
     for item in items:
         item.claim = claims.get(item.key)
         item.history = histories.get(item.person_id) if item.person_id is not None else None
@@ -299,9 +332,19 @@ def queue_summary(viewer: StaffUser | None = None) -> QueueSummary:
     """How many contacts wait (the list shows the first QUEUE_LIMIT) and the newest one, so a
     page can tell it is up to date even when a new item sorts below the fold. Of those the
     viewer may see: a count one higher than they can find would tell them of an allegation."""
+    ((waiting, newest),) = _summary_read(kept_from=kept_from(viewer))
+    return QueueSummary(contacts_waiting=waiting, newest_message_id=newest or 0)
+
+
+def _summary_of(*, kept_from: int | None) -> QuerySet[ContactTriage, tuple]:
     waiting = ContactTriage.objects.filter(handled_at__isnull=True)
-    if _kept_from_anything(viewer):
-        waiting = waiting.exclude(message_hidden_q(viewer, field="message_id"))
-    totals = waiting.aggregate(waiting=Count("pk"), newest=Max("message_id"))
-    return QueueSummary(contacts_waiting=totals["waiting"],
-                        newest_message_id=totals["newest"] or 0)
+    if kept_from is not None:
+        waiting = waiting.exclude(message_hidden_q(StaffUser(pk=kept_from), field="message_id"))
+    # Grouped by a constant, which Django leaves out of the GROUP BY: one row, the whole
+    # table's totals, as aggregate() gives them, but as a queryset a FixedRead can keep.
+    return (waiting.order_by().annotate(whole=Value(1)).values("whole")
+            .annotate(waiting=Count("pk"), newest=Max("message_id"))
+            .values_list("waiting", "newest"))
+
+
+_summary_read = FixedRead(_summary_of)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -73,8 +74,7 @@ def contact_row(item: QueueItem, *, now: datetime) -> ContactRow:
     return ContactRow(
         contact=contact, key=item.key, order=item.order, band=item.band, flagged=item.flagged,
         suggested=grade_label(contact.suggested_grade) if contact.suggested_grade else "",
-        channel_label=Channel(contact.channel).label if contact.channel in Channel.values
-        else contact.channel,
+        channel_label=_channel_labels().get(contact.channel, contact.channel),
         person_url=_url("people:detail", contact.person_id),
         contact_url=_url("triage:contact", contact.message_id),
         received_ago=timesince(contact.received_at, now),
@@ -85,6 +85,11 @@ def contact_row(item: QueueItem, *, now: datetime) -> ContactRow:
         text=_shortened(contact.text), received_iso=contact.received_at.isoformat(),
         flags=tuple((f.kind, f.label, _flag_title(f.words), "\u201d, \u201c".join(f.words))
                     for f in contact.flags))
+
+
+@functools.cache
+def _channel_labels() -> dict[str, Any]:
+    return {str(value): label for value, label in Channel.choices}
 
 
 def _shortened(text: str) -> str:

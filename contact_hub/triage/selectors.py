@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from contact_hub.conversations.models import Conversation, Message
 from contact_hub.conversations.visibility import messages_visible_to
+from contact_hub.fixed_reads import FixedRead
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.visibility import incidents_visible_to
 from contact_hub.staff.models import StaffUser
@@ -60,38 +61,56 @@ def person_histories(person_ids: Iterable[int], *, viewer: StaffUser | None,
     viewer may not see (an allegation naming them) are not counted: a count one higher than
     the list would tell them it exists. `viewer` None is the hub itself (a worker)."""
     now = now or timezone.now()
-    ids = {pk for pk in person_ids if pk is not None}
+    ids = sorted({pk for pk in person_ids if pk is not None})
     if not ids:
         return {}
+    kept_from = viewer.pk if viewer is not None else None
     counts: dict[int, int] = {}
     channels: dict[int, set[str]] = {pk: set() for pk in ids}
-    # Counted a conversation at a time (a conversation is one channel), each from its own
-    # messages by index: however stale the planner's figures for the message table (a busy
-    # hub's, before autovacuum has caught up), it never reads the whole of it.
-    inbound = Message.objects.filter(conversation=OuterRef("pk"),
-                                     direction=Message.Direction.INBOUND)
-    person_incidents = Incident.objects.filter(person_id__in=ids)
-    if viewer is not None:
-        inbound = messages_visible_to(inbound, viewer)
-        person_incidents = incidents_visible_to(person_incidents, viewer)
-    contacts = Conversation.objects.filter(person_id__in=ids).annotate(n=Subquery(
-        inbound.order_by().values("conversation").annotate(n=Count("pk")).values("n")))
-    for person_id, channel, n in contacts.values_list("person_id", "channel", "n"):
+    for person_id, channel, n in _contacts_counted(person_ids=ids, kept_from=kept_from):
         if person_id is not None and n:
             counts[person_id] = counts.get(person_id, 0) + n
             channels[person_id].add(channel)
     incidents: dict[int, list[Incident]] = {pk: [] for pk in ids}
-    for incident in person_incidents.order_by("-created_at"):
+    for incident in _incidents_read(person_ids=ids, kept_from=kept_from):
         if incident.person_id is not None:  # always, by the filter
             incidents[incident.person_id].append(incident)
     markers: dict[int, list[Marker]] = {pk: [] for pk in ids}
-    for marker in Marker.objects.filter(person_id__in=ids, status=Marker.Status.ACTIVE,
-                                        expires_at__gt=now).order_by("expires_at"):
+    for marker in _markers_read(person_ids=ids, now=now):
         markers[marker.person_id].append(marker)
     return {pk: PersonHistory(person_id=pk, earlier_contacts=max(0, counts.get(pk, 0) - 1),
                               channels=tuple(sorted(channels[pk])),
                               incidents=tuple(incidents[pk]), markers=tuple(markers[pk]))
             for pk in ids}
+
+
+def _contacts_counting(*, person_ids: list[int], kept_from: int | None
+                       ) -> QuerySet[Conversation, tuple]:
+    # Counted a conversation at a time (a conversation is one channel), each from its own
+    # messages by index: however stale the planner's figures for the message table (a busy
+    # hub's, before autovacuum has caught up), it never reads the whole of it.
+    inbound = Message.objects.filter(conversation=OuterRef("pk"),
+                                     direction=Message.Direction.INBOUND)
+    if kept_from is not None:
+        inbound = messages_visible_to(inbound, StaffUser(pk=kept_from))
+    return Conversation.objects.filter(person_id__in=person_ids).annotate(n=Subquery(
+        inbound.order_by().values("conversation").annotate(n=Count("pk")).values("n"))
+    ).values_list("person_id", "channel", "n")
+
+
+def _incidents_of(*, person_ids: list[int], kept_from: int | None) -> QuerySet[Incident]:
+    incidents = Incident.objects.filter(person_id__in=person_ids)
+    if kept_from is not None:
+        incidents = incidents_visible_to(incidents, StaffUser(pk=kept_from))
+    return incidents.order_by("-created_at")
+
+
+# The dashboard reads every row's history on every refresh: compiled once (fixed_reads).
+_contacts_counted = FixedRead(_contacts_counting)
+_incidents_read = FixedRead(_incidents_of)
+_markers_read = FixedRead(lambda *, person_ids, now: Marker.objects.filter(
+    person_id__in=person_ids, status=Marker.Status.ACTIVE, expires_at__gt=now)
+    .order_by("expires_at"))
 
 
 def person_contacts(person_id: int, *, viewer: StaffUser,

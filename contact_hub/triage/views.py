@@ -23,7 +23,7 @@ from contact_hub.conversations.looks import (
 )
 from contact_hub.conversations.models import Message
 from contact_hub.conversations.visibility import hides_anything_from_fixed, message_visible_to
-from contact_hub.incidents.alerts import alert_acknowledge, alerts_open_for
+from contact_hub.incidents.alerts import alert_acknowledge, alerts_open_for, alerts_shown_to
 from contact_hub.incidents.models import Alert, Incident
 from contact_hub.incidents.services import IncidentRefused
 from contact_hub.incidents.visibility import incidents_visible_to
@@ -71,7 +71,7 @@ def _queue_context(request: StaffRequest) -> dict:
     items = queue_items(viewer=request.user)
     _queue_looked(request, items)
     return {"items": items, "summary": queue_summary(request.user),
-            "alerts": alerts_open_for(request.user),
+            "alerts": alerts_shown_to(request.user),
             "may_triage": request.user.has_role(*MAY_TRIAGE), "limit": QUEUE_LIMIT,
             "most_ids": QUEUE_NEW_MOST}
 
