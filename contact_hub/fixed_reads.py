@@ -15,7 +15,12 @@ string) is refused when it is compiled. On PostgreSQL a list goes as one array, 
 written `= ANY(…)`, so one statement serves every length (and psycopg, which keeps its work on
 a statement of at most 50 parameters only, keeps it). Elsewhere a list's shape is its length
 rounded up to a power of two, filled out with its last value (an `__in` means the same with it
-repeated), so a read has a few shapes, not one for every length.
+repeated), so a read has a few shapes, not one for every length. Anything else the build reads
+(a module's constant, a setting) is as it was when the shape was compiled.
+
+A read is compiled twice, with two sets of stand-ins unlike each other (far apart, upper and
+lower case, `%`, `_` and `\\`): a value the ORM changes on its way in (escaping it for a LIKE,
+lowercasing it) or that changes the statement is found so, and refused.
 """
 
 from __future__ import annotations
@@ -24,12 +29,13 @@ import itertools
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable
 from django.db.models.sql.compiler import SQLCompiler
@@ -38,12 +44,15 @@ from contact_hub.prepared import prepared_cursor
 
 M = TypeVar("M", bound=Model)
 
-# Stand-ins no constant of a read comes near: a date centuries ahead, and ints well inside a
-# small integer's range (for every integer field, Django leaves out a filter on a value at or
-# past its field's ends, which it knows is always true or never).
-_INT_STAND_IN = 22_222
-_TIME_STAND_IN = datetime(2468, 2, 29, tzinfo=UTC)
-_STR_STAND_IN = "fixed-read-stand-in-"
+# Two sets of stand-ins no constant of a read comes near: dates centuries ahead, and ints well
+# inside a small integer's range (for every integer field, Django leaves out a filter on a
+# value at or past its field's ends, which it knows is always true or never).
+_STAND_INS = (
+    (lambda n: 22_222 + n, lambda n: datetime(2468, 2, 29, tzinfo=UTC) + timedelta(
+        microseconds=n), lambda n: f"fixed-read-stand-in-{n}"),
+    (lambda n: 13_331 + 97 * n, lambda n: datetime(2345, 6, 7, 8, 9, 10, tzinfo=UTC) + timedelta(
+        seconds=n, microseconds=n), lambda n: f"Fixed%Read_\\Stand-In {n}"),
+)
 # Where a list goes as one array parameter (= ANY), not one parameter a value.
 _ARRAY_VENDORS = frozenset({"postgresql"})
 # The length of a list's stand-in there: any, since the statement does not depend on it.
@@ -63,8 +72,6 @@ class _Slot:
     name: str
     index: int | None  # in the list, for a list's value
     adapt: bool  # a datetime the backend takes as text (SQLite)
-    # The int type Django gave the value for its field (psycopg's Int2, say), else None.
-    wrap: type | None = None
 
 
 @dataclass
@@ -72,10 +79,12 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]  # constants, and the stand-ins' places
     slots: tuple[_Slot, ...]
-    # Django's converters for the columns that have any: {position: (converters, column)}.
-    converters: dict[int, tuple[list[Callable], Any]]
+    columns: tuple[Any, ...]  # the SELECT's expressions, for their converters
     model: type[Model] | None  # rows are this model's instances, else tuples
     attnames: tuple[str, ...]
+    # Django's converters for the columns that have any, {position: (converters, column)},
+    # for each thread's connection (a backend's converters may read their connection).
+    converters: WeakKeyDictionary = field(default_factory=WeakKeyDictionary)
 
 
 class FixedRead(Generic[M]):
@@ -106,10 +115,20 @@ class FixedRead(Generic[M]):
 
     def _compile(self, values: dict[str, Any]) -> _Compiled:
         arrays = connection.vendor in _ARRAY_VENDORS
-        stand_ins = _stand_ins({name: [value[0]] * _ARRAY_STAND_IN_LENGTH
-                                if arrays and isinstance(value, list) else value
-                                for name, value in values.items()})
+        shaped = {name: [value[0]] * _ARRAY_STAND_IN_LENGTH
+                  if arrays and isinstance(value, list) else value
+                  for name, value in values.items()}
+        first, second = (self._compiled_with(_stand_ins(shaped, variant), arrays=arrays)
+                         for variant in range(len(_STAND_INS)))
+        if (first.sql, first.slots) != (second.sql, second.slots):
+            raise FixedReadRefused("a value changes the statement, or is changed on its way "
+                                   "into it (escaped, say)")
+        return first
+
+    def _compiled_with(self, stand_ins: dict[str, Any], *, arrays: bool) -> _Compiled:
         queryset = self._build(**stand_ins)
+        if getattr(queryset, "_prefetch_related_lookups", ()) or queryset.query.extra_select:
+            raise FixedReadRefused("prefetches and extra() are not kept")
         compiler = queryset.query.get_compiler(using=queryset.db)
         try:
             sql, params = compiler.as_sql()
@@ -124,8 +143,7 @@ class FixedRead(Generic[M]):
         columns = [column for column, _, _ in compiler.select[:compiler.col_count]]
         model = _model_read(queryset, compiler, columns)
         return _Compiled(
-            sql=sql, params=tuple(params), slots=slots,
-            converters=compiler.get_converters(columns), model=model,
+            sql=sql, params=tuple(params), slots=slots, columns=tuple(columns), model=model,
             attnames=tuple(column.target.attname for column in columns) if model else ())
 
 
@@ -133,6 +151,8 @@ def _as_arrays(sql: str, params: list[Any], slots: tuple[_Slot, ...]
                ) -> tuple[str, list[Any], tuple[_Slot, ...]]:
     """Each `IN (%s, …)` of a list's stand-ins as `= ANY(%s)`, the list its one parameter."""
     places = [m for m in _PLACEHOLDER.finditer(sql) if m.group() == "%s"]
+    if len(places) != len(params):
+        raise FixedReadRefused("the statement's placeholders are not its parameters")
     slot_at = {slot.position: slot for slot in slots}
     pieces: list[str] = []
     new_params: list[Any] = []
@@ -146,7 +166,7 @@ def _as_arrays(sql: str, params: list[Any], slots: tuple[_Slot, ...]
             pieces.append(sql[done:end])
             done = end
             if slot is not None:
-                new_slots.append(_Slot(len(new_params), slot.name, None, slot.adapt, slot.wrap))
+                new_slots.append(_Slot(len(new_params), slot.name, None, slot.adapt))
             new_params.append(params[position])
             position += 1
             continue
@@ -188,24 +208,36 @@ def _run(compiled: _Compiled, values: dict[str, Any]) -> list[Any]:
         value = value[slot.index] if slot.index is not None else value
         if slot.adapt:
             value = connection.ops.adapt_datetimefield_value(value)
-        elif slot.wrap is not None:
-            value = slot.wrap(value)
         params[slot.position] = value
     with prepared_cursor() as cursor:
         cursor.execute(compiled.sql, params)
         rows: Iterator[Any] = iter(cursor.fetchall())
-    if compiled.converters:
-        rows = _converted(rows, compiled.converters)
+    if converters := _converters(compiled):
+        rows = _converted(rows, converters)
     if compiled.model is None:
         return [tuple(row) for row in rows]
     model, attnames, db = compiled.model, list(compiled.attnames), connection.alias
     return [model.from_db(db, attnames, row) for row in rows]
 
 
+def _converters(compiled: _Compiled) -> dict[int, tuple[list[Callable], Any]]:
+    """SQLCompiler.get_converters, for this thread's connection."""
+    wrapper = connections[connection.alias]
+    found = compiled.converters.get(wrapper)
+    if found is None:
+        found = {}
+        for position, column in enumerate(compiled.columns):
+            functions = (wrapper.ops.get_db_converters(column)
+                         + column.get_db_converters(wrapper))
+            if functions:
+                found[position] = (functions, column)
+        compiled.converters[wrapper] = found
+    return found
+
+
 def _converted(rows: Iterator[Any], converters: dict[int, tuple[list[Callable], Any]]
                ) -> Iterator[list[Any]]:
-    """Django's converters on each row (SQLCompiler.apply_converters), given this thread's
-    connection rather than the one the read was compiled on."""
+    """Django's converters on each row (SQLCompiler.apply_converters)."""
     for row in rows:
         row = list(row)
         for position, (functions, column) in converters.items():
@@ -220,6 +252,9 @@ def _listed(value: Any, *, arrays: bool) -> Any:
     """A list as a list (of the length its shape has, where lists are not arrays)."""
     if not isinstance(value, list | tuple):
         return value
+    # As the ORM's IN leaves out a None (nothing equals it), and for = ANY one would make
+    # a NOT of it true of nothing.
+    value = [one for one in value if one is not None]
     if not value:
         raise FixedReadRefused("an empty list (the ORM reads nothing for it)")
     if arrays:
@@ -238,18 +273,19 @@ def _shape_of(value: Any, *, arrays: bool) -> tuple:
     raise FixedReadRefused(f"a value of type {type(value).__name__}")
 
 
-def _stand_ins(values: dict[str, Any]) -> dict[str, Any]:
+def _stand_ins(values: dict[str, Any], variant: int) -> dict[str, Any]:
     count = itertools.count()
+    as_int, as_time, as_str = _STAND_INS[variant]
 
     def stand_in(value: Any) -> Any:
         n = next(count)
         if isinstance(value, bool) or value is None:
             return value
         if isinstance(value, int):
-            return _INT_STAND_IN + n
+            return as_int(n)
         if isinstance(value, datetime):
-            return _TIME_STAND_IN + timedelta(microseconds=n)
-        return f"{_STR_STAND_IN}{n}"
+            return as_time(n)
+        return as_str(n)
 
     return {name: [stand_in(v) for v in value] if isinstance(value, list) else stand_in(value)
             for name, value in values.items()}
@@ -284,7 +320,9 @@ def _slots_of(params: Any, stand_ins: dict[str, Any]) -> Iterator[_Slot]:
         except TypeError:  # an unhashable constant (a list for an ArrayField, say)
             continue
         if found is not None:
-            yield _Slot(position, *found, wrap=type(param) if type(param) is not kind else None)
+            # A plain int in its place (Django's Int2 would wrap a value past a small int's
+            # range round to another, where the ORM would have judged it whole).
+            yield _Slot(position, *found)
 
 
 _related_reads: dict[type[Model], FixedRead] = {}

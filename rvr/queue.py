@@ -34,7 +34,7 @@ def _sessions_waiting(*, kept_from: int | None) -> QuerySet[VideoSession]:
     sessions = VideoSession.objects.filter(status=VideoSession.Status.WAITING)
     if kept_from is not None:
         sessions = sessions.filter(incident__in=incidents_visible_to(
-            Incident.objects.all(), StaffUser(pk=kept_from)))
+            Incident.objects.all(), kept_from))
     return sessions.order_by("checked_at", "pk")[:QUEUE_LIMIT]
 
 

@@ -15,12 +15,17 @@ from contact_hub.conversations.models import Message, MessageExclusion
 from contact_hub.fixed_reads import FixedRead
 from contact_hub.staff.models import StaffUser
 
+# A reader: the member of staff, or their id (for a read compiled once for every reader,
+# contact_hub.fixed_reads, which the rule reads nothing else of).
+Viewer = StaffUser | int
 
-def _excluded_for(viewer: StaffUser) -> QuerySet[MessageExclusion]:
-    return MessageExclusion.objects.filter(staff_id=viewer.pk, cleared_at__isnull=True)
+
+def _excluded_for(viewer: Viewer) -> QuerySet[MessageExclusion]:
+    staff_id = viewer if isinstance(viewer, int) else viewer.pk
+    return MessageExclusion.objects.filter(staff_id=staff_id, cleared_at__isnull=True)
 
 
-def message_hidden_q(viewer: StaffUser, *, field: str = "pk") -> Q:
+def message_hidden_q(viewer: Viewer, *, field: str = "pk") -> Q:
     """A filter that is true for rows whose message (`field`, "pk" on Message itself, e.g.
     "message_id" on a row about a message) is hidden from the viewer. Use with ~ to keep
     only what they may see.
@@ -38,7 +43,7 @@ def message_hidden_q(viewer: StaffUser, *, field: str = "pk") -> Q:
     return Q(carries_it) | sent_since
 
 
-def messages_visible_to(messages: QuerySet[Message], viewer: StaffUser) -> QuerySet[Message]:
+def messages_visible_to(messages: QuerySet[Message], viewer: Viewer) -> QuerySet[Message]:
     return messages.filter(~message_hidden_q(viewer))
 
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from contact_hub.conversations.visibility import message_hidden_q
+from contact_hub.conversations.visibility import Viewer, message_hidden_q
 from contact_hub.incidents.models import Incident, IncidentContact
-from contact_hub.staff.models import StaffUser
 
 
-def incidents_visible_to(incidents: QuerySet[Incident], viewer: StaffUser) -> QuerySet[Incident]:
+def incidents_visible_to(incidents: QuerySet[Incident], viewer: Viewer) -> QuerySet[Incident]:
     hidden_links = IncidentContact.objects.filter(message_hidden_q(viewer, field="message_id"),
                                                   incident_id=OuterRef("pk"))
     return incidents.filter(~Exists(hidden_links))

@@ -161,7 +161,7 @@ def _contacts_waiting(*, kept_from: int | None, message_ids: list[int] | None,
         waiting = waiting.filter(Q(risk__gt=above_risk)
                                  | Q(risk=above_risk, received_at__lt=above_since))
     if kept_from is not None:
-        waiting = waiting.exclude(message_hidden_q(StaffUser(pk=kept_from), field="message_id"))
+        waiting = waiting.exclude(message_hidden_q(kept_from, field="message_id"))
     # The top of the queue first, on its own: its index gives it in order, so the joins below
     # touch those rows only, however long the queue (and however stale the planner's figures).
     top = waiting.order_by("-risk", "received_at").values("pk")[:QUEUE_LIMIT]
@@ -253,7 +253,7 @@ def _incidents_needing(*, kept_from: int | None, near: datetime) -> QuerySet[Inc
                          | Q(target_at__lte=near)))
     if kept_from is not None:
         # One opened from an allegation naming the viewer would tell them it exists.
-        incidents = incidents_visible_to(incidents, StaffUser(pk=kept_from))
+        incidents = incidents_visible_to(incidents, kept_from)
     return incidents.order_by("target_at")[:QUEUE_LIMIT]
 
 
@@ -339,7 +339,7 @@ def queue_summary(viewer: StaffUser | None = None) -> QueueSummary:
 def _summary_of(*, kept_from: int | None) -> QuerySet[ContactTriage, tuple]:
     waiting = ContactTriage.objects.filter(handled_at__isnull=True)
     if kept_from is not None:
-        waiting = waiting.exclude(message_hidden_q(StaffUser(pk=kept_from), field="message_id"))
+        waiting = waiting.exclude(message_hidden_q(kept_from, field="message_id"))
     # Grouped by a constant, which Django leaves out of the GROUP BY: one row, the whole
     # table's totals, as aggregate() gives them, but as a queryset a FixedRead can keep.
     return (waiting.order_by().annotate(whole=Value(1)).values("whole")

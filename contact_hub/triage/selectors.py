@@ -92,7 +92,7 @@ def _contacts_counting(*, person_ids: list[int], kept_from: int | None
     inbound = Message.objects.filter(conversation=OuterRef("pk"),
                                      direction=Message.Direction.INBOUND)
     if kept_from is not None:
-        inbound = messages_visible_to(inbound, StaffUser(pk=kept_from))
+        inbound = messages_visible_to(inbound, kept_from)
     return Conversation.objects.filter(person_id__in=person_ids).annotate(n=Subquery(
         inbound.order_by().values("conversation").annotate(n=Count("pk")).values("n"))
     ).values_list("person_id", "channel", "n")
@@ -101,7 +101,7 @@ def _contacts_counting(*, person_ids: list[int], kept_from: int | None
 def _incidents_of(*, person_ids: list[int], kept_from: int | None) -> QuerySet[Incident]:
     incidents = Incident.objects.filter(person_id__in=person_ids)
     if kept_from is not None:
-        incidents = incidents_visible_to(incidents, StaffUser(pk=kept_from))
+        incidents = incidents_visible_to(incidents, kept_from)
     return incidents.order_by("-created_at")
 
 

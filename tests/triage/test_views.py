@@ -363,5 +363,6 @@ def test_the_queue_asks_once_whether_anything_is_kept_from_its_reader(coordinato
         client.get("/triage/queue/")
 
     asks = [q for q in queries.captured_queries
-            if q["sql"].startswith('SELECT "conversations_messageexclusion"."id" AS "pk" FROM')]
+            if q["sql"].startswith(('SELECT 1 AS "a" FROM "conversations_messageexclusion"',
+                                    'SELECT "conversations_messageexclusion"."id" AS "pk" FROM'))]
     assert len(asks) == 1
