@@ -192,8 +192,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the member of staff read again for each request by a fixed
+    # read (contact_hub.fixed_reads).
+    "contact_hub.staff.backends.StaffModelBackend",
 ]
+# Django's database sessions, read by a fixed read (contact_hub.staff.session_store).
+SESSION_ENGINE = "contact_hub.staff.session_store"
 # Lock out a username only from the address that failed, so an attacker guessing passwords from
 # one place cannot lock every coordinator out of the control room.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

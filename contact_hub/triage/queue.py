@@ -9,6 +9,7 @@ that renders its row, so an app's rows live with its templates.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -185,9 +186,16 @@ def flags_shown(message_ids: list[int]) -> dict[int, list[FlagShown]]:
     flags: dict[int, list[FlagShown]] = {pk: [] for pk in message_ids}
     for message_id, kind, words in (_flags_read(message_ids=message_ids)
                                     if message_ids else ()):
-        flags[message_id].append(FlagShown(kind=kind, label=flag_label(kind),
-                                           words=tuple(words)))
+        flags[message_id].append(_flag_shown(kind, tuple(words),
+                                             str(settings.HUB_RISK_RULES_FILE)))
     return flags
+
+
+@functools.lru_cache(maxsize=1024)
+def _flag_shown(kind: str, words: tuple[str, ...], rules_file: str) -> FlagShown:
+    # The same few flags, raised by the same few words, on row after row (labelled by the
+    # rules file in force: the file is part of the key).
+    return FlagShown(kind=kind, label=flag_label(kind), words=words)
 
 
 def contact_waiting_of(triage: ContactTriage,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -77,7 +77,7 @@ def contact_row(item: QueueItem, *, now: datetime) -> ContactRow:
         channel_label=_channel_labels().get(contact.channel, contact.channel),
         person_url=_url("people:detail", contact.person_id),
         contact_url=_url("triage:contact", contact.message_id),
-        received_ago=timesince(contact.received_at, now),
+        received_ago=_ago(contact.received_at, now),
         history=_history_shown(item.history) if item.history is not None else None,
         claimed_by_id=claim.claimed_by_id if claim else None,
         claimed_by=(claim.claimed_by.get_full_name() or claim.claimed_by.username)
@@ -90,6 +90,25 @@ def contact_row(item: QueueItem, *, now: datetime) -> ContactRow:
 @functools.cache
 def _channel_labels() -> dict[str, Any]:
     return {str(value): label for value, label in Channel.choices}
+
+
+# Under a day, timesince's words depend on the whole minutes gone by alone (past it, on the
+# calendar's months too).
+_AGO_KEPT_MINUTES = 24 * 60
+
+
+def _ago(since: datetime, now: datetime) -> str:
+    """timesince(since, now), its words for a waiting row kept for each minute of the day."""
+    minutes = int((now - since).total_seconds() // 60)
+    if 0 <= minutes < _AGO_KEPT_MINUTES:
+        return _minutes_ago(minutes)
+    return timesince(since, now)
+
+
+@functools.lru_cache(maxsize=_AGO_KEPT_MINUTES)
+def _minutes_ago(minutes: int) -> str:
+    now = timezone.now()
+    return timesince(now - timedelta(minutes=minutes), now)
 
 
 def _shortened(text: str) -> str:
