@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from contact_hub.conversations.looks import list_look_record, look_record
 from contact_hub.conversations.reply import channel_choices
+from contact_hub.conversations.visibility import hides_anything_from
 from contact_hub.incidents.models import Incident
+from contact_hub.incidents.visibility import incidents_visible_to
 from contact_hub.staff.audit import access_record, security_event_record
 from contact_hub.staff.models import AccessEvent, StaffUser
 from contact_hub.staff.roles import MAY_SEE_ANY_CALLS_EVIDENCE
@@ -24,11 +26,15 @@ from rvr.look_reasons import VIDEO_CALL_WAITING
 from rvr.models import EvidenceStill, RiskAssessment, RvrAssessment, VideoSession
 
 
-def sessions_waiting() -> QuerySet[VideoSession]:
-    """Victims in the waiting room, longest wait first, with what the officer needs to see."""
-    return (VideoSession.objects.filter(status=VideoSession.Status.WAITING)
-            .select_related("incident", "incident__person")
-            .order_by("checked_at", "pk"))
+def sessions_waiting(viewer: StaffUser) -> QuerySet[VideoSession]:
+    """Victims in the waiting room, longest wait first, with what the officer needs to see:
+    not one whose incident is kept from the viewer (its reference would tell them of an
+    allegation naming them)."""
+    sessions = VideoSession.objects.filter(status=VideoSession.Status.WAITING)
+    if hides_anything_from(viewer):
+        sessions = sessions.filter(incident__in=incidents_visible_to(Incident.objects.all(),
+                                                                     viewer))
+    return sessions.select_related("incident", "incident__person").order_by("checked_at", "pk")
 
 
 # Earlier incidents the officer sees beside a call; older ones are on the person's page.
@@ -86,7 +92,7 @@ def video_waiting_read(*, actor: StaffUser) -> WaitingRead:
     """The officers' waiting list: each victim waiting with her history, and one access event
     naming every victim it shows."""
     with transaction.atomic():
-        sessions = list(sessions_waiting())
+        sessions = list(sessions_waiting(actor))
         histories = call_histories([s.incident for s in sessions], viewer=actor)
         list_look_record(actor=actor, what="video waiting list", why=VIDEO_CALL_WAITING,
                          person_ids=[s.incident.person_id for s in sessions])

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contact_hub.conversations.looks import ReasonNeeded, break_glass_open
+from contact_hub.conversations.models import MessageExclusion
 from contact_hub.incidents.models import IncidentContact
 from contact_hub.incidents.services import incident_flag_add, incident_open
 from contact_hub.staff.models import AccessEvent, AccessEventPerson, Role
@@ -169,3 +170,15 @@ def test_the_rvr_panel_is_a_look_at_the_victim(assessment, coordinator, officer)
         coordinator, f"RVR panel {incident.reference}", incident.person_id, False)
     with pytest.raises(ReasonNeeded):
         rvr_panel_read(incident=incident, actor=officer)
+
+
+def test_the_waiting_list_leaves_out_a_victim_whose_incident_is_kept_from_the_officer(
+        waiting, officer):
+    session, _ = waiting
+    named = StaffFactory(role=Role.RVR_OFFICER)
+    MessageExclusion.objects.create(message=session.incident.contacts.get().message,
+                                    staff=named, basis=MessageExclusion.Basis.NAMED,
+                                    how="named in the text")
+
+    assert [s for s, _ in video_waiting_read(actor=named).waiting] == []
+    assert [s.pk for s, _ in video_waiting_read(actor=officer).waiting] == [session.pk]
