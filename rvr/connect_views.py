@@ -20,6 +20,7 @@ from rvr.consumers import prepared_offer_relay
 from rvr.eligibility import RvrRefused
 from rvr.ice import console_ice_servers, relay_only
 from rvr.models import VideoSession
+from rvr.selectors import sessions_visible_to
 from rvr.signalling import OFFICER, SignalRefused
 
 
@@ -40,7 +41,8 @@ def prepared_accept_view(request: StaffRequest, session_id: int) -> HttpResponse
     """Accept, from the console that made the connection ready: answered with where the call
     is, or why not, without leaving the page. Its offer goes to her only once the call is this
     officer's (`offered` says whether it went; if not, the console sends it over its socket)."""
-    session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
+    session = get_object_or_404(sessions_visible_to(request.user).select_related("incident"),
+                                pk=session_id)
     try:
         video_session_accept(session=session, officer=request.user)
     except ReasonNeeded:

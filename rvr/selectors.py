@@ -26,15 +26,21 @@ from rvr.look_reasons import VIDEO_CALL_WAITING
 from rvr.models import EvidenceStill, RiskAssessment, RvrAssessment, VideoSession
 
 
-def sessions_waiting(viewer: StaffUser) -> QuerySet[VideoSession]:
-    """Victims in the waiting room, longest wait first, with what the officer needs to see:
-    not one whose incident is kept from the viewer (its reference would tell them of an
-    allegation naming them)."""
-    sessions = VideoSession.objects.filter(status=VideoSession.Status.WAITING)
+def sessions_visible_to(viewer: StaffUser) -> QuerySet[VideoSession]:
+    """Every video session but those whose incident is kept from the viewer (an allegation
+    naming them): to them, as sessions that do not exist."""
+    sessions = VideoSession.objects.all()
     if hides_anything_from(viewer):
         sessions = sessions.filter(incident__in=incidents_visible_to(Incident.objects.all(),
                                                                      viewer))
-    return sessions.select_related("incident", "incident__person").order_by("checked_at", "pk")
+    return sessions
+
+
+def sessions_waiting(viewer: StaffUser) -> QuerySet[VideoSession]:
+    """Victims in the waiting room the viewer may see, longest wait first, with what the
+    officer needs to see."""
+    return (sessions_visible_to(viewer).filter(status=VideoSession.Status.WAITING)
+            .select_related("incident", "incident__person").order_by("checked_at", "pk"))
 
 
 # Earlier incidents the officer sees beside a call; older ones are on the person's page.

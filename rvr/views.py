@@ -60,6 +60,7 @@ from rvr.selectors import (
     rvr_check_read,
     rvr_figures,
     rvr_panel_read,
+    sessions_visible_to,
     video_call_read,
     video_waiting_read,
 )
@@ -190,7 +191,8 @@ def link_send_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
 @require_POST
 @role_required(*MAY_COORDINATE_RVR)
 def link_revoke_view(request: StaffRequest, session_id: int) -> HttpResponse:
-    session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
+    session = get_object_or_404(sessions_visible_to(request.user).select_related("incident"),
+                                pk=session_id)
     try:
         rvr_reason_required(request.user, session.incident.person_id)
         video_link_revoke(session=session, actor=request.user)
@@ -229,7 +231,8 @@ def _waiting_context(request: StaffRequest) -> dict[str, object]:
 @role_required(*MAY_TAKE_VIDEO_CALLS)
 def accept_view(request: StaffRequest, session_id: int) -> HttpResponse:
     # The console that made the connection ready posts to connect_views.prepared_accept_view.
-    session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
+    session = get_object_or_404(sessions_visible_to(request.user).select_related("incident"),
+                                pk=session_id)
     try:
         video_session_accept(session=session, officer=request.user)
     except ReasonNeeded as needed:

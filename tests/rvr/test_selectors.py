@@ -182,3 +182,20 @@ def test_the_waiting_list_leaves_out_a_victim_whose_incident_is_kept_from_the_of
 
     assert [s for s, _ in video_waiting_read(actor=named).waiting] == []
     assert [s.pk for s, _ in video_waiting_read(actor=officer).waiting] == [session.pk]
+
+
+@pytest.mark.parametrize("path", ["/rvr/sessions/{}/accept/", "/rvr/sessions/{}/accept/prepared/"])
+def test_an_officer_kept_from_her_incident_cannot_take_her_call_by_its_id(
+        waiting, staff_client, path):
+    session, _ = waiting
+    named = StaffFactory(role=Role.RVR_OFFICER)
+    MessageExclusion.objects.create(message=session.incident.contacts.get().message,
+                                    staff=named, basis=MessageExclusion.Basis.NAMED,
+                                    how="named in the text")
+
+    hidden = staff_client(named).post(path.format(session.pk))
+    missing = staff_client(named).post(path.format(999999))
+
+    assert hidden.status_code == missing.status_code == 404
+    session.refresh_from_db()
+    assert session.status == VideoSession.Status.WAITING and session.officer_id is None
