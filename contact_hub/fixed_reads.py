@@ -109,10 +109,6 @@ class FixedRead(Generic[M]):
                 self._compiled[shape] = compiled
         return _run(compiled, values)
 
-    def queryset(self, **values: Any) -> QuerySet[M, Any]:
-        """The read as the ORM builds it, with these values: what it reads, for a test."""
-        return self._build(**values)
-
     def _compile(self, values: dict[str, Any]) -> _Compiled:
         arrays = connection.vendor in _ARRAY_VENDORS
         shaped = {name: [value[0]] * _ARRAY_STAND_IN_LENGTH

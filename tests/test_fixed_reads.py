@@ -73,9 +73,8 @@ def test_none_and_booleans_are_part_of_the_shape_so_a_build_may_branch_on_them(m
     assert read(first_only=True, above=messages[3].pk) == [(messages[4].pk,)]
 
 
+@pytest.mark.postgres
 def test_a_list_sized_anywhere_is_one_statement_on_postgresql(messages):
-    if connection.vendor != "postgresql":
-        pytest.skip("lists are arrays on PostgreSQL only")
     read = FixedRead(lambda *, ids: Message.objects.filter(pk__in=ids).values_list("pk"))
 
     with CaptureQueriesContext(connection) as queries:
