@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from datetime import time, timedelta
 
 import factory
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -43,6 +45,13 @@ def totp_code(user: StaffUser, *, offset_steps: int = 0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = totp.time + offset_steps * device.step
     return f"{totp.token():06d}"
+
+
+def safe_hours_away_from_now() -> tuple[time, time]:
+    """A safe-contact window that never holds the current time: one hour, three hours from now,
+    never wrapping past midnight into it (a window ending before it starts is an overnight one)."""
+    later = (timezone.localtime() + timedelta(hours=3)).hour
+    return time(later, 0), time(later, 59)
 
 
 def inbound(*, channel: str = "sms", sender: str | None = None, text: str = "Hello",

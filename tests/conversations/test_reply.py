@@ -4,7 +4,7 @@ writing to someone whose case the writer no longer works is flagged."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -22,7 +22,7 @@ from contact_hub.incidents.models import Alert
 from contact_hub.people.safe_contact import safe_contact_plan_save
 from contact_hub.staff.assignments import assignments_end
 from contact_hub.staff.models import AccessEvent, Assignment, Role
-from tests.factories import StaffFactory, assigned, received_message
+from tests.factories import StaffFactory, assigned, received_message, safe_hours_away_from_now
 
 pytestmark = pytest.mark.django_db
 CROSSING = "Fancy a coffee after my shift? My insta is @dave_k"
@@ -134,8 +134,9 @@ def test_a_refused_text_is_never_sent(held, supervisor, django_capture_on_commit
 
 def test_sent_anyway_outside_the_plan_it_waits_for_the_plan(
         person, coordinator, supervisor, django_capture_on_commit_callbacks):
+    safe_from, safe_until = safe_hours_away_from_now()
     safe_contact_plan_save(person=person, actor=coordinator, channels=[],
-                           safe_from=time(3, 0), safe_until=time(3, 1), voicemail_ok=False)
+                           safe_from=safe_from, safe_until=safe_until, voicemail_ok=False)
     message = reply_send(person=person, channel="sms", body="Speak soon x", actor=coordinator)
     assert "so a supervisor reviews it first" in message.hold_reason
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import time
-
 import pytest
 
 from contact_hub.conversations.models import Message
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.people.safe_contact import safe_contact_plan_save
 from contact_hub.staff.models import AccessEvent
-from tests.factories import received_message, triaged_message
+from tests.factories import received_message, safe_hours_away_from_now, triaged_message
 
 pytestmark = pytest.mark.django_db
 
@@ -84,10 +82,9 @@ def test_a_channel_the_person_cannot_be_reached_on_is_refused(person, coordinato
 
 @pytest.fixture
 def night_only_plan(person, coordinator):
-    # A window no test run can fall inside: one minute wide, long past.
+    safe_from, safe_until = safe_hours_away_from_now()
     return safe_contact_plan_save(person=person, actor=coordinator, channels=[],
-                                  safe_from=time(3, 0), safe_until=time(3, 1),
-                                  voicemail_ok=False)
+                                  safe_from=safe_from, safe_until=safe_until, voicemail_ok=False)
 
 
 def test_a_reply_outside_the_plan_is_held_and_shown_not_sent(

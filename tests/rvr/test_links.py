@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import importlib
 import secrets
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -32,7 +32,7 @@ from rvr.links import (
     video_session_join,
 )
 from rvr.models import VideoSession
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, safe_hours_away_from_now
 from tests.rvr.conftest import ALL_YES, log_kinds, sent_token
 
 pytestmark = pytest.mark.django_db
@@ -202,11 +202,9 @@ def test_the_link_goes_by_a_channel_the_safe_contact_plan_allows(assessment, coo
 
 def test_no_link_is_sent_outside_the_safe_hours(assessment, coordinator):
     now = timezone.now()
-    # A whole hour three hours from now: never the current time, never wrapping past midnight
-    # into it (a window ending before it starts is an overnight one).
-    later = (timezone.localtime(now) + timedelta(hours=3)).hour
-    SafeContactPlan.objects.create(person=assessment.incident.person, safe_from=time(later, 0),
-                                   safe_until=time(later, 59))
+    safe_from, safe_until = safe_hours_away_from_now()
+    SafeContactPlan.objects.create(person=assessment.incident.person, safe_from=safe_from,
+                                   safe_until=safe_until)
 
     with pytest.raises(RvrRefused, match="Outside the safe hours"):
         video_link_send(assessment=assessment, actor=coordinator, now=now)
