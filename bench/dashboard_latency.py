@@ -379,16 +379,22 @@ def _by_message_id(due: dict[str, float]) -> dict[int, float]:
     return {pk: due[sid] for sid, pk in ids}
 
 
-def _stages(committed: dict[int, float]) -> dict[int, tuple[float, float]]:
-    """When each message was stored (its created_at) and when its triage run finished."""
+def _stages(committed: dict[int, float]) -> dict[int, tuple[float, float, float]]:
+    """When each message was stored (its created_at), when the worker took its triage run (its
+    lease's start) and when that run was marked done (after it had sent the update)."""
+    from django.conf import settings
+
     from contact_hub.conversations.models import Message
     from contact_hub.followups.models import FollowUp
 
+    lease = settings.HUB_FOLLOWUP_LEASE_SECONDS
     stored = dict(Message.objects.filter(pk__in=list(committed)).values_list("pk", "created_at"))
-    triaged = {row.payload["message_id"]: row.done_at for row in FollowUp.objects.filter(
-        task_name="followups.messages_received", done_at__isnull=False)}
-    return {pk: (stored[pk].timestamp(), triaged[pk].timestamp())
-            for pk in committed if pk in stored and pk in triaged}
+    runs = {row.payload["message_id"]: (row.claimed_until.timestamp() - lease,
+                                        row.done_at.timestamp())
+            for row in FollowUp.objects.filter(task_name="followups.messages_received",
+                                               done_at__isnull=False, attempts=1)}
+    return {pk: (stored[pk].timestamp(), *runs[pk])
+            for pk in committed if pk in stored and pk in runs}
 
 
 def _first(page: Page, stage: str, message_id: int) -> float | None:
@@ -436,21 +442,22 @@ def _report_cpu(used: dict[str, float], messages: int) -> None:
 
 def _report_stages(committed, stages, pages: list[Page]) -> None:
     """Where the time goes, stage by stage (one clock: everything runs on this machine)."""
-    rules, triaged_at_page, worker, intake = [], [], [], []
-    for message_id, (stored, triaged) in stages.items():
-        due = committed[message_id]
-        intake.append(stored - due)
-        worker.append(triaged - stored)
+    intake, rules, hop, run, update = [], [], [], [], []
+    for message_id, (stored, taken, done) in stages.items():
+        intake.append(stored - committed[message_id])
+        hop.append(taken - stored)
+        run.append(done - taken)
         for page in pages:
             if (shown := _first(page, "rules", message_id)) is not None:
                 rules.append(shown - stored)
             if (updated := _first(page, "triaged", message_id)) is not None:
-                triaged_at_page.append(updated - triaged)
+                update.append(updated - stored)
     print("where the time goes:")
-    print(f"  due → stored (web: intake, rules, commit):   {_percentiles(intake)}")
-    print(f"  stored → row at the page (push, websocket):  {_percentiles(rules)}")
-    print(f"  stored → triaged (Celery: markers, history): {_percentiles(worker)}")
-    print(f"  triaged → its update at the page:            {_percentiles(triaged_at_page)}")
+    print(f"  due → stored (web: intake, rules, commit):       {_percentiles(intake)}")
+    print(f"  stored → row at the page (push, websocket):      {_percentiles(rules)}")
+    print(f"  stored → taken by the worker (Celery hop):       {_percentiles(hop)}")
+    print(f"  taken → run done (markers, history, its push):   {_percentiles(run)}")
+    print(f"  stored → triaged update at the page:             {_percentiles(update)}")
 
 
 def _percentiles(values: list[float]) -> str:

@@ -10,8 +10,9 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import setup_logging, worker_process_init
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_process_init
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils.log import configure_logging
 
 from contact_hub.env import env_int
@@ -57,3 +58,14 @@ def _startup_objects_freeze(**_: object) -> None:
     collector's full sweeps, which would otherwise walk them all (see contact_hub.asgi)."""
     gc.freeze()
 
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _connections_return(task: object = None, **_: object) -> None:
+    """At a task's edges, what Django does at a request's: each connection goes back to the pool
+    (kept open for the next task), or is closed if it broke or is too old. Not for a task run
+    eagerly inside a request (embedded), whose connection is the request's, mid-transaction."""
+    if getattr(getattr(task, "request", None), "is_eager", False):
+        return
+    close_old_connections()

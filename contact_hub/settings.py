@@ -184,6 +184,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Celery's Django fixup closes a worker child's whole connection pool before and after every task
+# (celery/celery#10554), so each task opened new PostgreSQL connections, on new backends with
+# cold caches: a claim that takes a millisecond took up to 700 ms, and the forks' CPU stalled
+# intake. Past this many tasks it closes them; contact_hub.celery hands each task's connection
+# back to the pool instead, as Django does at the end of a request.
+CELERY_DB_REUSE_MAX = 1_000_000
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

@@ -54,17 +54,20 @@ def _run_waiting_marks_clear() -> None:
     runs_waiting_forget()
 
 
-def _start_worker(queue: str) -> subprocess.Popen:
+def _start_worker(queue: str, *, pool: str = "solo", name: str = "") -> subprocess.Popen:
+    """A real worker on the test database; `name` is the application name its connections
+    give PostgreSQL."""
     database = connection.settings_dict
     env = os.environ | {
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/"
                         f"{database['NAME']}",
         "SECRET_KEY": "worker-test-" + "k" * 40,
+        "PGAPPNAME": name or "hub-test-worker",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "contact_hub", "worker", "--pool", "solo",
-         "-Q", queue, "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip",
-         "--without-mingle"],
+        [sys.executable, "-m", "celery", "-A", "contact_hub", "worker", "--pool", pool,
+         "--concurrency", "1", "-Q", queue, "--loglevel", "WARNING", "--without-heartbeat",
+         "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -139,3 +142,30 @@ def test_work_lost_by_the_broker_is_swept_up_and_run_once(queue):
 
     assert followup.attempts == 1
     assert message.pk == followup.payload["message_id"]
+
+
+def _backends_of(name: str) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s", [name])
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def test_a_prefork_worker_keeps_its_database_connections_from_task_to_task(queue):
+    """Celery's own Django fixup would close the child's connection pool around every task
+    (celery/celery#10554): each task on new PostgreSQL backends, with cold caches."""
+    name = f"hub-test-worker-{uuid.uuid4().hex[:8]}"
+    worker = _start_worker(queue, pool="prefork", name=name)
+    try:
+        received_message(text="the first of the evening")
+        _wait_done(FollowUp.objects.get())
+        after_first = _backends_of(name)
+        for n in range(3):
+            received_message(text=f"and another, {n}")
+            _wait_done(FollowUp.objects.latest("pk"))
+        after_more = _backends_of(name)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+    assert after_first
+    assert after_more == after_first
