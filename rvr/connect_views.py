@@ -20,8 +20,8 @@ from rvr.consumers import prepared_offer_relay
 from rvr.eligibility import RvrRefused
 from rvr.ice import console_ice_servers, relay_only
 from rvr.models import VideoSession
-from rvr.selectors import sessions_visible_to
 from rvr.signalling import OFFICER, SignalRefused
+from rvr.visibility import sessions_visible_to
 
 
 @role_required(*MAY_TAKE_VIDEO_CALLS)

@@ -74,6 +74,7 @@ from rvr.suspect_present import (
     refused_chat_text,
     suspect_present_record,
 )
+from rvr.visibility import sessions_visible_to
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_MALFORMED = 4400
@@ -93,16 +94,19 @@ log = logging.getLogger(__name__)
 def _admission(scope: dict[str, Any], session_id: int, side: str,
                role: str | None) -> tuple[bool, Any, str]:
     """Whether this connection may join the session: (admitted, staff user, refusal kind)."""
-    session = VideoSession.objects.filter(pk=session_id).first()
     if side == OFFICER:
         user: Any = scope.get("user")  # channels' AuthMiddlewareStack puts it there
         if role not in MAY_TAKE_VIDEO_CALLS:
             return False, None, "video_socket_not_officer"
+        # An officer named in an allegation about her incident after taking the call is, from
+        # then on, kept from it like anyone named.
+        session = sessions_visible_to(user).filter(pk=session_id).first()
         if session is None or session.officer_id != user.pk:
             return False, user, "video_officer_not_assigned"
         if session.status != VideoSession.Status.IN_CALL:
             return False, user, "video_socket_session_closed"
         return True, user, ""
+    session = VideoSession.objects.filter(pk=session_id).first()
     secret = scope.get("cookies", {}).get(BROWSER_COOKIE, "")
     if session is None or not browser_matches(session, secret):
         return False, None, "video_socket_wrong_browser"

@@ -27,6 +27,7 @@ from rvr.interpreter import (
 )
 from rvr.models import InterpreterInvite, VideoSession
 from rvr.victim import COOKIE_SECONDS, victim_page
+from rvr.visibility import sessions_visible_to
 
 # What the interpreter's page says of a link it cannot use, whatever the reason: a different
 # answer for "used in another browser" (given only while the call is on) would tell whoever
@@ -38,7 +39,8 @@ NO_LONGER_ACTIVE = ("This link is no longer active. If you still need to join, a
 
 
 def _call_of(request: StaffRequest, session_id: int) -> VideoSession | JsonResponse:
-    session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
+    session = get_object_or_404(sessions_visible_to(request.user).select_related("incident"),
+                                pk=session_id)
     if session.officer_id != request.user.pk:
         security_event_record("video_officer_not_assigned", request=request,
                               detail={"session_id": session.pk})

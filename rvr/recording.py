@@ -54,6 +54,7 @@ from rvr.live import session_tell
 from rvr.locks import video_session_locked
 from rvr.look_reasons import video_subject
 from rvr.models import CallRecording, RecordingChunk, VideoSession
+from rvr.visibility import call_records_visible_to
 
 TRACKS = ("victim", "officer")
 GENESIS = "0" * 64
@@ -487,7 +488,8 @@ def recording_read(*, session_id: int, actor: StaffUser, looked: bool = False
     players' requests: the same checks, no second access event. Coordinators never reach
     here (the view's roles)."""
     with transaction.atomic():
-        recording = (CallRecording.objects.select_related("session", "incident")
+        recording = (call_records_visible_to(CallRecording.objects.all(), actor)
+                     .select_related("session", "incident")
                      .filter(session_id=session_id, consent=True).first())
         if recording is None:
             return None

@@ -18,7 +18,7 @@ from contact_hub.conversations.looks import ReasonNeeded
 from contact_hub.staff.access import StaffRequest, role_required
 from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.roles import MAY_SEE_EVIDENCE, MAY_TAKE_VIDEO_CALLS
-from rvr.models import CallRecording, VideoSession
+from rvr.models import CallRecording
 from rvr.recording import (
     PAGE_LOOK_COVERS,
     TRACKS,
@@ -32,6 +32,7 @@ from rvr.recording import (
     recording_stop,
     recording_verify,
 )
+from rvr.visibility import sessions_visible_to
 
 # The Django session's note of the playback pages this reader opened: session id -> when.
 PAGE_LOOKS = "rvr_recording_looks"
@@ -47,7 +48,7 @@ def _refused(request: StaffRequest, refusal: RecordingRefused, session_id: int) 
 @role_required(*MAY_TAKE_VIDEO_CALLS)
 def chunk_upload_view(request: StaffRequest, session_id: int) -> HttpResponse:
     """One chunk from the console's recorder: ?track=victim|officer&seq=N, the bytes as body."""
-    session = get_object_or_404(VideoSession, pk=session_id)
+    session = get_object_or_404(sessions_visible_to(request.user), pk=session_id)
     try:
         upload = chunk_upload_parse(track=request.GET.get("track", ""),
                                     seq=request.GET.get("seq", ""), data=request.body,
@@ -63,7 +64,7 @@ def chunk_upload_view(request: StaffRequest, session_id: int) -> HttpResponse:
 @role_required(*MAY_TAKE_VIDEO_CALLS)
 def recording_stop_view(request: StaffRequest, session_id: int) -> HttpResponse:
     """The console could not keep recording: {"reason": "upload_failed" | "refused"}."""
-    session = get_object_or_404(VideoSession, pk=session_id)
+    session = get_object_or_404(sessions_visible_to(request.user), pk=session_id)
     try:
         body = json.loads(request.body or b"{}")
     except ValueError:

@@ -14,9 +14,7 @@ from django.utils import timezone
 
 from contact_hub.conversations.looks import list_look_record, look_record
 from contact_hub.conversations.reply import channel_choices
-from contact_hub.conversations.visibility import hides_anything_from
 from contact_hub.incidents.models import Incident
-from contact_hub.incidents.visibility import incidents_visible_to
 from contact_hub.staff.audit import access_record, security_event_record
 from contact_hub.staff.models import AccessEvent, StaffUser
 from contact_hub.staff.roles import MAY_SEE_ANY_CALLS_EVIDENCE
@@ -24,16 +22,7 @@ from contact_hub.triage.selectors import PersonHistory, person_histories
 from rvr.eligibility import rvr_assessment_current, rvr_ineligibility
 from rvr.look_reasons import VIDEO_CALL_WAITING
 from rvr.models import EvidenceStill, RiskAssessment, RvrAssessment, VideoSession
-
-
-def sessions_visible_to(viewer: StaffUser) -> QuerySet[VideoSession]:
-    """Every video session but those whose incident is kept from the viewer (an allegation
-    naming them): to them, as sessions that do not exist."""
-    sessions = VideoSession.objects.all()
-    if hides_anything_from(viewer):
-        sessions = sessions.filter(incident__in=incidents_visible_to(Incident.objects.all(),
-                                                                     viewer))
-    return sessions
+from rvr.visibility import call_records_visible_to, sessions_visible_to
 
 
 def sessions_waiting(viewer: StaffUser) -> QuerySet[VideoSession]:
@@ -172,8 +161,8 @@ def evidence_still_read(*, still_id: int, actor: StaffUser) -> EvidenceStill | N
     another officer's call (an RVR officer sees only their own calls' evidence, as with what
     the victim sends; the refusal is a security event, the answer the same as for no still)."""
     with transaction.atomic():
-        still = (EvidenceStill.objects.select_related("incident", "session")
-                 .filter(pk=still_id).first())
+        still = (call_records_visible_to(EvidenceStill.objects.all(), actor)
+                 .select_related("incident", "session").filter(pk=still_id).first())
         if still is None:
             return None
         if (not actor.has_role(*MAY_SEE_ANY_CALLS_EVIDENCE)

@@ -25,6 +25,7 @@ from rvr.models import VictimUpload, VideoSession
 from rvr.shares import CALL_NOT_OPEN, ShareRefused, victim_shared_read
 from rvr.uploads import victim_upload_read, victim_upload_record
 from rvr.victim import victim_page
+from rvr.visibility import sessions_visible_to
 
 # The victim's side.
 
@@ -84,7 +85,8 @@ def victim_upload_view(request: HttpRequest, token: str) -> HttpResponse:
 @role_required(*MAY_TAKE_VIDEO_CALLS)
 def call_shared_view(request: StaffRequest, session_id: int) -> HttpResponse:
     """What she has shared in this call, for the officer's console (only the call's officer)."""
-    session = get_object_or_404(VideoSession.objects.select_related("incident"), pk=session_id)
+    session = get_object_or_404(sessions_visible_to(request.user).select_related("incident"),
+                                pk=session_id)
     if session.officer_id != request.user.pk:
         security_event_record("video_officer_not_assigned", request=request,
                               detail={"session_id": session.pk})

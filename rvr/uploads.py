@@ -37,6 +37,7 @@ from contact_hub.staff.roles import MAY_SEE_ANY_CALLS_EVIDENCE
 from rvr.live import session_tell
 from rvr.models import VictimUpload, VideoSession
 from rvr.shares import CALL_NOT_OPEN, ShareRefused, share_look_record, share_session_locked
+from rvr.visibility import call_records_visible_to
 
 # Type from the bytes -> the Pillow decoder allowed to read it (None: kept, not decoded).
 UPLOAD_TYPES: dict[str, str | None] = {
@@ -200,8 +201,8 @@ def victim_upload_read(*, upload_id: int, actor: StaffUser, original: bool = Fal
     RVR officer sees only what was sent in their own calls; supervisors and professional
     standards any, with a reason (ReasonNeeded). The look is in the access log."""
     with transaction.atomic():
-        upload = (VictimUpload.objects.select_related("session", "incident")
-                  .filter(pk=upload_id).first())
+        upload = (call_records_visible_to(VictimUpload.objects.all(), actor)
+                  .select_related("session", "incident").filter(pk=upload_id).first())
         if upload is None:
             return None
         if (not actor.has_role(*MAY_SEE_ANY_CALLS_EVIDENCE)

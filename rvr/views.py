@@ -60,12 +60,12 @@ from rvr.selectors import (
     rvr_check_read,
     rvr_figures,
     rvr_panel_read,
-    sessions_visible_to,
     video_call_read,
     video_waiting_read,
 )
 from rvr.shares import victim_shared_read
 from rvr.suspect_present import key_word_set, suspect_present_recent
+from rvr.visibility import sessions_visible_to
 
 # The coordinator: the check, the victim's choice, the link.
 
@@ -245,8 +245,8 @@ def accept_view(request: StaffRequest, session_id: int) -> HttpResponse:
 
 def _officer_session(request: StaffRequest, session_id: int) -> VideoSession | HttpResponse:
     """The session if this officer took it; otherwise a refusal, recorded."""
-    session = get_object_or_404(VideoSession.objects.select_related("incident__person"),
-                                pk=session_id)
+    session = get_object_or_404(
+        sessions_visible_to(request.user).select_related("incident__person"), pk=session_id)
     if session.officer_id != request.user.pk:
         security_event_record("video_officer_not_assigned", request=request,
                               detail={"session_id": session.pk})

@@ -7,10 +7,12 @@ import re
 import pytest
 from channels.layers import channel_layers
 
+from contact_hub.conversations.models import MessageExclusion
 from contact_hub.conversations.sending import MemoryBackend
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.services import incident_open
 from contact_hub.live import LIVE_LAYER
+from contact_hub.staff.models import StaffUser
 from rvr.calls import video_check_record, video_session_accept
 from rvr.connection_check import CheckResult
 from rvr.eligibility import rvr_check_record, rvr_consent_record
@@ -87,6 +89,13 @@ def waiting(sent) -> tuple[VideoSession, str]:
     secret = video_session_join(token=token).browser_secret
     video_check_record(session_id=session.pk, result=CheckResult(30.0, 0.0, 800.0, "good"))
     return session, victim_cookie(secret)
+
+
+def named_in_her_incident(session: VideoSession, staff: StaffUser) -> None:
+    """Her text that opened the session's incident is found, later, to name this member of
+    staff: the incident is kept from them from then on."""
+    MessageExclusion.objects.create(message=session.incident.contacts.get().message, staff=staff,
+                                    basis=MessageExclusion.Basis.NAMED, how="named in the text")
 
 
 def log_kinds(incident: Incident) -> list[str]:

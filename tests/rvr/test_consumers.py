@@ -16,7 +16,7 @@ from rvr.connection_check import CheckResult
 from rvr.links import video_session_join
 from rvr.models import VideoSession
 from tests.factories import StaffFactory
-from tests.rvr.conftest import log_kinds
+from tests.rvr.conftest import log_kinds, named_in_her_incident
 from tests.rvr.peers import HEADERS, socket_for, victim_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True),
@@ -101,6 +101,19 @@ async def test_an_officer_not_assigned_to_the_call_is_refused(in_call, staff_cli
     session, _ = in_call
     other = await sync_to_async(StaffFactory)(username="other", role=Role.RVR_OFFICER)
     client = await sync_to_async(staff_client)(other)
+
+    connected, code = await socket_for(session.pk, "officer",
+                                       cookie=_staff_cookie(client)).connect()
+
+    assert not connected and code == 4403
+    assert await _events("video_officer_not_assigned") == 1
+
+
+async def test_an_officer_named_after_taking_the_call_is_refused(in_call, officer,
+                                                                 staff_client):
+    session, _ = in_call
+    await sync_to_async(named_in_her_incident)(session, officer)
+    client = await sync_to_async(staff_client)(officer)
 
     connected, code = await socket_for(session.pk, "officer",
                                        cookie=_staff_cookie(client)).connect()

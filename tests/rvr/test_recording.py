@@ -26,7 +26,6 @@ from rvr.recording import (
     GENESIS,
     QUESTION,
     ByteRange,
-    ChunkUpload,
     RecordingRefused,
     byte_range_parse,
     chunk_upload_parse,
@@ -49,6 +48,7 @@ from rvr.signalling import SignalRefused, signal_parse
 from rvr.tasks import rvr_recordings_sweep
 from tests.factories import StaffFactory
 from tests.rvr.conftest import log_kinds
+from tests.rvr.recording_chunks import chunk_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -56,16 +56,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def recording_allowed(settings):
     settings.HUB_RECORDING = {"allowed": True, "retention_days": 30, "chunk_seconds": 5}
-
-
-def chunk_bytes(track: str, seq: int) -> bytes:
-    body = f"{track} chunk {seq} ".encode() * 20
-    return EBML_MAGIC + body if seq == 0 else body
-
-
-def upload(track: str, seq: int, data: bytes | None = None) -> ChunkUpload:
-    return ChunkUpload(track=track, seq=seq, data=data or chunk_bytes(track, seq),
-                       content_type="video/webm")
 
 
 @pytest.fixture

@@ -35,8 +35,12 @@ from rvr.calls import (
 from rvr.connection_check import CheckResult
 from rvr.links import video_session_join
 from rvr.models import RvrAssessment, VideoSession
+from rvr.recording import recording_chunk_store, recording_consent_record
+from rvr.uploads import victim_upload_record
 from tests.factories import StaffFactory, assigned, received_message
-from tests.rvr.conftest import da_incident, sent_token
+from tests.rvr.conftest import da_incident, log_kinds, named_in_her_incident, sent_token
+from tests.rvr.recording_chunks import upload
+from tests.rvr.share_files import screenshot_png
 
 pytestmark = pytest.mark.django_db
 REASON = "Reviewing the call after a complaint from the victim"
@@ -293,3 +297,59 @@ def test_a_link_sent_as_part_of_the_work_is_not_flagged(assessment, coordinator,
 
     assert VideoSession.objects.filter(assessment=assessment).exists()
     assert not AccessEvent.objects.filter(why=CONTACT_AFTER_ASSIGNMENT).exists()
+
+
+# Named after taking the call: an officer kept from her incident from then on (its opening
+# text found to name them) reaches none of the call's pages by its id, as if it did not exist.
+OFFICER_CALL_URLS = [("get", "/rvr/sessions/{}/call/"), ("get", "/rvr/sessions/{}/shared/"),
+                     ("post", "/rvr/sessions/{}/dash/"), ("post", "/rvr/sessions/{}/notes/"),
+                     ("post", "/rvr/sessions/{}/stills/"), ("post", "/rvr/sessions/{}/outcome/"),
+                     ("post", "/rvr/sessions/{}/interpreter/"),
+                     ("post", "/rvr/sessions/{}/recording/chunks/?track=victim&seq=0"),
+                     ("post", "/rvr/sessions/{}/recording/stop/")]
+
+
+@pytest.mark.parametrize(("method", "path"), OFFICER_CALL_URLS)
+def test_an_officer_named_after_taking_the_call_reaches_none_of_it(
+        in_call_session, officer, staff_client, method, path):
+    named_in_her_incident(in_call_session, officer)
+    client = staff_client(officer)
+
+    logged = log_kinds(in_call_session.incident)
+
+    hidden = getattr(client, method)(path.format(in_call_session.pk))
+    missing = getattr(client, method)(path.format(999999))
+
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    in_call_session.refresh_from_db()
+    assert in_call_session.status == VideoSession.Status.IN_CALL
+    assert log_kinds(in_call_session.incident) == logged
+
+
+def test_a_supervisor_named_in_her_incident_cannot_play_its_recording(
+        in_call_session, officer, staff_client):
+    recording_consent_record(session_id=in_call_session.pk, agreed=True)
+    recording_chunk_store(session=in_call_session, officer=officer, upload=upload("victim", 0))
+    named = StaffFactory(role=Role.SUPERVISOR)
+    named_in_her_incident(in_call_session, named)
+
+    page = staff_client(named).get(f"/rvr/sessions/{in_call_session.pk}/recording/?why=x")
+    track = staff_client(named).get(f"/rvr/sessions/{in_call_session.pk}/recording/victim/")
+
+    assert page.status_code == track.status_code == 404
+    assert not AccessEvent.objects.filter(actor=named, what__startswith="recording").exists()
+
+
+def test_an_officer_named_after_taking_the_call_opens_none_of_its_evidence(
+        in_call_session, officer, staff_client):
+    still = evidence_still_record(session=in_call_session, officer=officer, image=PNG)
+    upload = victim_upload_record(session_id=in_call_session.pk, content=screenshot_png())
+    named_in_her_incident(in_call_session, officer)
+    client = staff_client(officer)
+
+    for path in ("/rvr/stills/{}/", "/rvr/uploads/{}/"):
+        pk = still.pk if "stills" in path else upload.pk
+        hidden, missing = client.get(path.format(pk)), client.get(path.format(999999))
+        assert hidden.status_code == missing.status_code == 404, path
+    assert not AccessEvent.objects.filter(actor=officer, what__contains=str(still.pk)).exists()
