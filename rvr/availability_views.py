@@ -28,6 +28,7 @@ from rvr.availability import (
 from rvr.eligibility import RvrRefused, rvr_not_offered_record
 from rvr.look_reasons import rvr_reason_required
 from rvr.models import OfficerAvailability, RvrAssessment
+from rvr.visibility import call_records_visible_to
 
 
 def console_availability(user: StaffUser) -> dict[str, object]:
@@ -71,8 +72,9 @@ def on_hand_view(request: StaffRequest) -> HttpResponse:
 @require_POST
 @role_required(*MAY_COORDINATE_RVR)
 def not_offered_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
-    assessment = get_object_or_404(RvrAssessment.objects.select_related("incident"),
-                                   pk=assessment_id)
+    assessment = get_object_or_404(
+        call_records_visible_to(RvrAssessment.objects.all(), request.user)
+        .select_related("incident"), pk=assessment_id)
     try:
         rvr_reason_required(request.user, assessment.incident.person_id)
         rvr_not_offered_record(assessment=assessment, actor=request.user)

@@ -66,7 +66,9 @@ def call_histories(incidents: list[Incident], *, viewer: StaffUser) -> list[Call
     officers' waiting list."""
     histories = person_histories((i.person_id for i in incidents if i.person_id is not None),
                                  viewer=viewer)
-    calls = dict(VideoSession.objects.filter(
+    # Calls of an incident kept from the viewer are not counted: a count one higher than
+    # they can find would tell them of it.
+    calls = dict(sessions_visible_to(viewer).filter(
         incident__person_id__in=histories, officer_connected_at__isnull=False)
         .values("incident__person_id").annotate(n=Count("pk"))
         .values_list("incident__person_id", "n"))

@@ -39,6 +39,7 @@ from rvr.live import session_changed, session_tell
 from rvr.locks import video_session_locked
 from rvr.look_reasons import TAKING_THE_VIDEO_CALL, video_subject
 from rvr.models import RvrAssessment, VideoSession
+from rvr.visibility import sessions_visible_to
 
 BUTTON, KEY_WORD = "button", "key_word"
 # A key word is a word or a short phrase she will remember under stress ("blue umbrella").
@@ -228,10 +229,12 @@ def _incident_raise(session: VideoSession) -> str:
     return incident.assigned_unit if incident.status == Incident.Status.ASSIGNED else ""
 
 
-def suspect_present_recent(*, now: datetime | None = None) -> list[SignalShown]:
-    """The signals of the last CONSOLE_HOURS with no outcome recorded yet, newest first."""
+def suspect_present_recent(*, viewer: StaffUser,
+                           now: datetime | None = None) -> list[SignalShown]:
+    """The signals of the last CONSOLE_HOURS with no outcome recorded yet, newest first: of
+    the calls the viewer may see (an incident kept from them is not named to them)."""
     since = (now or timezone.now()) - timedelta(hours=CONSOLE_HOURS)
-    sessions = (VideoSession.objects.select_related("incident")
+    sessions = (sessions_visible_to(viewer).select_related("incident")
                 .filter(suspect_present_at__gte=since, outcome="")
                 .order_by("-suspect_present_at"))
     return [SignalShown(session_id=s.pk, reference=s.incident.reference,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -65,7 +66,7 @@ from rvr.selectors import (
 )
 from rvr.shares import victim_shared_read
 from rvr.suspect_present import key_word_set, suspect_present_recent
-from rvr.visibility import sessions_visible_to
+from rvr.visibility import call_records_visible_to, sessions_visible_to
 
 # The coordinator: the check, the victim's choice, the link.
 
@@ -120,10 +121,15 @@ def check_view(request: StaffRequest, reference: str) -> HttpResponse:
     })
 
 
+def _assessments(request: StaffRequest) -> QuerySet[RvrAssessment]:
+    """RVR checks by id: not those of an incident kept from the reader (as if none)."""
+    return call_records_visible_to(RvrAssessment.objects.all(), request.user)
+
+
 @require_POST
 @role_required(*MAY_COORDINATE_RVR)
 def consent_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
-    assessment = get_object_or_404(RvrAssessment.objects.select_related("incident"),
+    assessment = get_object_or_404(_assessments(request).select_related("incident"),
                                    pk=assessment_id)
     choice = request.POST.get("consent")
     if choice not in ("yes", "no"):
@@ -147,7 +153,7 @@ def consent_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
 @role_required(*MAY_COORDINATE_RVR)
 def key_word_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
     """The key word agreed with the victim: kept as a hash, never shown again."""
-    assessment = get_object_or_404(RvrAssessment.objects.select_related("incident"),
+    assessment = get_object_or_404(_assessments(request).select_related("incident"),
                                    pk=assessment_id)
     try:
         rvr_reason_required(request.user, assessment.incident.person_id)
@@ -167,7 +173,7 @@ def key_word_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
 @require_POST
 @role_required(*MAY_COORDINATE_RVR)
 def link_send_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
-    assessment = get_object_or_404(RvrAssessment.objects.select_related("incident__person"),
+    assessment = get_object_or_404(_assessments(request).select_related("incident__person"),
                                    pk=assessment_id)
     person_id = assessment.incident.person_id
     try:
@@ -222,9 +228,9 @@ def _waiting_context(request: StaffRequest) -> dict[str, object]:
     read = video_waiting_read(actor=request.user)
     return {"waiting": read.waiting, "may_accept": request.user.has_role(*MAY_TAKE_VIDEO_CALLS),
             "now": timezone.now(),
-            "mine": VideoSession.objects.filter(officer=request.user,
-                                                status=VideoSession.Status.IN_CALL).first(),
-            "suspect_present": suspect_present_recent()}
+            "mine": sessions_visible_to(request.user).filter(
+                officer=request.user, status=VideoSession.Status.IN_CALL).first(),
+            "suspect_present": suspect_present_recent(viewer=request.user)}
 
 
 @require_POST
@@ -376,6 +382,6 @@ def figures_view(request: StaffRequest) -> HttpResponse:
     return render(request, "rvr/figures.html", {
         "days": days, "figures": rvr_figures(since=until - timedelta(days=days), until=until),
         "availability": availability_figures(since=until - timedelta(days=days), until=until),
-        "recent": VideoSession.objects.select_related("incident", "officer")
+        "recent": sessions_visible_to(request.user).select_related("incident", "officer")
         .order_by("-link_sent_at")[:50],
     })

@@ -91,10 +91,10 @@ def waiting(sent) -> tuple[VideoSession, str]:
     return session, victim_cookie(secret)
 
 
-def named_in_her_incident(session: VideoSession, staff: StaffUser) -> None:
-    """Her text that opened the session's incident is found, later, to name this member of
-    staff: the incident is kept from them from then on."""
-    MessageExclusion.objects.create(message=session.incident.contacts.get().message, staff=staff,
+def named_in_her_incident(incident: Incident, staff: StaffUser) -> None:
+    """Her text that opened the incident is found, later, to name this member of staff: the
+    incident is kept from them from then on."""
+    MessageExclusion.objects.create(message=incident.contacts.get().message, staff=staff,
                                     basis=MessageExclusion.Basis.NAMED, how="named in the text")
 
 

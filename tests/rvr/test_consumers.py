@@ -112,7 +112,7 @@ async def test_an_officer_not_assigned_to_the_call_is_refused(in_call, staff_cli
 async def test_an_officer_named_after_taking_the_call_is_refused(in_call, officer,
                                                                  staff_client):
     session, _ = in_call
-    await sync_to_async(named_in_her_incident)(session, officer)
+    await sync_to_async(named_in_her_incident)(session.incident, officer)
     client = await sync_to_async(staff_client)(officer)
 
     connected, code = await socket_for(session.pk, "officer",

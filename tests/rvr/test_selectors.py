@@ -27,7 +27,7 @@ from rvr.selectors import (
     video_waiting_read,
 )
 from tests.factories import StaffFactory
-from tests.rvr.conftest import ALL_YES, da_incident
+from tests.rvr.conftest import ALL_YES, da_incident, named_in_her_incident
 
 pytestmark = pytest.mark.django_db
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -199,3 +199,15 @@ def test_an_officer_kept_from_her_incident_cannot_take_her_call_by_its_id(
     assert hidden.status_code == missing.status_code == 404
     session.refresh_from_db()
     assert session.status == VideoSession.Status.WAITING and session.officer_id is None
+
+
+def test_her_earlier_calls_in_an_incident_kept_from_the_officer_are_not_counted(
+        in_call_session):
+    VideoSession.objects.filter(pk=in_call_session.pk).update(
+        officer_connected_at=in_call_session.link_sent_at)
+    incident = in_call_session.incident
+    named, other = StaffFactory(role=Role.RVR_OFFICER), StaffFactory(role=Role.RVR_OFFICER)
+    named_in_her_incident(incident, named)
+
+    assert call_history(incident, viewer=other).video_calls == 1
+    assert call_history(incident, viewer=named).video_calls == 0

@@ -32,6 +32,7 @@ from rvr.suspect_present import (
     suspect_present_recent,
     suspect_present_record,
 )
+from tests.factories import StaffFactory
 from tests.rvr.conftest import log_kinds
 from tests.rvr.peers import socket_for, victim_cookie
 
@@ -270,7 +271,7 @@ def test_it_works_while_she_waits_with_no_officer(waiting_session):
     assert session.incident.grade == "immediate"
     assert session.incident.log.get(kind="video.suspect_present").data[
         "officer_on_call"] is False
-    shown = suspect_present_recent()
+    shown = suspect_present_recent(viewer=StaffFactory(role=Role.RVR_OFFICER))
     assert [(s.session_id, s.had_officer) for s in shown] == [(session.pk, False)]
 
 

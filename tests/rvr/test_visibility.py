@@ -26,7 +26,7 @@ def recorded(in_call_session, officer) -> CallRecording:
 def test_the_officer_who_took_the_call_sees_it_until_she_is_named(in_call_session, officer):
     assert list(sessions_visible_to(officer)) == [in_call_session]
 
-    named_in_her_incident(in_call_session, officer)
+    named_in_her_incident(in_call_session.incident, officer)
 
     assert list(sessions_visible_to(officer)) == []
     assert list(sessions_visible_to(StaffFactory(role=Role.RVR_OFFICER))) == [in_call_session]
@@ -35,7 +35,7 @@ def test_the_officer_who_took_the_call_sees_it_until_she_is_named(in_call_sessio
 def test_a_supervisor_named_in_her_incident_sees_none_of_its_recordings(recorded,
                                                                         in_call_session):
     named, other = StaffFactory(role=Role.SUPERVISOR), StaffFactory(role=Role.SUPERVISOR)
-    named_in_her_incident(in_call_session, named)
+    named_in_her_incident(in_call_session.incident, named)
 
     assert list(call_records_visible_to(CallRecording.objects.all(), named)) == []
     assert list(call_records_visible_to(CallRecording.objects.all(), other)) == [recorded]

@@ -312,7 +312,7 @@ OFFICER_CALL_URLS = [("get", "/rvr/sessions/{}/call/"), ("get", "/rvr/sessions/{
 @pytest.mark.parametrize(("method", "path"), OFFICER_CALL_URLS)
 def test_an_officer_named_after_taking_the_call_reaches_none_of_it(
         in_call_session, officer, staff_client, method, path):
-    named_in_her_incident(in_call_session, officer)
+    named_in_her_incident(in_call_session.incident, officer)
     client = staff_client(officer)
 
     logged = log_kinds(in_call_session.incident)
@@ -332,7 +332,7 @@ def test_a_supervisor_named_in_her_incident_cannot_play_its_recording(
     recording_consent_record(session_id=in_call_session.pk, agreed=True)
     recording_chunk_store(session=in_call_session, officer=officer, upload=upload("victim", 0))
     named = StaffFactory(role=Role.SUPERVISOR)
-    named_in_her_incident(in_call_session, named)
+    named_in_her_incident(in_call_session.incident, named)
 
     page = staff_client(named).get(f"/rvr/sessions/{in_call_session.pk}/recording/?why=x")
     track = staff_client(named).get(f"/rvr/sessions/{in_call_session.pk}/recording/victim/")
@@ -345,7 +345,7 @@ def test_an_officer_named_after_taking_the_call_opens_none_of_its_evidence(
         in_call_session, officer, staff_client):
     still = evidence_still_record(session=in_call_session, officer=officer, image=PNG)
     upload = victim_upload_record(session_id=in_call_session.pk, content=screenshot_png())
-    named_in_her_incident(in_call_session, officer)
+    named_in_her_incident(in_call_session.incident, officer)
     client = staff_client(officer)
 
     for path in ("/rvr/stills/{}/", "/rvr/uploads/{}/"):
@@ -353,3 +353,44 @@ def test_an_officer_named_after_taking_the_call_opens_none_of_its_evidence(
         hidden, missing = client.get(path.format(pk)), client.get(path.format(999999))
         assert hidden.status_code == missing.status_code == 404, path
     assert not AccessEvent.objects.filter(actor=officer, what__contains=str(still.pk)).exists()
+
+
+
+# Kept from her incident before any call (its opening text names them): no RVR check of it is
+# reachable by its id, no link goes to her, and no list names it.
+CHECK_URLS = ["/rvr/checks/{}/consent/", "/rvr/checks/{}/key-word/", "/rvr/checks/{}/send/",
+              "/rvr/checks/{}/not-offered/"]
+
+
+@pytest.mark.parametrize("path", CHECK_URLS)
+def test_a_coordinator_kept_from_her_incident_reaches_none_of_its_rvr_check(
+        assessment, staff_client, path):
+    named = StaffFactory(role=Role.COORDINATOR)
+    named_in_her_incident(assessment.incident, named)
+    client = staff_client(named)
+    form = {"consent": "no", "key_word": "bluebell", "channel": "sms"}
+    before = RvrAssessment.objects.filter(pk=assessment.pk).values().get()
+
+    hidden = client.post(path.format(assessment.pk), form)
+    missing = client.post(path.format(999999), form)
+
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    assert not VideoSession.objects.exists()
+    assert RvrAssessment.objects.filter(pk=assessment.pk).values().get() == before
+
+
+def test_the_rvr_figures_and_the_waiting_list_never_name_a_kept_incident(
+        in_call_session, officer, staff_client):
+    VideoSession.objects.filter(pk=in_call_session.pk).update(suspect_present_at=timezone.now())
+    reference = in_call_session.incident.reference
+    named_supervisor = StaffFactory(role=Role.SUPERVISOR)
+    for staff in (named_supervisor, officer):
+        named_in_her_incident(in_call_session.incident, staff)
+    other_supervisor = StaffFactory(role=Role.SUPERVISOR)
+
+    assert reference in staff_client(other_supervisor).get("/rvr/figures/").content.decode()
+    assert reference not in staff_client(named_supervisor).get("/rvr/figures/").content.decode()
+    waiting = staff_client(officer).get("/rvr/waiting/").content.decode()
+    assert reference not in waiting
+    assert f"/rvr/sessions/{in_call_session.pk}/" not in waiting
