@@ -169,3 +169,37 @@ def test_a_prefork_worker_keeps_its_database_connections_from_task_to_task(queue
 
     assert after_first
     assert after_more == after_first
+
+
+def test_a_prefork_worker_gets_past_connections_the_database_dropped(queue):
+    """PostgreSQL restarted under it: the tasks on the dropped connections fail (the sweeper
+    runs them again), and the child opens new ones rather than failing every task after."""
+    name = f"hub-test-worker-{uuid.uuid4().hex[:8]}"
+    worker = _start_worker(queue, pool="prefork", name=name)
+    try:
+        received_message(text="before the restart")
+        _wait_done(FollowUp.objects.get())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE application_name = %s", [name])
+        recovered = False
+        for n in range(6):  # the pool's idle connections each fail once; then new ones
+            received_message(text=f"after the restart {n}")
+            recovered = _done_soon(FollowUp.objects.latest("pk"), seconds=5)
+            if recovered:
+                break
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+    assert recovered
+
+
+def _done_soon(followup: FollowUp, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        followup.refresh_from_db()
+        if followup.done_at is not None:
+            return True
+        time.sleep(0.1)
+    return False
