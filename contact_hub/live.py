@@ -51,6 +51,8 @@ class LiveEvent(StrEnum):
     VIDEO_ACCEPTED = "video.accepted"
     VIDEO_ENDED = "video.ended"
     VIDEO_REVOKED = "video.revoked"
+    # The call's officer was kept from her incident: their console's socket closes.
+    VIDEO_OFFICER_WITHDRAWN = "video.officer_withdrawn"
     VIDEO_CALLBACK_REQUESTED = "video.callback_requested"
     VIDEO_OUTCOME = "video.outcome"
     VIDEO_SECOND_BROWSER = "video.second_browser"

@@ -15,10 +15,12 @@ class RvrConfig(AppConfig):
             contact_source_register,
         )
         from contact_hub.conversations.sending import sent_text_register
+        from contact_hub.conversations.visibility import staff_kept_from
         from contact_hub.triage.queue import queue_source_register
         from rvr import checks  # noqa: F401  (registers the configuration checks)
         from rvr.availability import officer_signed_out
         from rvr.consumers import chat_line_release
+        from rvr.kept_from import officers_withdraw
         from rvr.links import link_text_as_sent
         from rvr.look_reasons import rvr_look_reasons_register
         from rvr.queue import video_victims_waiting
@@ -36,3 +38,5 @@ class RvrConfig(AppConfig):
         conduct_chat_release_register(chat_line_release)
         # An officer who signs out is no longer on hand for video calls.
         user_logged_out.connect(officer_signed_out, dispatch_uid="rvr.availability")
+        # An officer kept from a victim's incident is taken off her call at once.
+        staff_kept_from.connect(officers_withdraw, dispatch_uid="rvr.kept_from")

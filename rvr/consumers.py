@@ -36,7 +36,7 @@ from django.utils import timezone
 from contact_hub.consumers import verified_staff_role
 from contact_hub.conversations.conduct import ConductMatch, conduct_chat_hold, conduct_matches
 from contact_hub.conversations.models import ConductHold
-from contact_hub.live import LIVE_LAYER
+from contact_hub.live import LIVE_LAYER, LiveEvent
 from contact_hub.live_pages import Frames, ProcessPages, process_pages
 from contact_hub.staff.audit import security_event_record
 from contact_hub.staff.models import StaffUser
@@ -397,6 +397,12 @@ class VideoSessionConsumer(AsyncWebsocketConsumer):
 
     async def live_event(self, event: dict[str, Any]) -> None:
         """The session changed (ended, revoked): tell the page, which shows it."""
+        if event["kind"] == LiveEvent.VIDEO_OFFICER_WITHDRAWN:
+            # Only their console is told, and closed; she hears only that the officer left.
+            if self.side == OFFICER and getattr(self.staff, "pk", None) == event["officer_id"]:
+                await self._send({"type": event["kind"], "session_id": event["session_id"]})
+                await self.close(code=CLOSE_FORBIDDEN)
+            return
         await self._send({"type": event["kind"], "session_id": event.get("session_id")})
         if event["kind"] in ("video.ended", "video.revoked"):
             await self.close()

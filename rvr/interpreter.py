@@ -103,8 +103,19 @@ def interpreter_revoke(*, session: VideoSession, officer: StaffUser,
     return len(live)
 
 
-def _revoke(invite: InterpreterInvite, session: VideoSession, *, actor: StaffUser, now: datetime,
-            reason: str) -> None:
+def interpreter_links_withdraw(*, session: VideoSession, reason: str,
+                               now: datetime | None = None) -> int:
+    """Stop every interpreter link of the call working, by the hub (its officer taken off the
+    call, rvr.kept_from): how many. In the caller's transaction."""
+    now = now or timezone.now()
+    live = list(session.interpreter_invites.select_for_update().filter(revoked_at__isnull=True))
+    for invite in live:
+        _revoke(invite, session, actor=None, now=now, reason=reason)
+    return len(live)
+
+
+def _revoke(invite: InterpreterInvite, session: VideoSession, *, actor: StaffUser | None,
+            now: datetime, reason: str) -> None:
     invite.revoked_at = now
     invite.save(update_fields=["revoked_at"])
     log_append(session.incident, "video.interpreter_revoked",

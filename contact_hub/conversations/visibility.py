@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.dispatch import Signal
 
 from contact_hub.conversations.models import Message, MessageExclusion
 from contact_hub.fixed_reads import FixedRead
@@ -18,6 +19,11 @@ from contact_hub.staff.models import StaffUser
 # A reader: the member of staff, or their id (for a read compiled once for every reader,
 # contact_hub.fixed_reads, which the rule reads nothing else of).
 Viewer = StaffUser | int
+
+# Sent, in the transaction that made them, when members of staff are kept from a message
+# (message_id=, staff_ids=): what they hold of her case that the rule now hides from them is
+# taken from them by whoever holds it open (a video call's officer, rvr.kept_from).
+staff_kept_from = Signal()
 
 
 def _excluded_for(viewer: Viewer) -> QuerySet[MessageExclusion]:

@@ -138,6 +138,9 @@ class Alert(models.Model):
         REFERRAL_ASSESSMENT = "referral_due", "Misconduct referral assessment due"
         # From a video call: the victim signalled that the suspect is back.
         SUSPECT_PRESENT = "suspect_present", "Suspect back with the victim"
+        # From a video call: its officer was kept from her incident (an allegation names
+        # them) and taken off the call; another officer must take it up with her.
+        VIDEO_OFFICER_KEPT = "video_officer_kept", "Video call's officer taken off it"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     for_role = models.CharField(max_length=32, blank=True)

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from contact_hub.conversations.looks import list_look_record, look_reason_register, look_record
 from contact_hub.conversations.models import Message, MessageExclusion
-from contact_hub.conversations.visibility import message_hidden_q
+from contact_hub.conversations.visibility import message_hidden_q, staff_kept_from
 from contact_hub.incidents.alerts import alert_acknowledge, alerts_raise
 from contact_hub.incidents.models import Alert, Incident, IncidentContact
 from contact_hub.live import CONDUCT_GROUP, LiveEvent, live_event_send
@@ -264,6 +264,9 @@ def _exclusions_make(referral: MisconductReferral, message: Message,
                                      leave_out=leave_out, message_id=message.pk)]
     # A member of staff already kept from the message stays as they are.
     MessageExclusion.objects.bulk_create(exclusions, ignore_conflicts=True)
+    if exclusions:
+        staff_kept_from.send(sender=MessageExclusion, message_id=message.pk,
+                             staff_ids=sorted({e.staff_id for e in exclusions}))
 
 
 # Who may see a referral.

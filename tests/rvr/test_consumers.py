@@ -13,6 +13,7 @@ from contact_hub.asgi import application
 from contact_hub.staff.models import Role, SecurityEvent
 from rvr.calls import video_check_record, video_session_accept
 from rvr.connection_check import CheckResult
+from rvr.kept_from import officers_withdraw
 from rvr.links import video_session_join
 from rvr.models import VideoSession
 from tests.factories import StaffFactory
@@ -257,6 +258,25 @@ async def test_hanging_up_ends_the_call_for_both(in_call, officer, staff_client)
         pk=in_call[0].pk)
     assert session.status == VideoSession.Status.ENDED and session.ended_by == "victim"
     assert "video.call_ended" in await sync_to_async(log_kinds)(session.incident)
+
+
+async def test_an_officer_kept_from_her_incident_mid_call_is_cut_off_and_she_is_not_told_why(
+        in_call, officer, staff_client):
+    victim, officer_socket = await _both(in_call, officer, staff_client)
+    session = in_call[0]
+    await sync_to_async(named_in_her_incident)(session.incident, officer)
+
+    withdrawn = await sync_to_async(officers_withdraw)(
+        message_id=await sync_to_async(lambda: session.incident.contacts.get().message_id)(),
+        staff_ids=[officer.pk])
+
+    assert withdrawn == [session.pk]
+    assert (await officer_socket.receive_json_from())["type"] == "video.officer_withdrawn"
+    assert (await officer_socket.receive_output())["type"] == "websocket.close"
+    await officer_socket.disconnect()  # as their browser does, once the server has closed
+    assert await victim.receive_json_from() == {"type": "peer.left", "side": "officer"}
+    assert await victim.receive_nothing(timeout=0.2)
+    await victim.disconnect()
 
 
 async def test_a_victim_cannot_reconnect_after_the_call_ended(in_call):

@@ -18,7 +18,11 @@ from contact_hub.conversations.looks import (
     look_record,
 )
 from contact_hub.conversations.models import MessageExclusion
-from contact_hub.conversations.visibility import message_visible_to, person_confined_from
+from contact_hub.conversations.visibility import (
+    message_visible_to,
+    person_confined_from,
+    staff_kept_from,
+)
 from contact_hub.followups.services import registered_task
 from contact_hub.incidents.models import Alert
 from contact_hub.incidents.services import incident_contact_link, incident_open
@@ -85,6 +89,22 @@ def test_an_allegation_naming_several_staff_excludes_each_and_says_how():
     for username in ("dave", "pete", "kay"):
         assert not message_visible_to(referral.message,
                                       MessageExclusion.objects.get(staff__username=username).staff)
+
+
+def test_the_staff_an_allegation_keeps_from_it_are_announced_with_it():
+    dave = StaffFactory(username="dave", collar_number="4471")
+    heard = []
+
+    def hear(**kwargs):
+        heard.append((kwargs["message_id"], kwargs["staff_ids"]))
+
+    staff_kept_from.connect(hear, dispatch_uid="test.heard")
+    try:
+        referral = _open("PC 4471 keeps messaging me")
+    finally:
+        staff_kept_from.disconnect(dispatch_uid="test.heard")
+
+    assert heard == [(referral.message_id, [dave.pk])]
 
 
 def test_a_collar_number_or_handle_inside_another_word_names_nobody():

@@ -131,6 +131,7 @@
       "chat.held": function () { say("call-status", message.reason); },
       "mode": function () { if (message.side === "victim") modeApply(message.mode); },
       "video.ended": function () { ended("The call has ended. Record the outcome."); },
+      "video.officer_withdrawn": function () { withdrawn(); },
       "error": function () { say("call-status", message.reason); }
     };
     if (handlers[message.type]) handlers[message.type]();
@@ -142,6 +143,14 @@
     if (media) media.getTracks().forEach(function (t) { t.stop(); });
     say("call-status", text);
     $("outcome-form").scrollIntoView();
+  }
+
+  // Taken off the call by the hub: nothing more of it is theirs, its outcome included.
+  function withdrawn() {
+    finished = true;
+    if (pc) pc.close();
+    if (media) media.getTracks().forEach(function (t) { t.stop(); });
+    say("call-status", "You have been taken off this call. It goes to another officer.");
   }
 
   function connect() {
