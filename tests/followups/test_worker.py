@@ -72,13 +72,9 @@ def _start_worker(queue: str, *, pool: str = "solo", name: str = "") -> subproce
 
 
 def _wait_done(followup: FollowUp, seconds: float = 30) -> FollowUp:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        followup.refresh_from_db()
-        if followup.done_at is not None:
-            return followup
-        time.sleep(0.1)
-    raise AssertionError("the worker did not run the follow-up")
+    if not _done_soon(followup, seconds):
+        raise AssertionError("the worker did not run the follow-up")
+    return followup
 
 
 def test_a_worker_runs_follow_up_work_and_the_dashboard_hears_of_it(queue, live_listener):
