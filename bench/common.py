@@ -153,19 +153,24 @@ def no_collector_pauses() -> Iterator[None]:
 
 
 async def open_loop(name: str, rate: float, seconds: float,
-                    request: Callable[[int], Awaitable[bool]]) -> LoadResult:
+                    request: Callable[[int], Awaitable[bool]], *,
+                    on_start: Callable[[float], None] | None = None) -> LoadResult:
     """Start one request every 1/rate seconds whatever the server does (no coordinated
-    omission): latency counts from the planned start time."""
+    omission): latency counts from the planned start time. `on_start` is told the wall-clock
+    time request 0 is planned for (request n: n / rate after it)."""
     with no_collector_pauses():
-        return await _open_loop(name, rate, seconds, request)
+        return await _open_loop(name, rate, seconds, request, on_start)
 
 
 async def _open_loop(name: str, rate: float, seconds: float,
-                     request: Callable[[int], Awaitable[bool]]) -> LoadResult:
+                     request: Callable[[int], Awaitable[bool]],
+                     on_start: Callable[[float], None] | None = None) -> LoadResult:
     total = int(rate * seconds)
     latencies: list[float] = []
     ok = 0
     start = time.perf_counter()
+    if on_start is not None:
+        on_start(time.time())
 
     async def one(n: int) -> None:
         nonlocal ok

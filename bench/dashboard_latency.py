@@ -347,11 +347,10 @@ async def _produce(rate: float, seconds: float, port: int, senders: int, *,
         sids.append(form["MessageSid"])
     due: dict[str, float] = {}
     answered: list[float] = []
-    started: list[float] = []  # when the open loop sent its first request
+
+    started: list[float] = []  # the wall-clock time request 0 was planned for
 
     async def post(n: int) -> bool:
-        if not started:
-            started.append(time.time() - n / rate)
         at = started[0] + n / rate
         if await client.send(requests[n]) != 200:
             return False
@@ -359,7 +358,8 @@ async def _produce(rate: float, seconds: float, port: int, senders: int, *,
         answered.append(time.time() - at)
         return True
 
-    result = await open_loop(name, rate, seconds, post)
+    # A request that goes late is counted late from when it was due, not from when it went.
+    result = await open_loop(name, rate, seconds, post, on_start=started.append)
     await client.close()
     print(result.line())
     return Sent(due=due, answered=answered, asked=len(requests))
