@@ -347,7 +347,6 @@ async def _produce(rate: float, seconds: float, port: int, senders: int, *,
         sids.append(form["MessageSid"])
     due: dict[str, float] = {}
     answered: list[float] = []
-
     started: list[float] = []  # the wall-clock time request 0 was planned for
 
     async def post(n: int) -> bool:

@@ -59,7 +59,6 @@ def _startup_objects_freeze(**_: object) -> None:
     gc.freeze()
 
 
-
 @task_prerun.connect
 @task_postrun.connect
 def _connections_return(task: object = None, **_: object) -> None:

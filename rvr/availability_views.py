@@ -27,8 +27,8 @@ from rvr.availability import (
 )
 from rvr.eligibility import RvrRefused, rvr_not_offered_record
 from rvr.look_reasons import rvr_reason_required
-from rvr.models import OfficerAvailability, RvrAssessment
-from rvr.visibility import call_records_visible_to
+from rvr.models import OfficerAvailability
+from rvr.visibility import assessments_visible_to
 
 
 def console_availability(user: StaffUser) -> dict[str, object]:
@@ -73,8 +73,7 @@ def on_hand_view(request: StaffRequest) -> HttpResponse:
 @role_required(*MAY_COORDINATE_RVR)
 def not_offered_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
     assessment = get_object_or_404(
-        call_records_visible_to(RvrAssessment.objects.all(), request.user)
-        .select_related("incident"), pk=assessment_id)
+        assessments_visible_to(request.user).select_related("incident"), pk=assessment_id)
     try:
         rvr_reason_required(request.user, assessment.incident.person_id)
         rvr_not_offered_record(assessment=assessment, actor=request.user)

@@ -67,9 +67,7 @@ def interpreter_invite(*, session: VideoSession, officer: StaffUser,
     with transaction.atomic():
         session = video_session_locked(session.pk)
         _officer_check(session, officer)
-        for earlier in session.interpreter_invites.select_for_update().filter(
-                revoked_at__isnull=True):
-            _revoke(earlier, session, actor=officer, now=now, reason="replaced by a new invite")
+        _links_revoke(session, actor=officer, now=now, reason="replaced by a new invite")
         token = secrets.token_urlsafe(32)
         invite = InterpreterInvite.objects.create(
             session=session, token_hash=secret_hash(token), invited_by=officer, invited_at=now,
@@ -94,23 +92,25 @@ def interpreter_revoke(*, session: VideoSession, officer: StaffUser,
         if session.officer_id != officer.pk:
             raise RvrRefused("Only the officer who took this call can revoke its interpreter.")
         rvr_reason_required(officer, session.incident.person_id)
-        live = list(session.interpreter_invites.select_for_update().filter(
-            revoked_at__isnull=True))
-        if not live:
+        revoked = _links_revoke(session, actor=officer, now=now, reason="revoked by the officer")
+        if not revoked:
             raise RvrRefused("There is no interpreter link to revoke.")
-        for invite in live:
-            _revoke(invite, session, actor=officer, now=now, reason="revoked by the officer")
-    return len(live)
+    return revoked
 
 
 def interpreter_links_withdraw(*, session: VideoSession, reason: str,
                                now: datetime | None = None) -> int:
     """Stop every interpreter link of the call working, by the hub (its officer taken off the
     call, rvr.kept_from): how many. In the caller's transaction."""
-    now = now or timezone.now()
+    return _links_revoke(session, actor=None, now=now or timezone.now(), reason=reason)
+
+
+def _links_revoke(session: VideoSession, *, actor: StaffUser | None, now: datetime,
+                  reason: str) -> int:
+    """Revoke every link of the call still working (locked): how many."""
     live = list(session.interpreter_invites.select_for_update().filter(revoked_at__isnull=True))
     for invite in live:
-        _revoke(invite, session, actor=None, now=now, reason=reason)
+        _revoke(invite, session, actor=actor, now=now, reason=reason)
     return len(live)
 
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -49,7 +48,7 @@ from rvr.eligibility import (
 from rvr.ice import ice_servers, relay_only
 from rvr.links import video_link_revoke, video_link_send
 from rvr.look_reasons import rvr_reason_required
-from rvr.models import SAFETY_CHECKS, RiskAssessment, RvrAssessment, VideoSession
+from rvr.models import SAFETY_CHECKS, RiskAssessment, VideoSession
 from rvr.risk_assessment import (
     risk_assessment_record,
     risk_assessment_summary,
@@ -66,7 +65,7 @@ from rvr.selectors import (
 )
 from rvr.shares import victim_shared_read
 from rvr.suspect_present import key_word_set, suspect_present_recent
-from rvr.visibility import call_records_visible_to, sessions_visible_to
+from rvr.visibility import assessments_visible_to, sessions_visible_to
 
 # The coordinator: the check, the victim's choice, the link.
 
@@ -121,15 +120,10 @@ def check_view(request: StaffRequest, reference: str) -> HttpResponse:
     })
 
 
-def _assessments(request: StaffRequest) -> QuerySet[RvrAssessment]:
-    """RVR checks by id: not those of an incident kept from the reader (as if none)."""
-    return call_records_visible_to(RvrAssessment.objects.all(), request.user)
-
-
 @require_POST
 @role_required(*MAY_COORDINATE_RVR)
 def consent_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
-    assessment = get_object_or_404(_assessments(request).select_related("incident"),
+    assessment = get_object_or_404(assessments_visible_to(request.user).select_related("incident"),
                                    pk=assessment_id)
     choice = request.POST.get("consent")
     if choice not in ("yes", "no"):
@@ -153,7 +147,7 @@ def consent_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
 @role_required(*MAY_COORDINATE_RVR)
 def key_word_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
     """The key word agreed with the victim: kept as a hash, never shown again."""
-    assessment = get_object_or_404(_assessments(request).select_related("incident"),
+    assessment = get_object_or_404(assessments_visible_to(request.user).select_related("incident"),
                                    pk=assessment_id)
     try:
         rvr_reason_required(request.user, assessment.incident.person_id)
@@ -173,8 +167,8 @@ def key_word_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
 @require_POST
 @role_required(*MAY_COORDINATE_RVR)
 def link_send_view(request: StaffRequest, assessment_id: int) -> HttpResponse:
-    assessment = get_object_or_404(_assessments(request).select_related("incident__person"),
-                                   pk=assessment_id)
+    assessment = get_object_or_404(
+        assessments_visible_to(request.user).select_related("incident__person"), pk=assessment_id)
     person_id = assessment.incident.person_id
     try:
         with transaction.atomic():

@@ -11,7 +11,7 @@ from contact_hub.conversations.visibility import hides_anything_from
 from contact_hub.incidents.models import Incident
 from contact_hub.incidents.visibility import incidents_visible_to
 from contact_hub.staff.models import StaffUser
-from rvr.models import VideoSession
+from rvr.models import RvrAssessment, VideoSession
 
 Record = TypeVar("Record", bound=Model)
 
@@ -27,3 +27,7 @@ def call_records_visible_to(records: QuerySet[Record], viewer: StaffUser) -> Que
 
 def sessions_visible_to(viewer: StaffUser) -> QuerySet[VideoSession]:
     return call_records_visible_to(VideoSession.objects.all(), viewer)
+
+
+def assessments_visible_to(viewer: StaffUser) -> QuerySet[RvrAssessment]:
+    return call_records_visible_to(RvrAssessment.objects.all(), viewer)

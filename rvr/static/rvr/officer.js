@@ -137,20 +137,21 @@
     if (handlers[message.type]) handlers[message.type]();
   }
 
-  function ended(text) {
+  function finish(text) {
     finished = true;
     if (pc) pc.close();
     if (media) media.getTracks().forEach(function (t) { t.stop(); });
     say("call-status", text);
+  }
+
+  function ended(text) {
+    finish(text);
     $("outcome-form").scrollIntoView();
   }
 
   // Taken off the call by the hub: nothing more of it is theirs, its outcome included.
   function withdrawn() {
-    finished = true;
-    if (pc) pc.close();
-    if (media) media.getTracks().forEach(function (t) { t.stop(); });
-    say("call-status", "You have been taken off this call. It goes to another officer.");
+    finish("You have been taken off this call. It goes to another officer.");
   }
 
   function connect() {
